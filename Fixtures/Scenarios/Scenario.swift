@@ -1,0 +1,85 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import LockGraph
+
+/// One demonstrable pattern: a bug LockGraph must report, or a correct program it must not.
+public struct Scenario: Sendable {
+    /// The fixture's name, also its executable's name under `Fixtures/`.
+    public let name: String
+    /// One line for `lockgraph demo`.
+    public let summary: String
+    /// What LockGraph should do with it, for the demo's output.
+    public let expectation: String
+    /// Runs the pattern and returns the process exit status.
+    public let run: @Sendable () -> Int32
+
+    public static let all: [Scenario] = [
+        abbaInversion,
+        threeLockCycle,
+        reentrantMutex,
+        deinitDuringPut,
+        tryLockNoFalsePositive,
+        recursiveNoFalsePositive,
+        orderedNoFalsePositive,
+        producerConsumer,
+        createDestroy,
+    ]
+
+    public static func named(_ name: String) -> Scenario? {
+        all.first { $0.name == name }
+    }
+}
+
+/// Runs the named scenario and exits with its status (used by each fixture's main.swift).
+public func runScenarioAndExit(named name: String) -> Never {
+    guard let scenario = Scenario.named(name) else {
+        FileHandle.standardError.write(Data("unknown scenario \(name)\n".utf8))
+        exit(2)
+    }
+    exit(scenario.run())
+}
+
+/// Starts a named thread and returns a handle to join it.
+func startThread(named name: String, _ body: @escaping @Sendable () -> Void) -> Thread {
+    let done = DispatchSemaphore(value: 0)
+    let thread = Thread {
+        Thread.current.name = name
+        body()
+        done.signal()
+    }
+    thread.start()
+    joinHandles.withLockedValue { $0[ObjectIdentifier(thread)] = done }
+    return thread
+}
+
+/// Waits for a thread started with `startThread`.
+func join(_ thread: Thread) {
+    let done = joinHandles.withLockedValue { $0[ObjectIdentifier(thread)] }
+    done?.wait()
+}
+
+private let joinHandles = UncheckedBox<[ObjectIdentifier: DispatchSemaphore]>([:])
+
+/// A tiny untracked box for the scenarios' own bookkeeping (kept out of the lock graph).
+final class UncheckedBox<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+    init(_ value: Value) { self.value = value }
+    func withLockedValue<Result>(_ body: (inout Value) -> Result) -> Result {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&value)
+    }
+}
+
+/// Prints a line to standard output immediately.
+func say(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}
+
+/// Number of violations of `kind` recorded so far.
+func violationCount(_ kind: LockViolation.Kind) -> Int {
+    LockMonitor.violations.filter { $0.kind == kind }.count
+}

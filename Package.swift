@@ -1,0 +1,70 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// One small executable per bug pattern (and per correct pattern that must not be reported).
+/// Each lives in `Fixtures/<name>/main.swift` and calls its scenario in `LockGraphScenarios`,
+/// which `lockgraph demo` shares, so the demo works from a fresh clone with `swift run`.
+let fixtureNames = [
+    "abba-inversion",
+    "three-lock-cycle",
+    "reentrant-mutex",
+    "deinit-during-put",
+    "trylock-no-false-positive",
+    "recursive-no-false-positive",
+    "ordered-no-false-positive",
+    "producer-consumer",
+    "create-destroy",
+]
+
+let strictSwift: [SwiftSetting] = [.swiftLanguageMode(.v6)]
+
+let package = Package(
+    name: "LockGraph",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "LockGraph", targets: ["LockGraph"]),
+        .executable(name: "lockgraph", targets: ["lockgraph"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CUnwind",
+            pkgConfig: "libunwind",
+            providers: [.apt(["libunwind-dev"])]
+        ),
+        .target(
+            name: "LockGraph",
+            dependencies: ["CUnwind"],
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "LockGraphScenarios",
+            dependencies: ["LockGraph"],
+            path: "Fixtures/Scenarios",
+            swiftSettings: strictSwift
+        ),
+        .executableTarget(
+            name: "lockgraph",
+            dependencies: [
+                "LockGraph",
+                "LockGraphScenarios",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "LockGraphTests",
+            dependencies: ["LockGraph"],
+            swiftSettings: strictSwift
+        ),
+    ] + fixtureNames.map { name in
+        .executableTarget(
+            name: name,
+            dependencies: ["LockGraphScenarios"],
+            path: "Fixtures/\(name)",
+            swiftSettings: strictSwift
+        )
+    }
+)

@@ -1,0 +1,23 @@
+// Tiny C surface for LockGraph: libunwind capture (signal-safe) and gettid.
+// libunwind's local-only API is mostly macros; wrap what Swift needs as static inline functions.
+#ifndef LOCKGRAPH_CUNWIND_SHIM_H
+#define LOCKGRAPH_CUNWIND_SHIM_H
+
+#define UNW_LOCAL_ONLY
+#include <libunwind.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+/// Captures up to `size` return addresses of the calling thread into `buffer`.
+/// Async-signal-safe (libunwind local unwinding); returns the number of frames written.
+static inline int lockgraph_backtrace(void **buffer, int size) {
+    return unw_backtrace(buffer, size);
+}
+
+/// The kernel thread id of the calling thread (glibc's gettid is not importable from Swift).
+static inline pid_t lockgraph_gettid(void) {
+    return (pid_t)syscall(SYS_gettid);
+}
+
+#endif

@@ -1,0 +1,38 @@
+import CUnwind
+
+/// Raw return addresses of one call stack, captured with libunwind; symbolized only when a
+/// report is produced (see `Symbolication.swift`).
+struct StackTrace: Sendable, Hashable {
+    /// Frames kept per stack: deep enough to reach the user's code through a few layers of
+    /// `withLock` closures, small enough to keep per-thread buffers fixed.
+    static let maximumDepth = 48
+
+    var addresses: [UInt]
+
+    static let empty = StackTrace(addresses: [])
+
+    /// Captures the calling thread's stack. Allocates the result array: slow path only.
+    @inline(never)
+    static func capture() -> StackTrace {
+        withUnsafeTemporaryAllocation(of: UnsafeMutableRawPointer?.self, capacity: maximumDepth) { buffer in
+            let count = Int(lockgraph_backtrace(buffer.baseAddress, Int32(maximumDepth)))
+            return StackTrace(addresses: (0..<max(count, 0)).map { UInt(bitPattern: buffer[$0]) })
+        }
+    }
+
+    /// Captures into a caller-provided fixed buffer of `maximumDepth` slots, allocating nothing.
+    /// Returns the number of frames written.
+    @inline(__always)
+    static func capture(into buffer: UnsafeMutablePointer<UInt>) -> Int {
+        let count = buffer.withMemoryRebound(to: UnsafeMutableRawPointer?.self, capacity: maximumDepth) {
+            lockgraph_backtrace($0, Int32(maximumDepth))
+        }
+        return max(Int(count), 0)
+    }
+}
+
+/// The kernel thread id of the calling thread.
+@inline(__always)
+func currentThreadID() -> Int {
+    Int(lockgraph_gettid())
+}

@@ -1,0 +1,83 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Synchronization
+
+extension LockMonitor {
+    /// What LockGraph does when a tracked lock is used.
+    public enum Mode: String, Sendable, CaseIterable {
+        /// Tracked types behave as plain locks: no graph, no per-thread state, no reports.
+        case off
+        /// Violations are printed to standard error, recorded in ``LockMonitor/violations`` and
+        /// passed to every ``LockMonitor/onViolation(_:)`` handler; the program continues.
+        case report
+        /// Like ``report``, then the process aborts (so a CI run stops at the first violation).
+        case abort
+    }
+}
+
+/// Process-wide settings read from the environment once, at first use of LockGraph.
+enum Configuration {
+    /// Current mode, stored as the raw index into `Mode.allCases` so the hot path reads one word.
+    static let modeStorage = Atomic<Int>(initialModeIndex())
+
+    /// How many acquisitions of a lock capture their stack after the lock is created or
+    /// takes part in a new edge: those stacks become the "where the held lock was acquired"
+    /// half of a report. `LOCKGRAPH_HOLDER_STACKS=always` captures on every acquisition.
+    static let holderStackBudget: Int = {
+        switch environment("LOCKGRAPH_HOLDER_STACKS")?.lowercased() {
+        case "always": return Int.max
+        case "off", "0": return 0
+        default: return 16
+        }
+    }()
+
+    static var mode: LockMonitor.Mode {
+        LockMonitor.Mode.allCases[modeStorage.load(ordering: .relaxed)]
+    }
+
+    static func setMode(_ mode: LockMonitor.Mode) {
+        modeStorage.store(index(of: mode), ordering: .relaxed)
+    }
+
+    private static func index(of mode: LockMonitor.Mode) -> Int {
+        LockMonitor.Mode.allCases.firstIndex(of: mode) ?? 1
+    }
+
+    private static func initialModeIndex() -> Int {
+        guard let raw = environment("LOCKGRAPH_MODE"), !raw.isEmpty else {
+            return index(of: .report)
+        }
+        if let mode = LockMonitor.Mode(rawValue: raw.lowercased()) {
+            return index(of: mode)
+        }
+        let valid = LockMonitor.Mode.allCases.map(\.rawValue).joined(separator: ", ")
+        writeToStandardError(
+            "LockGraph: ignoring LOCKGRAPH_MODE=\(raw): valid values are \(valid); using report.\n"
+        )
+        return index(of: .report)
+    }
+
+    static func environment(_ name: String) -> String? {
+        guard let value = getenv(name) else { return nil }
+        return String(cString: value)
+    }
+}
+
+/// Writes directly to file descriptor 2, unbuffered, so reports survive an abort that follows.
+func writeToStandardError(_ text: String) {
+    var text = text
+    text.withUTF8 { buffer in
+        var offset = 0
+        while offset < buffer.count {
+            let written = write(2, buffer.baseAddress! + offset, buffer.count - offset)
+            if written <= 0 {
+                if written < 0 && errno == EINTR { continue }
+                return
+            }
+            offset += written
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import Synchronization
+
+/// The identity of one tracked lock: a never-reused id plus what reports print about it.
+/// Every tracked type owns exactly one and registers it while it is alive.
+final class LockInfo: Sendable {
+    private static let nextID = Atomic<UInt64>(1)
+
+    let id: UInt64
+    let name: String?
+    let file: String
+    let line: UInt
+    let type: String
+    /// Whether the lock was registered in the graph (it was created while tracking was on).
+    let isRegistered: Bool
+    /// Remaining acquisitions that capture their stack (see `Configuration.holderStackBudget`).
+    private let stackBudget: Atomic<Int>
+
+    init(name: String?, file: StaticString, line: UInt, type: String) {
+        id = Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+        self.name = name
+        self.file = String(describing: file)
+        self.line = line
+        self.type = type
+        isRegistered = Configuration.mode != .off
+        stackBudget = Atomic(Configuration.holderStackBudget)
+    }
+
+    var descriptor: LockDescriptor {
+        LockDescriptor(name: name, id: id, file: file, line: line, type: type)
+    }
+
+    /// True when this acquisition should capture its stack. In steady state this is one
+    /// relaxed load that finds zero.
+    @inline(__always)
+    func takeStackBudget() -> Bool {
+        let remaining = stackBudget.load(ordering: .relaxed)
+        guard remaining > 0 else { return false }
+        if remaining != Int.max {
+            stackBudget.wrappingSubtract(1, ordering: .relaxed)
+        }
+        return true
+    }
+
+    /// A new edge touched this lock: its next acquisitions are worth a stack again.
+    func renewStackBudget() {
+        let budget = Configuration.holderStackBudget
+        if stackBudget.load(ordering: .relaxed) < budget {
+            stackBudget.store(budget, ordering: .relaxed)
+        }
+    }
+}

@@ -1,0 +1,144 @@
+import Foundation
+
+/// A tracked lock as it appears in reports and snapshots.
+public struct LockDescriptor: Sendable, Hashable, CustomStringConvertible {
+    /// The name given at creation, if any.
+    public let name: String?
+    /// A process-unique identifier; never reused, even after the lock is destroyed.
+    public let id: UInt64
+    /// Where the lock was created (`#fileID` and `#line` of the initializer call).
+    public let file: String
+    public let line: UInt
+    /// The tracked type: `TrackedMutex`, `TrackedQueue`, ...
+    public let type: String
+
+    /// `"accounts" (Bank.swift:12)`, or `TrackedMutex#7 (Bank.swift:12)` when unnamed.
+    public var description: String {
+        let label = name.map { "\"\($0)\"" } ?? "\(type)#\(id)"
+        return "\(label) (\(shortSite))"
+    }
+
+    /// The creation site with the module prefix of `#fileID` removed: `Bank.swift:12`.
+    public var shortSite: String {
+        let fileName = file.split(separator: "/").last.map(String.init) ?? file
+        return "\(fileName):\(line)"
+    }
+}
+
+/// A thread as it appears in reports.
+public struct ThreadDescriptor: Sendable, Hashable, CustomStringConvertible {
+    /// The kernel thread id (`gettid`).
+    public let id: Int
+    /// The pthread name, if the thread has one.
+    public let name: String?
+
+    public var description: String {
+        if let name, !name.isEmpty { return "thread \(id) \"\(name)\"" }
+        return "thread \(id)"
+    }
+}
+
+/// A symbolized call stack attached to a report.
+public struct LockBacktrace: Sendable, Hashable, CustomStringConvertible {
+    /// One frame of a stack.
+    public struct Frame: Sendable, Hashable, CustomStringConvertible {
+        public let address: UInt
+        /// The demangled function name, when the symbol is known.
+        public let symbol: String?
+        /// Source file and line, when debug information exists.
+        public let file: String?
+        public let line: Int?
+        /// The binary or shared library the frame belongs to.
+        public let image: String?
+
+        public init(address: UInt, symbol: String? = nil, file: String? = nil, line: Int? = nil, image: String? = nil) {
+            self.address = address
+            self.symbol = symbol
+            self.file = file
+            self.line = line
+            self.image = image
+        }
+
+        public var description: String {
+            var text = symbol ?? "0x" + String(address, radix: 16)
+            if let file, let line {
+                let fileName = file.split(separator: "/").last.map(String.init) ?? file
+                text += " at \(fileName):\(line)"
+            } else if let image {
+                text += " in \(image)"
+            }
+            return text
+        }
+    }
+
+    /// What this stack shows, e.g. `"accounts" acquired here`.
+    public let label: String
+    /// The thread the stack was captured on.
+    public let thread: ThreadDescriptor
+    /// Frames from the user's code outwards; LockGraph's own frames are removed.
+    /// Empty when the stack was not captured (see `LOCKGRAPH_HOLDER_STACKS`).
+    public let frames: [Frame]
+
+    public var description: String {
+        var lines = ["\(label) (\(thread)):"]
+        if frames.isEmpty {
+            lines.append("    <stack not captured: the lock was in steady state; set LOCKGRAPH_HOLDER_STACKS=always to keep every acquisition's stack>")
+        }
+        for (index, frame) in frames.enumerated() {
+            lines.append("    #\(index) \(frame)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// One edge of the lock graph: some thread acquired `to` while holding `from`.
+public struct LockEdge: Sendable, Hashable {
+    public let from: LockDescriptor
+    public let to: LockDescriptor
+    /// The thread that first took the locks in this order.
+    public let thread: ThreadDescriptor
+    /// Where `from` was acquired by that thread (empty frames if not captured).
+    public let holderStack: LockBacktrace
+    /// Where `to` was acquired while `from` was held.
+    public let acquirerStack: LockBacktrace
+}
+
+/// A problem LockGraph found: a lock-order inversion, a reentrant acquisition, an invalid unlock.
+///
+/// `description` is the full human-readable report, as printed to standard error.
+public struct LockViolation: Sendable, CustomStringConvertible {
+    /// The kind of problem. Later versions add kinds, so `switch` with a `default` case.
+    public struct Kind: Sendable, Hashable, CustomStringConvertible {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        /// Two or more locks taken in opposite orders by different code paths: a potential
+        /// deadlock, reported the first time the closing order is taken, even if that run did
+        /// not hang.
+        public static let lockOrderInversion = Kind(rawValue: "lock-order inversion")
+        /// A thread asked again for a lock (or queue) it is already inside.
+        public static let reentrantAcquire = Kind(rawValue: "reentrant acquire")
+        /// `unlock()` of a lock the calling thread does not hold.
+        public static let invalidUnlock = Kind(rawValue: "invalid unlock")
+    }
+
+    public let kind: Kind
+    /// The locks involved; for an inversion, the cycle in order (the first lock is not repeated).
+    public let locks: [LockDescriptor]
+    /// The threads involved.
+    public let threads: [ThreadDescriptor]
+    /// For an inversion, every edge of the cycle with the thread and both stacks that first made it.
+    public let edges: [LockEdge]
+    /// Every stack in the report (for an inversion, the holder and acquirer stack of each edge).
+    public let backtraces: [LockBacktrace]
+    /// A one-line summary.
+    public let summary: String
+    /// The sentence saying how to fix the problem.
+    public let advice: String
+    /// When the violation was detected.
+    public let date: Date
+
+    /// The full report: kind, locks, threads, stacks and advice.
+    public var description: String { ReportFormatter.format(self) }
+}

@@ -1,0 +1,103 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// The pthread mutex under every tracked lock.
+///
+/// While tracking is on, non-recursive locks use `PTHREAD_MUTEX_ERRORCHECK`, so an unlock by a
+/// thread that does not own the mutex fails with `EPERM` and leaves it untouched instead of
+/// being undefined. Locks created in mode `off` are plain `PTHREAD_MUTEX_DEFAULT` mutexes.
+struct RawMutex: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<pthread_mutex_t>
+
+    init(recursive: Bool, checked: Bool = Configuration.mode != .off) {
+        pointer = .allocate(capacity: 1)
+        pointer.initialize(to: pthread_mutex_t())
+        var attributes = pthread_mutexattr_t()
+        pthread_mutexattr_init(&attributes)
+        let type = recursive ? PTHREAD_MUTEX_RECURSIVE : (checked ? PTHREAD_MUTEX_ERRORCHECK : PTHREAD_MUTEX_DEFAULT)
+        pthread_mutexattr_settype(&attributes, Int32(type))
+        pthread_mutex_init(pointer, &attributes)
+        pthread_mutexattr_destroy(&attributes)
+    }
+
+    func destroy() {
+        pthread_mutex_destroy(pointer)
+        pointer.deinitialize(count: 1)
+        pointer.deallocate()
+    }
+
+    @inline(__always) func lock() { pthread_mutex_lock(pointer) }
+
+    /// Returns 0, or `EPERM` when the calling thread does not own the mutex.
+    @inline(__always) @discardableResult func unlock() -> Int32 { pthread_mutex_unlock(pointer) }
+
+    @inline(__always) func tryLock() -> Bool { pthread_mutex_trylock(pointer) == 0 }
+
+    /// Waits until `deadline` (wall clock, like `NSLock.lock(before:)`).
+    func lock(before deadline: Date) -> Bool {
+        var time = timespec(wallClock: deadline)
+        return pthread_mutex_timedlock(pointer, &time) == 0
+    }
+}
+
+extension timespec {
+    /// The absolute wall-clock time of `date`.
+    init(wallClock date: Date) {
+        let seconds = max(0, date.timeIntervalSince1970)
+        let whole = seconds.rounded(.down)
+        self.init(tv_sec: Int(whole), tv_nsec: Int((seconds - whole) * 1_000_000_000))
+    }
+
+    /// Now plus `duration` on `CLOCK_MONOTONIC` (negative durations count as zero).
+    static func monotonic(after duration: Duration) -> timespec {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        let (seconds, attoseconds) = duration.components
+        let addSeconds = max(0, seconds)
+        let addNanoseconds = seconds < 0 ? 0 : max(0, attoseconds / 1_000_000_000)
+        var total = timespec(tv_sec: now.tv_sec + Int(addSeconds), tv_nsec: now.tv_nsec + Int(addNanoseconds))
+        if total.tv_nsec >= 1_000_000_000 {
+            total.tv_sec += 1
+            total.tv_nsec -= 1_000_000_000
+        }
+        return total
+    }
+}
+
+/// A pthread condition variable, on the wall clock (for `Date` deadlines) or the monotonic
+/// clock (for `Duration` timeouts).
+struct RawCondition: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<pthread_cond_t>
+
+    init(monotonic: Bool) {
+        pointer = .allocate(capacity: 1)
+        pointer.initialize(to: pthread_cond_t())
+        var attributes = pthread_condattr_t()
+        pthread_condattr_init(&attributes)
+        if monotonic { pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC) }
+        pthread_cond_init(pointer, &attributes)
+        pthread_condattr_destroy(&attributes)
+    }
+
+    func destroy() {
+        pthread_cond_destroy(pointer)
+        pointer.deinitialize(count: 1)
+        pointer.deallocate()
+    }
+
+    /// Waits (releasing `mutex`) until signalled or `deadline`; false on timeout.
+    func wait(_ mutex: RawMutex, deadline: timespec?) -> Bool {
+        guard var deadline else {
+            pthread_cond_wait(pointer, mutex.pointer)
+            return true
+        }
+        return pthread_cond_timedwait(pointer, mutex.pointer, &deadline) != ETIMEDOUT
+    }
+
+    func signal() { pthread_cond_signal(pointer) }
+    func broadcast() { pthread_cond_broadcast(pointer) }
+}

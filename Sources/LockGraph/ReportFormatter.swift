@@ -1,0 +1,34 @@
+/// Renders a violation as the terminal report, in the spirit of lockdep and ThreadSanitizer.
+enum ReportFormatter {
+    static let rule = String(repeating: "=", count: 78)
+
+    static func format(_ violation: LockViolation) -> String {
+        var lines: [String] = [rule, "LockGraph: \(violation.summary)"]
+        if violation.kind == .lockOrderInversion {
+            lines.append("")
+            let cycle = (violation.locks + violation.locks.prefix(1)).map(\.description)
+            lines.append("Cycle: " + cycle.joined(separator: " -> "))
+            for (number, edge) in violation.edges.enumerated() {
+                lines.append("")
+                lines.append("Edge \(number + 1) of \(violation.edges.count): \(edge.from) -> \(edge.to), first taken by \(edge.thread)")
+                lines.append(indent(edge.holderStack.description))
+                lines.append(indent(edge.acquirerStack.description))
+            }
+        } else {
+            lines.append("")
+            lines.append("Lock: " + violation.locks.map(\.description).joined(separator: ", "))
+            for stack in violation.backtraces {
+                lines.append("")
+                lines.append(indent(stack.description))
+            }
+        }
+        lines.append("")
+        lines.append("Fix: \(violation.advice)")
+        lines.append(rule)
+        return lines.joined(separator: "\n")
+    }
+
+    private static func indent(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n")
+    }
+}

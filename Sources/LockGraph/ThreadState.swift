@@ -1,0 +1,268 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import Synchronization
+
+/// One lock held by a thread.
+struct HeldLock {
+    var lock: LockInfo
+    /// How many times a recursive lock is held (1 for others).
+    var recursion: Int
+    /// Frames captured at acquisition, in this entry's stack slot (0 = not captured).
+    var stackDepth: Int
+}
+
+/// Everything LockGraph knows about one thread. Only the owning thread mutates it, so the hot
+/// path needs no lock; other threads (snapshots) read only the atomic mirror of held ids.
+final class ThreadState: @unchecked Sendable {
+    /// Held-lock entries visible to other threads (snapshot) are capped at this many.
+    static let observableDepth = 64
+
+    let threadID: Int
+    private(set) var held: [HeldLock] = []
+    /// One fixed slot of `StackTrace.maximumDepth` addresses per held entry.
+    private var stackSlots: UnsafeMutablePointer<UInt>
+    private var stackSlotCapacity: Int
+    private let observedIDs: UnsafeMutablePointer<Atomic<UInt64>>
+    private let observedCount = Atomic<Int>(0)
+
+    var knownEdges = KnownEdgeCache()
+    /// The graph epoch the cache belongs to; `LockMonitor.reset()` bumps the global epoch.
+    var knownEdgesEpoch: UInt64 = 0
+    /// True while this thread delivers a report: locks taken by handlers are tracked but not
+    /// checked, so a handler can never recurse into another report.
+    var isReporting = false
+    /// Tracked queues whose put/get this thread is currently inside (innermost last).
+    var activeQueueOperations: [UInt64] = []
+
+    init() {
+        threadID = currentThreadID()
+        stackSlotCapacity = 8
+        stackSlots = .allocate(capacity: stackSlotCapacity * StackTrace.maximumDepth)
+        observedIDs = .allocate(capacity: Self.observableDepth)
+        for index in 0..<Self.observableDepth {
+            (observedIDs + index).initialize(to: Atomic<UInt64>(0))
+        }
+        held.reserveCapacity(stackSlotCapacity)
+    }
+
+    deinit {
+        stackSlots.deallocate()
+        knownEdges.deallocate()
+        observedIDs.deinitialize(count: Self.observableDepth)
+        observedIDs.deallocate()
+    }
+
+    // MARK: Held locks
+
+    @inline(__always)
+    func indexOfHeld(_ id: UInt64) -> Int? {
+        var index = held.count - 1
+        while index >= 0 {
+            if held[index].lock.id == id { return index }
+            index -= 1
+        }
+        return nil
+    }
+
+    /// Records `lock` as held. Captures its acquisition stack while the lock's budget lasts,
+    /// or copies `stack` when the slow path already captured one.
+    @inline(__always)
+    func push(_ lock: LockInfo, capturedStack stack: StackTrace?) {
+        let index = held.count
+        if index == stackSlotCapacity { growStackSlots() }
+        let slot = stackSlots + index * StackTrace.maximumDepth
+        var depth = 0
+        if let stack {
+            depth = min(stack.addresses.count, StackTrace.maximumDepth)
+            for frame in 0..<depth { slot[frame] = stack.addresses[frame] }
+        } else if lock.takeStackBudget() {
+            depth = StackTrace.capture(into: slot)
+        }
+        held.append(HeldLock(lock: lock, recursion: 1, stackDepth: depth))
+        if index < Self.observableDepth {
+            observedIDs[index].store(lock.id, ordering: .relaxed)
+        }
+        observedCount.store(held.count, ordering: .releasing)
+    }
+
+    /// Removes the entry at `index` (usually the last one; locks may be released out of order).
+    @inline(__always)
+    func remove(at index: Int) -> HeldLock {
+        let removed = held.remove(at: index)
+        if index < held.count {
+            // Keep each remaining entry's stack in the slot matching its new position.
+            let width = StackTrace.maximumDepth
+            let destination = stackSlots + index * width
+            destination.update(from: destination + width, count: (held.count - index) * width)
+            for position in index..<min(held.count, Self.observableDepth) {
+                observedIDs[position].store(held[position].lock.id, ordering: .relaxed)
+            }
+        }
+        observedCount.store(held.count, ordering: .releasing)
+        return removed
+    }
+
+    @inline(__always)
+    func incrementRecursion(at index: Int) { held[index].recursion += 1 }
+
+    @inline(__always)
+    func decrementRecursion(at index: Int) { held[index].recursion -= 1 }
+
+    /// The stack captured when the entry at `index` was acquired (empty if none was captured).
+    func acquisitionStack(at index: Int) -> StackTrace {
+        let depth = held[index].stackDepth
+        let slot = stackSlots + index * StackTrace.maximumDepth
+        return StackTrace(addresses: Array(UnsafeBufferPointer(start: slot, count: depth)))
+    }
+
+    /// Restores an entry removed by a condition wait, keeping its original acquisition stack.
+    func reinsert(_ entry: HeldLock, stack: StackTrace) {
+        push(entry.lock, capturedStack: stack)
+        held[held.count - 1].recursion = entry.recursion
+        if stack.addresses.isEmpty { held[held.count - 1].stackDepth = 0 }
+    }
+
+    /// Held lock ids as another thread can see them (best effort while the owner runs).
+    func observedHeldIDs() -> [UInt64] {
+        let count = min(observedCount.load(ordering: .acquiring), Self.observableDepth)
+        return (0..<count).map { observedIDs[$0].load(ordering: .relaxed) }
+    }
+
+    private func growStackSlots() {
+        let newCapacity = stackSlotCapacity * 2
+        let newSlots = UnsafeMutablePointer<UInt>.allocate(capacity: newCapacity * StackTrace.maximumDepth)
+        newSlots.initialize(from: stackSlots, count: stackSlotCapacity * StackTrace.maximumDepth)
+        stackSlots.deallocate()
+        stackSlots = newSlots
+        stackSlotCapacity = newCapacity
+    }
+
+    // MARK: Thread identity
+
+    /// The kernel's name for thread `id` of this process (`/proc/self/task/<id>/comm`), which is
+    /// what `pthread_setname_np` and Foundation's `Thread.name` set. Safe for any live thread.
+    static func name(ofThread id: Int) -> String? {
+        let descriptor = open("/proc/self/task/\(id)/comm", O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let count = read(descriptor, &buffer, buffer.count)
+        guard count > 0 else { return nil }
+        let name = String(decoding: buffer[..<count], as: UTF8.self)
+            .trimmingCharacters(in: .newlines)
+        return name.isEmpty ? nil : name
+    }
+
+    func descriptor() -> ThreadDescriptor {
+        ThreadDescriptor(id: threadID, name: Self.name(ofThread: threadID))
+    }
+
+    // MARK: Thread-local storage
+
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key) { pointer in
+            guard let pointer else { return }
+            let state = Unmanaged<ThreadState>.fromOpaque(pointer).takeRetainedValue()
+            ThreadRegistry.shared.remove(state)
+        }
+        return key
+    }()
+
+    /// The calling thread's state, created on first use.
+    @inline(__always)
+    static var current: ThreadState {
+        if let pointer = pthread_getspecific(key) {
+            return Unmanaged<ThreadState>.fromOpaque(pointer).takeUnretainedValue()
+        }
+        return makeCurrent()
+    }
+
+    @inline(never)
+    private static func makeCurrent() -> ThreadState {
+        let state = ThreadState()
+        pthread_setspecific(key, Unmanaged.passRetained(state).toOpaque())
+        ThreadRegistry.shared.add(state)
+        return state
+    }
+}
+
+/// All threads that have used a tracked lock and are still alive, for snapshots.
+final class ThreadRegistry: Sendable {
+    static let shared = ThreadRegistry()
+    private let threads = InternalProtected<[ObjectIdentifier: ThreadState]>([:])
+
+    func add(_ state: ThreadState) {
+        threads.withLock { $0[ObjectIdentifier(state)] = state }
+    }
+
+    func remove(_ state: ThreadState) {
+        threads.withLock { $0[ObjectIdentifier(state)] = nil }
+    }
+
+    func all() -> [ThreadState] {
+        threads.withLock { Array($0.values) }
+    }
+}
+
+/// A per-thread, fixed-size set of lock-order edges this thread already knows are in the graph,
+/// so an acquisition whose edges are all known takes no global lock. Lock ids are never reused,
+/// so an entry can only go stale through `LockMonitor.reset()`, which bumps the epoch.
+struct KnownEdgeCache {
+    private static let slotCount = 1024
+    private static let probeLimit = 4
+    private let keys: UnsafeMutablePointer<UInt64>  // pairs: from, to; 0 = empty
+    private var nextVictim = 0
+
+    init() {
+        keys = .allocate(capacity: Self.slotCount * 2)
+        keys.initialize(repeating: 0, count: Self.slotCount * 2)
+    }
+
+    @inline(__always)
+    private static func home(_ from: UInt64, _ to: UInt64) -> Int {
+        let mixed = (from &* 0x9E37_79B9_7F4A_7C15) ^ (to &* 0xC2B2_AE3D_27D4_EB4F)
+        return Int(truncatingIfNeeded: mixed >> 32) & (slotCount - 1)
+    }
+
+    @inline(__always)
+    func contains(from: UInt64, to: UInt64) -> Bool {
+        var slot = Self.home(from, to)
+        for _ in 0..<Self.probeLimit {
+            if keys[slot * 2] == from && keys[slot * 2 + 1] == to { return true }
+            if keys[slot * 2] == 0 { return false }
+            slot = (slot + 1) & (Self.slotCount - 1)
+        }
+        return false
+    }
+
+    mutating func insert(from: UInt64, to: UInt64) {
+        let start = Self.home(from, to)
+        var slot = start
+        for _ in 0..<Self.probeLimit {
+            if keys[slot * 2] == 0 || (keys[slot * 2] == from && keys[slot * 2 + 1] == to) {
+                keys[slot * 2] = from
+                keys[slot * 2 + 1] = to
+                return
+            }
+            slot = (slot + 1) & (Self.slotCount - 1)
+        }
+        // Full neighbourhood: overwrite one of the probed slots (it will simply miss later).
+        slot = (start + nextVictim) & (Self.slotCount - 1)
+        nextVictim = (nextVictim + 1) % Self.probeLimit
+        keys[slot * 2] = from
+        keys[slot * 2 + 1] = to
+    }
+
+    mutating func removeAll() {
+        keys.update(repeating: 0, count: Self.slotCount * 2)
+    }
+
+    func deallocate() {
+        keys.deallocate()
+    }
+}

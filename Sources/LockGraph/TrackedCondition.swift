@@ -1,0 +1,91 @@
+import Foundation
+
+/// A condition variable with its own lock, shaped like `NSCondition`.
+///
+/// `lock()`/`unlock()` are tracked like ``TrackedMutex``. ``wait()`` releases the lock while
+/// waiting and re-acquires it on wake-up with the ordinary order checks. Calling `wait` without
+/// holding the lock is reported as ``LockViolation/Kind/invalidUnlock`` and returns at once
+/// (callers re-check their predicate in a loop, as with any condition variable).
+public final class TrackedCondition: @unchecked Sendable {
+    let info: LockInfo
+    let mutex = RawMutex(recursive: false)
+    let condition = RawCondition(monotonic: false)
+
+    /// Creates a condition. `name` appears in reports; without one, the creation site does.
+    public init(name: String? = nil, file: StaticString = #fileID, line: UInt = #line) {
+        info = LockInfo(name: name, file: file, line: line, type: "TrackedCondition")
+        Tracking.register(info)
+    }
+
+    deinit {
+        Tracking.unregister(info)
+        condition.destroy()
+        mutex.destroy()
+    }
+
+    /// Blocks until the condition's lock is acquired.
+    public func lock() {
+        let acquisition = Tracking.beginAcquire(info, recursive: false)
+        mutex.lock()
+        Tracking.finishAcquire(info, acquisition)
+    }
+
+    /// Releases the condition's lock; reported as an invalid unlock if the thread does not hold it.
+    public func unlock() {
+        Tracking.release(info) { mutex.unlock() }
+    }
+
+    /// Releases the lock, waits for a signal (or a spurious wake-up), re-acquires the lock.
+    public func wait() {
+        _ = Tracking.wait(info, mutex: mutex, condition: condition, deadline: nil)
+    }
+
+    /// Like ``wait()``, giving up at `limit`. Returns false if the time passed without a signal.
+    public func wait(until limit: Date) -> Bool {
+        Tracking.wait(info, mutex: mutex, condition: condition, deadline: timespec(wallClock: limit)) == .signalled
+    }
+
+    /// Wakes one waiting thread.
+    public func signal() { condition.signal() }
+
+    /// Wakes every waiting thread.
+    public func broadcast() { condition.broadcast() }
+
+    /// Runs `body` with the lock held and returns its result.
+    @inlinable
+    public func withLock<Result>(_ body: () throws -> Result) rethrows -> Result {
+        lock()
+        defer { unlock() }
+        return try body()
+    }
+}
+
+/// A value protected by a tracked lock, shaped like `NIOLockedValueBox`.
+public final class TrackedLockedValueBox<Value> {
+    let info: LockInfo
+    let mutex = RawMutex(recursive: false)
+    private var value: Value
+
+    /// Wraps `value`. `name` appears in reports; without one, the creation site does.
+    public init(_ value: Value, name: String? = nil, file: StaticString = #fileID, line: UInt = #line) {
+        self.value = value
+        info = LockInfo(name: name, file: file, line: line, type: "TrackedLockedValueBox")
+        Tracking.register(info)
+    }
+
+    deinit {
+        Tracking.unregister(info)
+        mutex.destroy()
+    }
+
+    /// Runs `body` with exclusive access to the value and returns its result.
+    public func withLockedValue<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+        let acquisition = Tracking.beginAcquire(info, recursive: false)
+        mutex.lock()
+        Tracking.finishAcquire(info, acquisition)
+        defer { Tracking.release(info) { mutex.unlock() } }
+        return try body(&value)
+    }
+}
+
+extension TrackedLockedValueBox: @unchecked Sendable where Value: Sendable {}

@@ -1,0 +1,117 @@
+import Foundation
+
+/// A non-recursive lock shaped like `NSLock` and `NIOLock`, whose every acquisition feeds the
+/// global lock graph.
+///
+/// - Taking it while holding other tracked locks records the order; an order that closes a
+///   cycle is reported as ``LockViolation/Kind/lockOrderInversion`` before the thread blocks.
+/// - Taking it again on the thread that holds it is reported as
+///   ``LockViolation/Kind/reentrantAcquire`` and then terminates the process (the thread
+///   could never proceed); the report is on standard error.
+/// - `unlock()` by a thread that does not hold it is reported as
+///   ``LockViolation/Kind/invalidUnlock`` and leaves the lock untouched.
+///
+/// The lock's identity is the object: swap it in with a typealias (see the README).
+public final class TrackedMutex: @unchecked Sendable {
+    let info: LockInfo
+    let mutex = RawMutex(recursive: false)
+
+    /// Creates a lock. `name` appears in reports; without one, the creation site does.
+    public init(name: String? = nil, file: StaticString = #fileID, line: UInt = #line) {
+        info = LockInfo(name: name, file: file, line: line, type: "TrackedMutex")
+        Tracking.register(info)
+    }
+
+    deinit {
+        Tracking.unregister(info)
+        mutex.destroy()
+    }
+
+    /// Blocks until the lock is acquired.
+    public func lock() {
+        let acquisition = Tracking.beginAcquire(info, recursive: false)
+        mutex.lock()
+        Tracking.finishAcquire(info, acquisition)
+    }
+
+    /// Releases the lock; reported as an invalid unlock (and ignored) if the thread does not hold it.
+    public func unlock() {
+        Tracking.release(info) { mutex.unlock() }
+    }
+
+    /// Acquires the lock if it is free; never blocks and adds no order edge into this lock.
+    public func tryLock() -> Bool {
+        guard mutex.tryLock() else { return false }
+        Tracking.didTryAcquire(info)
+        return true
+    }
+
+    /// Waits until `limit` for the lock. Returns false if the time passed first.
+    /// Like ``tryLock()``, a timed wait cannot deadlock forever, so it adds no edge into this lock.
+    public func lock(before limit: Date) -> Bool {
+        Tracking.beforeTimedAcquire(info)
+        guard mutex.lock(before: limit) else { return false }
+        Tracking.didTryAcquire(info)
+        return true
+    }
+
+    /// Runs `body` with the lock held and returns its result.
+    @inlinable
+    public func withLock<Result>(_ body: () throws -> Result) rethrows -> Result {
+        lock()
+        defer { unlock() }
+        return try body()
+    }
+}
+
+/// A recursive lock shaped like `NSRecursiveLock`: the holder may take it again, and each
+/// `lock()` needs a matching `unlock()`. Re-entry by the holder adds nothing to the graph.
+public final class TrackedRecursiveMutex: @unchecked Sendable {
+    let info: LockInfo
+    let mutex = RawMutex(recursive: true)
+
+    /// Creates a recursive lock. `name` appears in reports; without one, the creation site does.
+    public init(name: String? = nil, file: StaticString = #fileID, line: UInt = #line) {
+        info = LockInfo(name: name, file: file, line: line, type: "TrackedRecursiveMutex")
+        Tracking.register(info)
+    }
+
+    deinit {
+        Tracking.unregister(info)
+        mutex.destroy()
+    }
+
+    /// Blocks until the lock is acquired (immediately if this thread already holds it).
+    public func lock() {
+        let acquisition = Tracking.beginAcquire(info, recursive: true)
+        mutex.lock()
+        Tracking.finishAcquire(info, acquisition)
+    }
+
+    /// Releases one level of the lock; reported as an invalid unlock if the thread does not hold it.
+    public func unlock() {
+        Tracking.release(info) { mutex.unlock() }
+    }
+
+    /// Acquires the lock if it is free or already held by this thread; never blocks.
+    public func tryLock() -> Bool {
+        guard mutex.tryLock() else { return false }
+        Tracking.didTryAcquire(info)
+        return true
+    }
+
+    /// Waits until `limit` for the lock. Returns false if the time passed first.
+    public func lock(before limit: Date) -> Bool {
+        guard mutex.lock(before: limit) else { return false }
+        Tracking.didTryAcquire(info)
+        return true
+    }
+
+    /// Runs `body` with the lock held and returns its result.
+    @inlinable
+    public func withLock<Result>(_ body: () throws -> Result) rethrows -> Result {
+        lock()
+        defer { unlock() }
+        return try body()
+    }
+}

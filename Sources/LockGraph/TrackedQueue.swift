@@ -1,0 +1,229 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+/// A blocking FIFO queue shaped like Python's `queue.Queue`, whose lock is a node of the graph.
+///
+/// Elements live in a ring buffer. As in many ring-buffer queues, a slot keeps its element
+/// until a later `put` reuses it, so an element's `deinit` can run inside a later `put`, on the
+/// producer's thread, under the queue's lock. If that `deinit` uses the same queue (the classic
+/// "log from deinit" bug, a self-deadlock with an ordinary queue), TrackedQueue reports a
+/// ``LockViolation/Kind/reentrantAcquire`` with both stacks and completes anyway:
+/// - a re-entrant `put`/`tryPut`/`put(_:timeout:)` enqueues its element right after the outer
+///   operation finishes, in order, never blocking and never dropped (it may exceed `capacity`);
+/// - a re-entrant `tryGet`/`get(timeout:)` returns the oldest element or nil at once (no other
+///   thread can put while this one holds the lock);
+/// - a re-entrant `get()` on an empty queue could never return: it is reported and the process
+///   terminates.
+/// Each queue's reentrancy is reported once.
+public final class TrackedQueue<Element> {
+    let info: LockInfo
+    private let mutex = RawMutex(recursive: false)
+    private let notEmpty = RawCondition(monotonic: true)
+    private let notFull = RawCondition(monotonic: true)
+    /// Maximum number of elements, or nil when unbounded.
+    public let capacity: Int?
+
+    private var slots: UnsafeMutablePointer<Element?>
+    private var slotCount: Int
+    private var head = 0
+    private var storedCount = 0
+    /// Elements put by re-entrant calls, enqueued when the outer operation finishes.
+    private var deferred: [Element] = []
+
+    /// Creates a queue holding at most `capacity` elements (nil: unbounded).
+    /// - Precondition: `capacity` is nil or at least 1 (a queue of capacity 0 could never accept).
+    public init(capacity: Int? = nil, name: String? = nil, file: StaticString = #fileID, line: UInt = #line) {
+        if let capacity {
+            precondition(capacity >= 1, "TrackedQueue capacity must be at least 1 (got \(capacity)); pass nil for an unbounded queue")
+        }
+        self.capacity = capacity
+        slotCount = min(capacity ?? 16, 16)
+        slots = .allocate(capacity: slotCount)
+        slots.initialize(repeating: nil, count: slotCount)
+        info = LockInfo(name: name, file: file, line: line, type: "TrackedQueue")
+        Tracking.register(info)
+    }
+
+    deinit {
+        Tracking.unregister(info)
+        slots.deinitialize(count: slotCount)
+        slots.deallocate()
+        notFull.destroy()
+        notEmpty.destroy()
+        mutex.destroy()
+    }
+
+    /// The number of elements waiting in the queue.
+    public var count: Int {
+        withQueueLock(operation: "count") { storedCount + deferred.count }
+    }
+
+    /// Adds `element`, waiting while the queue is full.
+    public func put(_ element: Element) {
+        _ = enqueue(element, deadline: nil, blocking: true, operation: "put")
+    }
+
+    /// Adds `element` if there is room now; returns false (and drops nothing) if full.
+    public func tryPut(_ element: Element) -> Bool {
+        enqueue(element, deadline: nil, blocking: false, operation: "tryPut")
+    }
+
+    /// Adds `element`, waiting at most `timeout` for room. Returns false on timeout.
+    /// A negative timeout is treated as zero.
+    public func put(_ element: Element, timeout: Duration) -> Bool {
+        enqueue(element, deadline: .monotonic(after: timeout), blocking: true, operation: "put(_:timeout:)")
+    }
+
+    /// Removes and returns the oldest element, waiting while the queue is empty.
+    public func get() -> Element {
+        // Without a deadline, dequeue only returns nil when it reported a reentrant self-wait and
+        // terminated the process; the loop satisfies the type checker.
+        while true {
+            if let element = dequeue(deadline: nil, blocking: true, operation: "get") { return element }
+        }
+    }
+
+    /// Removes and returns the oldest element, or nil if the queue is empty now.
+    public func tryGet() -> Element? {
+        dequeue(deadline: nil, blocking: false, operation: "tryGet")
+    }
+
+    /// Removes and returns the oldest element, waiting at most `timeout`; nil on timeout.
+    /// A negative timeout is treated as zero.
+    public func get(timeout: Duration) -> Element? {
+        dequeue(deadline: .monotonic(after: timeout), blocking: true, operation: "get(timeout:)")
+    }
+
+    // MARK: Locking
+
+    /// If the calling thread is already inside an operation of this queue (so it holds the
+    /// queue's lock), reports it once and returns the thread; otherwise nil.
+    private func reentrantThread(operation: String, outcome: String) -> ThreadState? {
+        guard let thread = Tracking.currentThread(),
+              thread.activeQueueOperations.contains(info.id)
+        else { return nil }
+        if LockGraphStore.shared.firstReentrancy(of: info.id) {
+            let outer = thread.indexOfHeld(info.id).map { thread.acquisitionStack(at: $0) } ?? .empty
+            Reporter.reentrantQueueOperation(info, operation: operation, outerStack: outer, by: thread, outcome: outcome)
+        }
+        return thread
+    }
+
+    private func withQueueLock<Result>(operation: String, _ body: () -> Result) -> Result {
+        if reentrantThread(operation: operation, outcome: "Answered from the state at that moment.") != nil {
+            return body()
+        }
+        let acquisition = Tracking.beginAcquire(info, recursive: false)
+        mutex.lock()
+        Tracking.finishAcquire(info, acquisition)
+        let thread = Tracking.currentThread()
+        thread?.activeQueueOperations.append(info.id)
+        defer {
+            thread?.activeQueueOperations.removeLast()
+            Tracking.release(info) { mutex.unlock() }
+        }
+        return body()
+    }
+
+    private func wait(on condition: RawCondition, deadline: timespec?) -> Bool {
+        Tracking.wait(info, mutex: mutex, condition: condition, deadline: deadline) == .signalled
+    }
+
+    // MARK: Operations
+
+    private func enqueue(_ element: Element, deadline: timespec?, blocking: Bool, operation: String) -> Bool {
+        if reentrantThread(operation: operation, outcome: "The element is enqueued right after the outer operation; nothing is lost and the thread does not block.") != nil {
+            deferred.append(element)
+            return true
+        }
+        return withQueueLock(operation: operation) {
+            if let capacity {
+                while storedCount >= capacity {
+                    guard blocking, wait(on: notFull, deadline: deadline) || storedCount < capacity else {
+                        return false
+                    }
+                }
+            }
+            store(element)
+            flushDeferred()
+            notEmpty.broadcast()
+            return true
+        }
+    }
+
+    private func dequeue(deadline: timespec?, blocking: Bool, operation: String) -> Element? {
+        if reentrantThread(operation: operation, outcome: "It is answered at once from the elements already queued.") != nil {
+            if storedCount > 0 { return take() }
+            if let first = deferred.first {
+                deferred.removeFirst()
+                return first
+            }
+            guard blocking && deadline == nil,
+                  let thread = Tracking.currentThread(),
+                  let index = thread.indexOfHeld(info.id)
+            else { return nil }
+            Reporter.reentrantAcquire(of: info, heldAt: index, by: thread, fatal: true, what: "queue")
+            return nil
+        }
+        return withQueueLock(operation: operation) {
+            while storedCount == 0 {
+                guard blocking, wait(on: notEmpty, deadline: deadline) || storedCount > 0 else {
+                    return nil
+                }
+            }
+            let element = take()
+            flushDeferred()
+            notFull.broadcast()
+            return element
+        }
+    }
+
+    /// Appends at the tail. Overwriting a reused slot releases the element it still held, which
+    /// may run a deinit here, under the lock; the indices are consistent before that happens.
+    private func store(_ element: Element) {
+        if storedCount == slotCount { grow() }
+        let slot = slots + (head + storedCount) % slotCount
+        var previous = slot.move()
+        slot.initialize(to: element)
+        storedCount += 1
+        previous = nil
+        _ = previous
+    }
+
+    private func take() -> Element {
+        // The slot keeps its copy until reused (see the type's documentation).
+        guard let element = slots[head] else {
+            preconditionFailure("TrackedQueue internal error: empty slot at the head")
+        }
+        head = (head + 1) % slotCount
+        storedCount -= 1
+        return element
+    }
+
+    private func flushDeferred() {
+        while !deferred.isEmpty {
+            store(deferred.removeFirst())
+        }
+    }
+
+    private func grow() {
+        let newCount = slotCount * 2
+        let newSlots = UnsafeMutablePointer<Element?>.allocate(capacity: newCount)
+        newSlots.initialize(repeating: nil, count: newCount)
+        for index in 0..<storedCount {
+            (newSlots + index).update(from: slots + (head + index) % slotCount, count: 1)
+        }
+        let oldSlots = slots
+        let oldCount = slotCount
+        slots = newSlots
+        slotCount = newCount
+        head = 0
+        // Releasing stale copies may run deinits (and re-entrant puts): the new buffer is in place.
+        oldSlots.deinitialize(count: oldCount)
+        oldSlots.deallocate()
+    }
+}
+
+extension TrackedQueue: @unchecked Sendable where Element: Sendable {}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct LockGraphCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lockgraph",
+        abstract: "Find lock-order inversions, reentrant waits and deadlocks in Swift programs.",
+        subcommands: [Demo.self, RunScenario.self]
+    )
+}
