@@ -1,0 +1,35 @@
+import Foundation
+import LockGraph
+
+/// A name no other test uses, so a test can pick its own violations out of the global list.
+func uniqueName(_ base: String) -> String {
+    "\(base)-\(UUID().uuidString.prefix(8))"
+}
+
+/// Violations recorded so far that involve a lock whose name starts with `prefix`.
+func violations(involving prefix: String) -> [LockViolation] {
+    LockMonitor.violations.filter { violation in
+        violation.locks.contains { $0.name?.hasPrefix(prefix) ?? false }
+    }
+}
+
+/// Runs `body` on a new thread and waits for it (at most `timeout` seconds).
+/// Returns false if the thread did not finish in time.
+@discardableResult
+func onOtherThread(timeout: TimeInterval = 10, _ body: @escaping @Sendable () -> Void) -> Bool {
+    let done = DispatchSemaphore(value: 0)
+    let thread = Thread {
+        body()
+        done.signal()
+    }
+    thread.start()
+    return done.wait(timeout: .now() + timeout) == .success
+}
+
+/// A thread-safe flag for hand-offs between a test and the threads it starts (not tracked).
+final class TestFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.lock(); value = true; lock.unlock() }
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+}
