@@ -67,7 +67,7 @@ enum Reporter {
     /// A thread asks again for a lock it holds. With `fatal`, the process then terminates:
     /// a non-recursive lock re-acquired by its holder can never be granted.
     static func reentrantAcquire(of lock: LockInfo, heldAt index: Int, by thread: ThreadState, fatal: Bool, what: String = "lock") {
-        let descriptor = thread.descriptor()
+        let descriptor = thread.descriptor(refreshName: true)
         let first = LockBacktrace(
             label: "\(lock.descriptor) first acquired",
             thread: descriptor,
@@ -100,7 +100,7 @@ enum Reporter {
     /// A `TrackedQueue` operation re-entered by the thread already inside one (for example an
     /// element's deinit that puts into the same queue while `put` holds the queue's lock).
     static func reentrantQueueOperation(_ queue: LockInfo, operation: String, outerStack: StackTrace, by thread: ThreadState, outcome: String) {
-        let descriptor = thread.descriptor()
+        let descriptor = thread.descriptor(refreshName: true)
         let violation = LockViolation(
             kind: .reentrantAcquire,
             locks: [queue.descriptor],
@@ -120,7 +120,7 @@ enum Reporter {
     }
 
     static func invalidUnlock(of lock: LockInfo, by thread: ThreadState, detail: String) {
-        let descriptor = thread.descriptor()
+        let descriptor = thread.descriptor(refreshName: true)
         let violation = LockViolation(
             kind: .invalidUnlock,
             locks: [lock.descriptor],

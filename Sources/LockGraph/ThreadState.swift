@@ -157,8 +157,15 @@ final class ThreadState: @unchecked Sendable {
         return name.isEmpty ? nil : name
     }
 
-    func descriptor() -> ThreadDescriptor {
-        ThreadDescriptor(id: threadID, name: Self.name(ofThread: threadID))
+    private var cachedName: String??
+
+    /// This thread as reports show it. The name is read from the kernel once and cached (edges
+    /// are recorded often); reports pass `refreshName` to pick up a later rename.
+    func descriptor(refreshName: Bool = false) -> ThreadDescriptor {
+        if refreshName || cachedName == nil {
+            cachedName = .some(Self.name(ofThread: threadID))
+        }
+        return ThreadDescriptor(id: threadID, name: cachedName ?? nil)
     }
 
     // MARK: Thread-local storage

@@ -62,6 +62,15 @@ public final class TrackedMutex: @unchecked Sendable {
         defer { unlock() }
         return try body()
     }
+
+    /// `NSLock` spelling of ``tryLock()``, so the type swaps in for `NSLock` unchanged.
+    public func `try`() -> Bool { tryLock() }
+
+    /// `NIOLock` spelling of ``withLock(_:)`` for bodies that return nothing.
+    @inlinable
+    public func withLockVoid(_ body: () throws -> Void) rethrows {
+        try withLock(body)
+    }
 }
 
 /// A recursive lock shaped like `NSRecursiveLock`: the holder may take it again, and each
@@ -113,5 +122,14 @@ public final class TrackedRecursiveMutex: @unchecked Sendable {
         lock()
         defer { unlock() }
         return try body()
+    }
+
+    /// `NSLock` spelling of ``tryLock()``, so the type swaps in for `NSLock` unchanged.
+    public func `try`() -> Bool { tryLock() }
+
+    /// `NIOLock` spelling of ``withLock(_:)`` for bodies that return nothing.
+    @inlinable
+    public func withLockVoid(_ body: () throws -> Void) rethrows {
+        try withLock(body)
     }
 }
