@@ -23,6 +23,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "LockGraph", targets: ["LockGraph"]),
+        .library(name: "LockGraphTesting", targets: ["LockGraphTesting"]),
         .executable(name: "lockgraph", targets: ["lockgraph"]),
     ],
     dependencies: [
@@ -37,6 +38,11 @@ let package = Package(
         .target(
             name: "LockGraph",
             dependencies: ["CUnwind"],
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "LockGraphTesting",
+            dependencies: ["LockGraph"],
             swiftSettings: strictSwift
         ),
         .target(
@@ -57,6 +63,11 @@ let package = Package(
         .testTarget(
             name: "LockGraphTests",
             dependencies: ["LockGraph"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "LockGraphTestingTests",
+            dependencies: ["LockGraph", "LockGraphTesting"],
             swiftSettings: strictSwift
         ),
     ] + fixtureNames.map { name in

@@ -8,6 +8,35 @@ public struct LockGraphSnapshot: Sendable {
         public let thread: ThreadDescriptor
         /// True when this edge closed a cycle (it was reported as an inversion).
         public let closesCycle: Bool
+        let rawHolderStack: StackTrace
+        let rawAcquirerStack: StackTrace
+
+        /// The stacks that first made this edge, symbolized now (a few milliseconds each):
+        /// where `from` was acquired and where `to` was acquired while `from` was held.
+        public func stacks() -> (holder: LockBacktrace, acquirer: LockBacktrace) {
+            (LockBacktrace(label: "\(from) acquired", thread: thread,
+                           frames: Symbolication.frames(of: rawHolderStack)),
+             LockBacktrace(label: "\(to) acquired while holding \(from)", thread: thread,
+                           frames: Symbolication.frames(of: rawAcquirerStack)))
+        }
+
+        init(_ record: EdgeRecord, closesCycle: Bool) {
+            from = record.from.descriptor
+            to = record.to.descriptor
+            thread = record.thread
+            self.closesCycle = closesCycle
+            rawHolderStack = record.holderStack
+            rawAcquirerStack = record.acquirerStack
+        }
+
+        public static func == (lhs: Edge, rhs: Edge) -> Bool {
+            lhs.from == rhs.from && lhs.to == rhs.to && lhs.thread == rhs.thread && lhs.closesCycle == rhs.closesCycle
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(from)
+            hasher.combine(to)
+        }
     }
 
     /// The locks one thread holds, outermost first.
@@ -26,12 +55,8 @@ public struct LockGraphSnapshot: Sendable {
     static func capture() -> LockGraphSnapshot {
         let (locks, edges, byID) = LockGraphStore.shared.state.withLock { state in
             let locks = state.liveLocks.values.map(\.descriptor).sorted { $0.id < $1.id }
-            let acyclic = state.edges.values.map {
-                Edge(from: $0.from.descriptor, to: $0.to.descriptor, thread: $0.thread, closesCycle: false)
-            }
-            let closing = state.inversionEdges.values.map {
-                Edge(from: $0.from.descriptor, to: $0.to.descriptor, thread: $0.thread, closesCycle: true)
-            }
+            let acyclic = state.edges.values.map { Edge($0, closesCycle: false) }
+            let closing = state.inversionEdges.values.map { Edge($0, closesCycle: true) }
             let byID = Dictionary(uniqueKeysWithValues: locks.map { ($0.id, $0) })
             return (locks, (acyclic + closing).sorted { ($0.from.id, $0.to.id) < ($1.from.id, $1.to.id) }, byID)
         }

@@ -1,5 +1,10 @@
 import Synchronization
 
+struct ClassEdgeKey: Hashable, Sendable {
+    let from: String
+    let to: String
+}
+
 struct EdgeKey: Hashable, Sendable {
     let from: UInt64
     let to: UInt64
@@ -36,6 +41,10 @@ final class LockGraphStore: Sendable {
         var liveLocks: [UInt64: LockInfo] = [:]
         /// Queues whose reentrant use has been reported (once per queue).
         var reportedReentrantQueues: Set<UInt64> = []
+        /// Class-level edges (see `LockDescriptor.classKey`) with the first record that made
+        /// each; kept after the locks are destroyed. Filled only while `recordsClassEdges`.
+        var classEdges: [ClassEdgeKey: EdgeRecord] = [:]
+        var recordsClassEdges = Configuration.environment("LOCKGRAPH_RECORD").map { !$0.isEmpty } ?? false
 
         func knows(_ key: EdgeKey) -> Bool {
             edges[key] != nil || inversionEdges[key] != nil
@@ -81,6 +90,10 @@ final class LockGraphStore: Sendable {
                 guard !state.knows(key) else { continue }
                 record.from.renewStackBudget()
                 record.to.renewStackBudget()
+                if state.recordsClassEdges {
+                    let classKey = ClassEdgeKey(from: record.from.descriptor.classKey, to: record.to.descriptor.classKey)
+                    if state.classEdges[classKey] == nil { state.classEdges[classKey] = record }
+                }
                 switch state.graph.insertEdge(from: key.from, to: key.to) {
                 case .alreadyPresent:
                     continue

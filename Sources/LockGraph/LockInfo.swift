@@ -12,6 +12,8 @@ final class LockInfo: Sendable {
     let type: String
     /// Whether the lock was registered in the graph (it was created while tracking was on).
     let isRegistered: Bool
+    /// The integration scope (a test) current when the lock was created; see `ViolationScope`.
+    let scope: UInt64?
     /// Remaining acquisitions that capture their stack (see `Configuration.holderStackBudget`).
     private let stackBudget: Atomic<Int>
 
@@ -22,6 +24,7 @@ final class LockInfo: Sendable {
         self.line = line
         self.type = type
         isRegistered = Configuration.mode != .off
+        scope = isRegistered ? ViolationScope.current : nil
         stackBudget = Atomic(Configuration.holderStackBudget)
     }
 

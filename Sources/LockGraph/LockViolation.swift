@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A tracked lock as it appears in reports and snapshots.
 public struct LockDescriptor: Sendable, Hashable, CustomStringConvertible {
@@ -11,6 +12,10 @@ public struct LockDescriptor: Sendable, Hashable, CustomStringConvertible {
     public let line: UInt
     /// The tracked type: `TrackedMutex`, `TrackedQueue`, ...
     public let type: String
+
+    /// The lock's class, used to compare graphs across runs (ids differ between processes):
+    /// its name if it has one, else its creation site `Module/File.swift:line`.
+    public var classKey: String { name ?? "\(file):\(line)" }
 
     /// `"accounts" (Bank.swift:12)`, or `TrackedMutex#7 (Bank.swift:12)` when unnamed.
     public var description: String {
@@ -138,6 +143,27 @@ public struct LockViolation: Sendable, CustomStringConvertible {
     public let advice: String
     /// When the violation was detected.
     public let date: Date
+    /// A number unique to this violation within the process, in detection order.
+    public let sequenceNumber: UInt64
+    /// Integration scopes the violation belongs to (see `ViolationScope`).
+    let attribution: Set<UInt64>
+
+    init(kind: Kind, locks: [LockDescriptor], threads: [ThreadDescriptor], edges: [LockEdge],
+         backtraces: [LockBacktrace], summary: String, advice: String, date: Date, scopes: [UInt64?]) {
+        self.kind = kind
+        self.locks = locks
+        self.threads = threads
+        self.edges = edges
+        self.backtraces = backtraces
+        self.summary = summary
+        self.advice = advice
+        self.date = date
+        sequenceNumber = Self.nextSequenceNumber.wrappingAdd(1, ordering: .relaxed).oldValue
+        let owned = Set(scopes.compactMap { $0 })
+        attribution = owned.isEmpty ? Set([ViolationScope.current].compactMap { $0 }) : owned
+    }
+
+    private static let nextSequenceNumber = Atomic<UInt64>(1)
 
     /// The full report: kind, locks, threads, stacks and advice.
     public var description: String { ReportFormatter.format(self) }

@@ -59,7 +59,8 @@ enum Reporter {
             summary: "lock-order inversion (potential deadlock) between \(locks.count) locks taken in opposite orders",
             advice: "Acquire these locks in one global order everywhere (for example always \(order)), "
                 + "or release one before taking the next on one of the paths above.",
-            date: Date()
+            date: Date(),
+            scopes: cycle.flatMap { [$0.from.scope, $0.to.scope] }
         )
         deliver(violation, on: thread)
     }
@@ -89,7 +90,8 @@ enum Reporter {
             advice: fatal
                 ? "Do not call code that takes this \(what) while holding it (move the inner call out of the locked region), or use TrackedRecursiveMutex if re-entry is intended."
                 : "Release the lock before retrying, or restructure so the thread does not ask for a lock it holds.",
-            date: Date()
+            date: Date(),
+            scopes: [lock.scope]
         )
         deliver(violation, on: thread)
         if fatal {
@@ -114,7 +116,8 @@ enum Reporter {
             ],
             summary: "reentrant acquire: \(descriptor) called \(operation) on \(queue.descriptor) while already inside an operation of that queue, holding its lock. \(outcome)",
             advice: "Do not let code that runs under the queue's lock (such as an element's deinit) use the same queue; hand the work to another queue or defer it until the operation returns.",
-            date: Date()
+            date: Date(),
+            scopes: [queue.scope]
         )
         deliver(violation, on: thread)
     }
@@ -130,7 +133,8 @@ enum Reporter {
                                        frames: Symbolication.frames(of: StackTrace.capture()))],
             summary: "invalid unlock: \(descriptor) unlocked \(lock.descriptor) but \(detail). The lock was left untouched.",
             advice: "Unlock only a lock the current thread acquired; prefer withLock so lock and unlock always pair up.",
-            date: Date()
+            date: Date(),
+            scopes: [lock.scope]
         )
         deliver(violation, on: thread)
     }
