@@ -14,6 +14,7 @@ let fixtureNames = [
     "ordered-no-false-positive",
     "producer-consumer",
     "create-destroy",
+    "dump-target",
 ]
 
 let strictSwift: [SwiftSetting] = [.swiftLanguageMode(.v6)]

@@ -149,4 +149,6 @@ final class DispatchSemaphoreBox: @unchecked Sendable {
     private let semaphore = DispatchSemaphore(value: 0)
     func signal() { semaphore.signal() }
     func wait() { semaphore.wait() }
+    /// Returns false if `seconds` passed first.
+    func wait(timeout seconds: Double) -> Bool { semaphore.wait(timeout: .now() + seconds) == .success }
 }

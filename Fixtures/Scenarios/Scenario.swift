@@ -15,7 +15,11 @@ public struct Scenario: Sendable {
     /// Runs the pattern and returns the process exit status.
     public let run: @Sendable () -> Int32
 
-    public static let all: [Scenario] = [
+    /// Every scenario, including those that need a signal or input to finish (not in the demo).
+    public static var all: [Scenario] { demo + [dumpTarget] }
+
+    /// The scenarios `lockgraph demo` runs: each finishes on its own.
+    public static let demo: [Scenario] = [
         abbaInversion,
         threeLockCycle,
         reentrantMutex,

@@ -27,7 +27,13 @@ final class ThreadState: @unchecked Sendable {
     private var stackSlots: UnsafeMutablePointer<UInt>
     private var stackSlotCapacity: Int
     private let observedIDs: UnsafeMutablePointer<Atomic<UInt64>>
+    /// Coarse monotonic time (ns) at which each observable held entry was acquired.
+    private let observedSince: UnsafeMutablePointer<Atomic<UInt64>>
     private let observedCount = Atomic<Int>(0)
+    /// The lock this thread is blocked on (0: none), since when, and how (see `WaitKind`).
+    private let waitingFor = Atomic<UInt64>(0)
+    private let waitingSince = Atomic<UInt64>(0)
+    private let waitingKind = Atomic<UInt8>(0)
 
     var knownEdges = KnownEdgeCache()
     /// The graph epoch the cache belongs to; `LockMonitor.reset()` bumps the global epoch.
@@ -43,8 +49,10 @@ final class ThreadState: @unchecked Sendable {
         stackSlotCapacity = 8
         stackSlots = .allocate(capacity: stackSlotCapacity * StackTrace.maximumDepth)
         observedIDs = .allocate(capacity: Self.observableDepth)
+        observedSince = .allocate(capacity: Self.observableDepth)
         for index in 0..<Self.observableDepth {
             (observedIDs + index).initialize(to: Atomic<UInt64>(0))
+            (observedSince + index).initialize(to: Atomic<UInt64>(0))
         }
         held.reserveCapacity(stackSlotCapacity)
     }
@@ -54,6 +62,8 @@ final class ThreadState: @unchecked Sendable {
         knownEdges.deallocate()
         observedIDs.deinitialize(count: Self.observableDepth)
         observedIDs.deallocate()
+        observedSince.deinitialize(count: Self.observableDepth)
+        observedSince.deallocate()
     }
 
     // MARK: Held locks
@@ -85,6 +95,7 @@ final class ThreadState: @unchecked Sendable {
         held.append(HeldLock(lock: lock, recursion: 1, stackDepth: depth))
         if index < Self.observableDepth {
             observedIDs[index].store(lock.id, ordering: .relaxed)
+            observedSince[index].store(MonotonicClock.coarseNanoseconds(), ordering: .relaxed)
         }
         observedCount.store(held.count, ordering: .releasing)
     }
@@ -100,6 +111,10 @@ final class ThreadState: @unchecked Sendable {
             destination.update(from: destination + width, count: (held.count - index) * width)
             for position in index..<min(held.count, Self.observableDepth) {
                 observedIDs[position].store(held[position].lock.id, ordering: .relaxed)
+                let since = position + 1 < Self.observableDepth
+                    ? observedSince[position + 1].load(ordering: .relaxed)
+                    : MonotonicClock.coarseNanoseconds()
+                observedSince[position].store(since, ordering: .relaxed)
             }
         }
         observedCount.store(held.count, ordering: .releasing)
@@ -128,8 +143,45 @@ final class ThreadState: @unchecked Sendable {
 
     /// Held lock ids as another thread can see them (best effort while the owner runs).
     func observedHeldIDs() -> [UInt64] {
+        observedHeld().map(\.id)
+    }
+
+    /// Held locks with the coarse monotonic time they were acquired, as another thread sees them.
+    func observedHeld() -> [(id: UInt64, since: UInt64)] {
         let count = min(observedCount.load(ordering: .acquiring), Self.observableDepth)
-        return (0..<count).map { observedIDs[$0].load(ordering: .relaxed) }
+        return (0..<count).map {
+            (observedIDs[$0].load(ordering: .relaxed), observedSince[$0].load(ordering: .relaxed))
+        }
+    }
+
+    // MARK: Waits
+
+    /// How a thread waits for a lock.
+    enum WaitKind: UInt8 {
+        /// Blocked acquiring the lock: it waits for the lock's holder.
+        case acquiring = 1
+        /// Waiting on a condition variable (or a queue's put/get) associated with the lock;
+        /// it waits for a signal, not for the holder.
+        case condition = 2
+    }
+
+    /// Publishes that this thread is about to block on `lock`.
+    func beginWait(for lock: UInt64, kind: WaitKind) {
+        waitingSince.store(MonotonicClock.nanoseconds(), ordering: .relaxed)
+        waitingKind.store(kind.rawValue, ordering: .relaxed)
+        waitingFor.store(lock, ordering: .releasing)
+    }
+
+    func endWait() {
+        waitingFor.store(0, ordering: .releasing)
+    }
+
+    /// What this thread is blocked on, as another thread sees it.
+    func observedWait() -> (lock: UInt64, since: UInt64, kind: WaitKind)? {
+        let lock = waitingFor.load(ordering: .acquiring)
+        guard lock != 0 else { return nil }
+        let kind = WaitKind(rawValue: waitingKind.load(ordering: .relaxed)) ?? .acquiring
+        return (lock, waitingSince.load(ordering: .relaxed), kind)
     }
 
     private func growStackSlots() {

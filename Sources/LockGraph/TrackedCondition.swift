@@ -25,9 +25,7 @@ public final class TrackedCondition: @unchecked Sendable {
 
     /// Blocks until the condition's lock is acquired.
     public func lock() {
-        let acquisition = Tracking.beginAcquire(info, recursive: false)
-        mutex.lock()
-        Tracking.finishAcquire(info, acquisition)
+        Tracking.acquire(info, mutex: mutex, recursive: false)
     }
 
     /// Releases the condition's lock; reported as an invalid unlock if the thread does not hold it.
@@ -80,9 +78,7 @@ public final class TrackedLockedValueBox<Value> {
 
     /// Runs `body` with exclusive access to the value and returns its result.
     public func withLockedValue<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
-        let acquisition = Tracking.beginAcquire(info, recursive: false)
-        mutex.lock()
-        Tracking.finishAcquire(info, acquisition)
+        Tracking.acquire(info, mutex: mutex, recursive: false)
         defer { Tracking.release(info) { mutex.unlock() } }
         return try body(&value)
     }

@@ -29,9 +29,7 @@ public final class TrackedMutex: @unchecked Sendable {
 
     /// Blocks until the lock is acquired.
     public func lock() {
-        let acquisition = Tracking.beginAcquire(info, recursive: false)
-        mutex.lock()
-        Tracking.finishAcquire(info, acquisition)
+        Tracking.acquire(info, mutex: mutex, recursive: false)
     }
 
     /// Releases the lock; reported as an invalid unlock (and ignored) if the thread does not hold it.
@@ -92,9 +90,7 @@ public final class TrackedRecursiveMutex: @unchecked Sendable {
 
     /// Blocks until the lock is acquired (immediately if this thread already holds it).
     public func lock() {
-        let acquisition = Tracking.beginAcquire(info, recursive: true)
-        mutex.lock()
-        Tracking.finishAcquire(info, acquisition)
+        Tracking.acquire(info, mutex: mutex, recursive: true)
     }
 
     /// Releases one level of the lock; reported as an invalid unlock if the thread does not hold it.

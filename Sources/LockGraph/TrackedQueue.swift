@@ -115,9 +115,7 @@ public final class TrackedQueue<Element> {
         if reentrantThread(operation: operation, outcome: "Answered from the state at that moment.") != nil {
             return body()
         }
-        let acquisition = Tracking.beginAcquire(info, recursive: false)
-        mutex.lock()
-        Tracking.finishAcquire(info, acquisition)
+        Tracking.acquire(info, mutex: mutex, recursive: false)
         let thread = Tracking.currentThread()
         thread?.activeQueueOperations.append(info.id)
         defer {

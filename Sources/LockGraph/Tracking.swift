@@ -50,6 +50,20 @@ enum Tracking {
         return Acquisition(thread: thread, reentryIndex: nil, stack: stack)
     }
 
+    /// The whole blocking acquisition: checks, then the raw lock (publishing the wait only when
+    /// the lock is contended, so an uncontended acquisition pays for one try-lock), then the
+    /// held-lock bookkeeping.
+    @inline(__always)
+    static func acquire(_ lock: LockInfo, mutex: RawMutex, recursive: Bool) {
+        let acquisition = beginAcquire(lock, recursive: recursive)
+        if !mutex.tryLock() {
+            acquisition.thread?.beginWait(for: lock.id, kind: .acquiring)
+            mutex.lock()
+            acquisition.thread?.endWait()
+        }
+        finishAcquire(lock, acquisition)
+    }
+
     /// Call after the raw lock was taken following `beginAcquire`.
     @inline(__always)
     static func finishAcquire(_ lock: LockInfo, _ acquisition: Acquisition) {
@@ -119,7 +133,9 @@ enum Tracking {
         let stack = thread.acquisitionStack(at: index)
         let entry = thread.remove(at: index)
         checkOrder(into: lock, thread: thread)
+        thread.beginWait(for: lock.id, kind: .condition)
         let signalled = condition.wait(mutex, deadline: deadline)
+        thread.endWait()
         thread.reinsert(entry, stack: stack)
         return signalled ? .signalled : .timedOut
     }
@@ -170,6 +186,7 @@ extension Tracking {
     /// Registers a new lock as live (skipped when tracking is off).
     static func register(_ lock: LockInfo) {
         guard lock.isRegistered else { return }
+        _ = DumpSignal.environmentInstall
         LockGraphStore.shared.register(lock)
     }
 

@@ -9,7 +9,7 @@ struct Demo: ParsableCommand {
         abstract: "Run the built-in scenarios (each in its own process) and print their reports."
     )
 
-    @Argument(help: "Scenarios to run (default: all). Known: \(Scenario.all.map(\.name).joined(separator: ", ")).")
+    @Argument(help: "Scenarios to run (default: all). Known: \(Scenario.demo.map(\.name).joined(separator: ", ")).")
     var names: [String] = []
 
     func validate() throws {
@@ -19,7 +19,7 @@ struct Demo: ParsableCommand {
     }
 
     func run() throws {
-        let selected = names.isEmpty ? Scenario.all : names.compactMap(Scenario.named)
+        let selected = names.isEmpty ? Scenario.demo : names.compactMap(Scenario.named)
         let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         for scenario in selected {
             print(String(repeating: "#", count: 78))

@@ -1,0 +1,100 @@
+import Foundation
+
+/// The text of a dump: every live lock with its holder and waiters, each thread's held-lock
+/// stack and wait, every edge with its first-seen stacks, and the violations so far.
+///
+/// Built from the graph store, the thread registry and the violation list, each read under its
+/// own internal lock; no tracked lock is ever taken, so a dump cannot deadlock the program.
+enum LiveStateReport {
+    struct ThreadView {
+        let thread: ThreadDescriptor
+        let held: [(lock: LockDescriptor, since: UInt64)]
+        let wait: (lock: LockDescriptor, since: UInt64, kind: ThreadState.WaitKind)?
+    }
+
+    static func threadViews(locks: [UInt64: LockDescriptor]) -> [ThreadView] {
+        ThreadRegistry.shared.all().compactMap { state -> ThreadView? in
+            let held = state.observedHeld().compactMap { entry in
+                locks[entry.id].map { (lock: $0, since: entry.since) }
+            }
+            let wait = state.observedWait().flatMap { wait in
+                locks[wait.lock].map { (lock: $0, since: wait.since, kind: wait.kind) }
+            }
+            guard !held.isEmpty || wait != nil else { return nil }
+            return ThreadView(
+                thread: ThreadDescriptor(id: state.threadID, name: ThreadState.name(ofThread: state.threadID)),
+                held: held, wait: wait)
+        }.sorted { $0.thread.id < $1.thread.id }
+    }
+
+    static func text(number: Int, includeEdgeStacks: Bool = true) -> String {
+        let snapshot = LockMonitor.snapshot()
+        let locksByID = Dictionary(uniqueKeysWithValues: snapshot.locks.map { ($0.id, $0) })
+        let threads = threadViews(locks: locksByID)
+        let now = MonotonicClock.nanoseconds()
+        let coarseNow = MonotonicClock.coarseNanoseconds()
+        func duration(_ since: UInt64, coarse: Bool) -> String {
+            String(format: "%.3f s", MonotonicClock.seconds(from: since, to: coarse ? coarseNow : now))
+        }
+
+        var lines: [String] = []
+        let stamp = ISO8601DateFormatter().string(from: Date())
+        lines.append("==== LockGraph dump #\(number): pid \(getpid()), \(stamp) ====")
+
+        lines.append("")
+        lines.append("Live locks (\(snapshot.locks.count)):")
+        for lock in snapshot.locks {
+            lines.append("  \(lock) [\(lock.type) #\(lock.id)]")
+            let holders = threads.compactMap { view in
+                view.held.first { $0.lock.id == lock.id }.map { (view.thread, $0.since) }
+            }
+            for (thread, since) in holders {
+                lines.append("      held by \(thread) for \(duration(since, coarse: true))")
+            }
+            if holders.isEmpty { lines.append("      free") }
+            for view in threads {
+                guard let wait = view.wait, wait.lock.id == lock.id else { continue }
+                let how = wait.kind == .acquiring ? "to acquire it" : "on its condition"
+                lines.append("      waiting: \(view.thread) \(how) for \(duration(wait.since, coarse: false))")
+            }
+        }
+
+        lines.append("")
+        lines.append("Threads holding or waiting for tracked locks (\(threads.count)):")
+        for view in threads {
+            let held = view.held.map { "\($0.lock) for \(duration($0.since, coarse: true))" }
+            lines.append("  \(view.thread)")
+            lines.append("      holds (outermost first): " + (held.isEmpty ? "nothing" : held.joined(separator: " -> ")))
+            if let wait = view.wait {
+                let how = wait.kind == .acquiring ? "waits to acquire" : "waits on the condition of"
+                lines.append("      \(how) \(wait.lock) for \(duration(wait.since, coarse: false))")
+            }
+        }
+
+        lines.append("")
+        lines.append("Edges (\(snapshot.edges.count)):")
+        for edge in snapshot.edges {
+            let marker = edge.closesCycle ? "  [closes a cycle]" : ""
+            lines.append("  \(edge.from) -> \(edge.to), first taken by \(edge.thread)\(marker)")
+            if includeEdgeStacks {
+                let stacks = edge.stacks()
+                lines.append(indent(stacks.holder.description, by: 6))
+                lines.append(indent(stacks.acquirer.description, by: 6))
+            }
+        }
+
+        let violations = LockMonitor.violations
+        lines.append("")
+        lines.append("Violations so far (\(violations.count)):")
+        for violation in violations {
+            lines.append("  #\(violation.sequenceNumber) \(violation.summary)")
+        }
+        lines.append("==== end of LockGraph dump #\(number) ====")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func indent(_ text: String, by spaces: Int) -> String {
+        let padding = String(repeating: " ", count: spaces)
+        return text.split(separator: "\n", omittingEmptySubsequences: false).map { padding + $0 }.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,30 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Monotonic time in nanoseconds, for how long a lock has been held or waited for.
+enum MonotonicClock {
+    /// Precise (`CLOCK_MONOTONIC`): used when a thread is about to block anyway.
+    @inline(__always)
+    static func nanoseconds() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return UInt64(time.tv_sec) &* 1_000_000_000 &+ UInt64(time.tv_nsec)
+    }
+
+    /// Coarse (`CLOCK_MONOTONIC_COARSE`, a few milliseconds of resolution, a few nanoseconds to
+    /// read): used on every acquisition to timestamp held locks.
+    @inline(__always)
+    static func coarseNanoseconds() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC_COARSE, &time)
+        return UInt64(time.tv_sec) &* 1_000_000_000 &+ UInt64(time.tv_nsec)
+    }
+
+    /// Seconds between two readings, for reports.
+    static func seconds(from start: UInt64, to end: UInt64) -> Double {
+        end > start ? Double(end - start) / 1_000_000_000 : 0
+    }
+}

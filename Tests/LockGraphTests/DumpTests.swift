@@ -1,0 +1,103 @@
+import Foundation
+import Testing
+@testable import LockGraph
+
+/// SIGUSR1 dumps of a live fixture process that holds locks and has waiters.
+@Suite("Dump")
+struct DumpTests {
+    private static let endMarker = "==== end of LockGraph dump #"
+
+    @Test func signalDumpsHoldersWaitersEdgesAndStacks() throws {
+        let target = try InteractiveProcess(
+            executable: InteractiveProcess.fixture("dump-target"),
+            environment: ["LOCKGRAPH_DUMP_SIGNAL": "USR1"])
+        try #require(target.wait(timeout: 30) { $0.standardOutput.contains("ready") })
+        target.send(SIGUSR1)
+        try #require(target.wait(timeout: 30) { $0.standardError.contains(Self.endMarker) }, "no dump: \(target.standardError)")
+        let dump = target.standardError
+        #expect(dump.contains("==== LockGraph dump #1: pid \(target.processIdentifier)"))
+        #expect(dump.contains("Live locks (3):"))
+        #expect(dump.contains("held by thread") && dump.contains("\"holder\" for"))
+        #expect(dump.contains("waiting: thread") && dump.contains("\"waiter\" to acquire it for"))
+        #expect(dump.contains("\"sleeper\" on its condition for"))
+        #expect(dump.contains("waits to acquire \"ledger\""))
+        #expect(dump.contains("holds (outermost first): \"ledger\""))
+        #expect(dump.contains("Edges (1):"))
+        #expect(dump.contains("\"ledger\" (DumpTarget.swift:45) -> \"audit\" (DumpTarget.swift:46), first taken by thread"))
+        #expect(dump.contains("holdLedgerAndAudit(_:_:until:) at DumpTarget.swift"))
+        #expect(dump.contains("Violations so far (0):"))
+
+        target.writeLine("quit")
+        #expect(target.waitForExit(timeout: 30))
+        #expect(target.exitStatus == 0)
+        #expect(target.standardOutput.contains("finished"))
+    }
+
+    /// 100 signals at once: the process keeps running and every dump written is complete and
+    /// not interleaved with another (bursts are coalesced, so there may be fewer than 100).
+    @Test func aBurstOfSignalsLeavesEveryDumpIntact() throws {
+        let target = try InteractiveProcess(
+            executable: InteractiveProcess.fixture("dump-target"),
+            environment: ["LOCKGRAPH_DUMP_SIGNAL": "USR1"])
+        try #require(target.wait(timeout: 30) { $0.standardOutput.contains("ready") })
+        for _ in 0..<100 { target.send(SIGUSR1) }
+        try #require(target.wait(timeout: 60) { $0.standardError.contains(Self.endMarker) })
+        // Wait for the dump thread to go quiet, then let the process finish normally.
+        var previous = ""
+        _ = target.wait(timeout: 30) { process in
+            let current = process.standardError
+            defer { previous = current }
+            return current == previous && current.hasSuffix("====\n")
+        }
+        #expect(target.isRunning)
+        target.writeLine("quit")
+        #expect(target.waitForExit(timeout: 30))
+        #expect(target.exitStatus == 0)
+
+        let lines = target.standardError.split(separator: "\n", omittingEmptySubsequences: false)
+        var open: Int?
+        var completed = 0
+        for line in lines {
+            if line.hasPrefix("==== LockGraph dump #") {
+                #expect(open == nil, "a dump started inside another")
+                open = Int(line.dropFirst("==== LockGraph dump #".count).prefix { $0.isNumber })
+            } else if line.hasPrefix(Self.endMarker) {
+                let number = Int(line.dropFirst(Self.endMarker.count).prefix { $0.isNumber })
+                #expect(number == open, "dump ended with another dump's number")
+                #expect(open != nil)
+                open = nil
+                completed += 1
+            }
+        }
+        #expect(open == nil)
+        #expect(completed >= 1 && completed <= 100)
+        #expect(target.standardError.components(separatedBy: "Live locks (3):").count - 1 == completed)
+    }
+
+    @Test func directoryDestinationWritesFilesAtomically() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lockgraph-dump-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let target = try InteractiveProcess(
+            executable: InteractiveProcess.fixture("dump-target"),
+            environment: ["DUMP_TARGET_DIRECTORY": directory.path])
+        try #require(target.wait(timeout: 30) { $0.standardOutput.contains("ready") })
+        target.send(SIGUSR2)
+        let textFile = directory.appendingPathComponent("lockgraph-\(target.processIdentifier)-1.txt")
+        try #require(target.wait(timeout: 30) { _ in FileManager.default.fileExists(atPath: textFile.path) })
+        let text = try String(contentsOf: textFile, encoding: .utf8)
+        #expect(text.contains("\"waiter\" to acquire it for"))
+        #expect(text.hasSuffix("====\n"))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".partial") }
+        #expect(leftovers.isEmpty)
+        target.writeLine("quit")
+        #expect(target.waitForExit(timeout: 30))
+    }
+
+    @Test func uncatchableSignalsAreRejectedWithAClearError() {
+        #expect(throws: LockGraphSetupError.self) { try LockMonitor.installDumpHandler(signal: SIGKILL) }
+        #expect(throws: LockGraphSetupError.self) { try LockMonitor.installDumpHandler(signal: 0) }
+        #expect(throws: LockGraphSetupError.self) {
+            try LockMonitor.installDumpHandler(destination: .directory("/proc/lockgraph-cannot-create-this"))
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+
+/// A subprocess the test talks to while it runs: streams stdout/stderr into buffers, writes to
+/// stdin, sends signals. Every wait is bounded; `deinit` kills a process still running.
+final class InteractiveProcess: @unchecked Sendable {
+    private let process = Process()
+    private let input = Pipe()
+    private let output = Pipe()
+    private let errors = Pipe()
+    private let lock = NSLock()
+    private var stdoutText = ""
+    private var stderrText = ""
+
+    init(executable: URL, environment: [String: String] = [:]) throws {
+        process.executableURL = executable
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = errors
+        output.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            self?.append(data, toStandardError: false)
+        }
+        errors.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            self?.append(data, toStandardError: true)
+        }
+        try process.run()
+    }
+
+    deinit {
+        if process.isRunning { process.terminate() }
+        output.fileHandleForReading.readabilityHandler = nil
+        errors.fileHandleForReading.readabilityHandler = nil
+    }
+
+    /// The executable named `name` next to the running test binary (where `swift test` builds
+    /// the fixtures).
+    static func fixture(_ name: String) -> URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(name)
+    }
+
+    private func append(_ data: Data, toStandardError: Bool) {
+        guard !data.isEmpty else { return }
+        let text = String(decoding: data, as: UTF8.self)
+        lock.lock()
+        if toStandardError { stderrText += text } else { stdoutText += text }
+        lock.unlock()
+    }
+
+    var standardOutput: String { lock.lock(); defer { lock.unlock() }; return stdoutText }
+    var standardError: String { lock.lock(); defer { lock.unlock() }; return stderrText }
+    var processIdentifier: Int32 { process.processIdentifier }
+    var isRunning: Bool { process.isRunning }
+    var exitStatus: Int32 { process.terminationStatus }
+
+    /// Polls until `condition` holds or `timeout` seconds pass; returns whether it held.
+    func wait(timeout: TimeInterval, until condition: (InteractiveProcess) -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if condition(self) { return true }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return condition(self)
+    }
+
+    func send(_ signal: Int32) {
+        kill(process.processIdentifier, signal)
+    }
+
+    func writeLine(_ line: String) {
+        input.fileHandleForWriting.write(Data((line + "\n").utf8))
+    }
+
+    /// Waits for the process to exit; kills it and returns false after `timeout` seconds.
+    func waitForExit(timeout: TimeInterval) -> Bool {
+        if wait(timeout: timeout, until: { !$0.isRunning }) {
+            process.waitUntilExit()
+            // Let the readability handlers drain what is left in the pipes.
+            Thread.sleep(forTimeInterval: 0.1)
+            return true
+        }
+        process.terminate()
+        return false
+    }
+}
