@@ -15,6 +15,9 @@ let fixtureNames = [
     "producer-consumer",
     "create-destroy",
     "dump-target",
+    "real-abba-deadlock",
+    "dining-philosophers",
+    "stalled-holder",
 ]
 
 let strictSwift: [SwiftSetting] = [.swiftLanguageMode(.v6)]

@@ -29,6 +29,9 @@ public struct Scenario: Sendable {
         orderedNoFalsePositive,
         producerConsumer,
         createDestroy,
+        realABBADeadlock,
+        diningPhilosophers,
+        stalledHolder,
     ]
 
     public static func named(_ name: String) -> Scenario? {

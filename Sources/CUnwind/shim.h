@@ -20,4 +20,10 @@ static inline pid_t lockgraph_gettid(void) {
     return (pid_t)syscall(SYS_gettid);
 }
 
+/// Sends `signal` to one thread of this process (tgkill(2)); used to sample another thread's
+/// current stack. Returns 0 or -1 with errno set.
+static inline int lockgraph_tgkill(pid_t process, pid_t thread, int signal) {
+    return (int)syscall(SYS_tgkill, process, thread, signal);
+}
+
 #endif

@@ -126,6 +126,18 @@ public struct LockViolation: Sendable, CustomStringConvertible {
         public static let reentrantAcquire = Kind(rawValue: "reentrant acquire")
         /// `unlock()` of a lock the calling thread does not hold.
         public static let invalidUnlock = Kind(rawValue: "invalid unlock")
+        /// Threads that really wait for each other in a cycle (found by the watchdog).
+        public static let deadlock = Kind(rawValue: "deadlock")
+        /// A thread waited for a tracked lock longer than the stall threshold, or a lock was
+        /// held that long while others waited.
+        public static let stall = Kind(rawValue: "stall")
+        /// A watched queue, executor or event loop ran a heartbeat later than its threshold.
+        public static let loopLag = Kind(rawValue: "loop lag")
+        /// A tracked wait longer than the threshold from inside a Swift task (it blocks one of
+        /// the few cooperative threads).
+        public static let blockingInAsyncContext = Kind(rawValue: "blocking in async context")
+        /// The process's thread count passed a threshold or kept growing.
+        public static let threadExhaustion = Kind(rawValue: "thread exhaustion")
     }
 
     public let kind: Kind

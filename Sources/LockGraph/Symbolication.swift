@@ -28,7 +28,9 @@ enum Symbolication {
             // between a user's closure and its caller). Before the first user frame, standard
             // library helpers inlined into LockGraph are noise too.
             if isInternal(rawName: rawName) { continue }
-            if inLeadingRegion && (isStandardLibrary(rawName: rawName) || rawName.isEmpty) { continue }
+            if inLeadingRegion && (isStandardLibrary(rawName: rawName) || rawName.isEmpty || isSignalTrampoline(rawName: rawName)) {
+                continue
+            }
             inLeadingRegion = false
             if frame.isSwiftThunk { continue }
             let address = UInt(frame.captured.originalProgramCounter) ?? 0
@@ -48,6 +50,12 @@ enum Symbolication {
             frames.removeSubrange((lastWithSource + 1)...)
         }
         return frames
+    }
+
+    /// A stack sampled by a signal starts in the handler, then the kernel's return trampoline
+    /// (`__restore_rt`, which has no symbol of its own and resolves to `sigaction`).
+    static func isSignalTrampoline(rawName: String) -> Bool {
+        rawName == "__restore_rt" || rawName == "sigaction" || rawName == "__sigaction"
     }
 
     static func isStandardLibrary(rawName: String) -> Bool {

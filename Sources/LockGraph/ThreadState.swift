@@ -23,9 +23,12 @@ final class ThreadState: @unchecked Sendable {
 
     let threadID: Int
     private(set) var held: [HeldLock] = []
-    /// One fixed slot of `StackTrace.maximumDepth` addresses per held entry.
-    private var stackSlots: UnsafeMutablePointer<UInt>
-    private var stackSlotCapacity: Int
+    /// One fixed slot of `StackTrace.maximumDepth` addresses for each of the first
+    /// `observableDepth` held entries. Never reallocated, so the watchdog can read a running
+    /// thread's acquisition stacks; deeper entries keep no stack.
+    private let stackSlots: UnsafeMutablePointer<UInt>
+    /// Frames in each slot, as other threads see them.
+    private let observedDepth: UnsafeMutablePointer<Atomic<Int>>
     private let observedIDs: UnsafeMutablePointer<Atomic<UInt64>>
     /// Coarse monotonic time (ns) at which each observable held entry was acquired.
     private let observedSince: UnsafeMutablePointer<Atomic<UInt64>>
@@ -34,6 +37,11 @@ final class ThreadState: @unchecked Sendable {
     private let waitingFor = Atomic<UInt64>(0)
     private let waitingSince = Atomic<UInt64>(0)
     private let waitingKind = Atomic<UInt8>(0)
+    /// The stack where the current wait began (this thread's current stack while it waits).
+    private let waitStack: UnsafeMutablePointer<UInt>
+    private let waitStackDepth = Atomic<Int>(0)
+    /// Whether the current wait began inside a Swift task (see `.blockingInAsyncContext`).
+    private(set) var waitIsInTask = false
 
     var knownEdges = KnownEdgeCache()
     /// The graph epoch the cache belongs to; `LockMonitor.reset()` bumps the global epoch.
@@ -46,24 +54,29 @@ final class ThreadState: @unchecked Sendable {
 
     init() {
         threadID = currentThreadID()
-        stackSlotCapacity = 8
-        stackSlots = .allocate(capacity: stackSlotCapacity * StackTrace.maximumDepth)
+        stackSlots = .allocate(capacity: Self.observableDepth * StackTrace.maximumDepth)
+        observedDepth = .allocate(capacity: Self.observableDepth)
         observedIDs = .allocate(capacity: Self.observableDepth)
         observedSince = .allocate(capacity: Self.observableDepth)
+        waitStack = .allocate(capacity: StackTrace.maximumDepth)
         for index in 0..<Self.observableDepth {
             (observedIDs + index).initialize(to: Atomic<UInt64>(0))
             (observedSince + index).initialize(to: Atomic<UInt64>(0))
+            (observedDepth + index).initialize(to: Atomic<Int>(0))
         }
-        held.reserveCapacity(stackSlotCapacity)
+        held.reserveCapacity(16)
     }
 
     deinit {
         stackSlots.deallocate()
+        observedDepth.deinitialize(count: Self.observableDepth)
+        observedDepth.deallocate()
         knownEdges.deallocate()
         observedIDs.deinitialize(count: Self.observableDepth)
         observedIDs.deallocate()
         observedSince.deinitialize(count: Self.observableDepth)
         observedSince.deallocate()
+        waitStack.deallocate()
     }
 
     // MARK: Held locks
@@ -83,20 +96,20 @@ final class ThreadState: @unchecked Sendable {
     @inline(__always)
     func push(_ lock: LockInfo, capturedStack stack: StackTrace?) {
         let index = held.count
-        if index == stackSlotCapacity { growStackSlots() }
-        let slot = stackSlots + index * StackTrace.maximumDepth
         var depth = 0
-        if let stack {
-            depth = min(stack.addresses.count, StackTrace.maximumDepth)
-            for frame in 0..<depth { slot[frame] = stack.addresses[frame] }
-        } else if lock.takeStackBudget() {
-            depth = StackTrace.capture(into: slot)
-        }
-        held.append(HeldLock(lock: lock, recursion: 1, stackDepth: depth))
         if index < Self.observableDepth {
+            let slot = stackSlots + index * StackTrace.maximumDepth
+            if let stack {
+                depth = min(stack.addresses.count, StackTrace.maximumDepth)
+                for frame in 0..<depth { slot[frame] = stack.addresses[frame] }
+            } else if lock.takeStackBudget() {
+                depth = StackTrace.capture(into: slot)
+            }
             observedIDs[index].store(lock.id, ordering: .relaxed)
             observedSince[index].store(MonotonicClock.coarseNanoseconds(), ordering: .relaxed)
+            observedDepth[index].store(depth, ordering: .relaxed)
         }
+        held.append(HeldLock(lock: lock, recursion: 1, stackDepth: depth))
         observedCount.store(held.count, ordering: .releasing)
     }
 
@@ -107,9 +120,11 @@ final class ThreadState: @unchecked Sendable {
         if index < held.count {
             // Keep each remaining entry's stack in the slot matching its new position.
             let width = StackTrace.maximumDepth
+            let movable = max(0, min(held.count, Self.observableDepth - 1) - index)
             let destination = stackSlots + index * width
-            destination.update(from: destination + width, count: (held.count - index) * width)
+            destination.update(from: destination + width, count: movable * width)
             for position in index..<min(held.count, Self.observableDepth) {
+                observedDepth[position].store(held[position].stackDepth, ordering: .relaxed)
                 observedIDs[position].store(held[position].lock.id, ordering: .relaxed)
                 let since = position + 1 < Self.observableDepth
                     ? observedSince[position + 1].load(ordering: .relaxed)
@@ -128,8 +143,10 @@ final class ThreadState: @unchecked Sendable {
     func decrementRecursion(at index: Int) { held[index].recursion -= 1 }
 
     /// The stack captured when the entry at `index` was acquired (empty if none was captured).
+    /// Safe to call from another thread (the watchdog): it reads only the fixed slots.
     func acquisitionStack(at index: Int) -> StackTrace {
-        let depth = held[index].stackDepth
+        guard index < Self.observableDepth else { return .empty }
+        let depth = min(observedDepth[index].load(ordering: .relaxed), StackTrace.maximumDepth)
         let slot = stackSlots + index * StackTrace.maximumDepth
         return StackTrace(addresses: Array(UnsafeBufferPointer(start: slot, count: depth)))
     }
@@ -138,7 +155,6 @@ final class ThreadState: @unchecked Sendable {
     func reinsert(_ entry: HeldLock, stack: StackTrace) {
         push(entry.lock, capturedStack: stack)
         held[held.count - 1].recursion = entry.recursion
-        if stack.addresses.isEmpty { held[held.count - 1].stackDepth = 0 }
     }
 
     /// Held lock ids as another thread can see them (best effort while the owner runs).
@@ -165,15 +181,27 @@ final class ThreadState: @unchecked Sendable {
         case condition = 2
     }
 
-    /// Publishes that this thread is about to block on `lock`.
+    /// Publishes that this thread is about to block on `lock`, with the stack it blocks at
+    /// (the thread is about to sleep, so a capture costs nothing that matters).
     func beginWait(for lock: UInt64, kind: WaitKind) {
+        waitStackDepth.store(StackTrace.capture(into: waitStack), ordering: .relaxed)
+        waitIsInTask = withUnsafeCurrentTask { $0 != nil }
         waitingSince.store(MonotonicClock.nanoseconds(), ordering: .relaxed)
         waitingKind.store(kind.rawValue, ordering: .relaxed)
         waitingFor.store(lock, ordering: .releasing)
     }
 
-    func endWait() {
+    /// Ends the wait; returns how long it lasted in nanoseconds.
+    @discardableResult
+    func endWait() -> UInt64 {
         waitingFor.store(0, ordering: .releasing)
+        return MonotonicClock.nanoseconds() &- waitingSince.load(ordering: .relaxed)
+    }
+
+    /// The stack captured when the current (or last) wait began.
+    func observedWaitStack() -> StackTrace {
+        let depth = min(waitStackDepth.load(ordering: .acquiring), StackTrace.maximumDepth)
+        return StackTrace(addresses: Array(UnsafeBufferPointer(start: waitStack, count: depth)))
     }
 
     /// What this thread is blocked on, as another thread sees it.
@@ -182,15 +210,6 @@ final class ThreadState: @unchecked Sendable {
         guard lock != 0 else { return nil }
         let kind = WaitKind(rawValue: waitingKind.load(ordering: .relaxed)) ?? .acquiring
         return (lock, waitingSince.load(ordering: .relaxed), kind)
-    }
-
-    private func growStackSlots() {
-        let newCapacity = stackSlotCapacity * 2
-        let newSlots = UnsafeMutablePointer<UInt>.allocate(capacity: newCapacity * StackTrace.maximumDepth)
-        newSlots.initialize(from: stackSlots, count: stackSlotCapacity * StackTrace.maximumDepth)
-        stackSlots.deallocate()
-        stackSlots = newSlots
-        stackSlotCapacity = newCapacity
     }
 
     // MARK: Thread identity

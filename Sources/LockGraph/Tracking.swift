@@ -57,9 +57,14 @@ enum Tracking {
     static func acquire(_ lock: LockInfo, mutex: RawMutex, recursive: Bool) {
         let acquisition = beginAcquire(lock, recursive: recursive)
         if !mutex.tryLock() {
-            acquisition.thread?.beginWait(for: lock.id, kind: .acquiring)
-            mutex.lock()
-            acquisition.thread?.endWait()
+            if let thread = acquisition.thread {
+                Watchdog.shared.ensureStarted()
+                thread.beginWait(for: lock.id, kind: .acquiring)
+                mutex.lock()
+                finishWait(thread, lock)
+            } else {
+                mutex.lock()
+            }
         }
         finishAcquire(lock, acquisition)
     }
@@ -133,14 +138,23 @@ enum Tracking {
         let stack = thread.acquisitionStack(at: index)
         let entry = thread.remove(at: index)
         checkOrder(into: lock, thread: thread)
+        Watchdog.shared.ensureStarted()
         thread.beginWait(for: lock.id, kind: .condition)
         let signalled = condition.wait(mutex, deadline: deadline)
-        thread.endWait()
+        finishWait(thread, lock)
         thread.reinsert(entry, stack: stack)
         return signalled ? .signalled : .timedOut
     }
 
     enum WaitOutcome { case signalled, timedOut, notHeld }
+
+    /// Ends a published wait; a long one that began inside a Swift task is reported.
+    private static func finishWait(_ thread: ThreadState, _ lock: LockInfo) {
+        let waited = thread.endWait()
+        if thread.waitIsInTask && waited > AsyncBlocking.threshold && !thread.isReporting {
+            AsyncBlocking.report(lock: lock, waited: waited, thread: thread)
+        }
+    }
 
     @inline(__always)
     private static func hasUnknownEdge(into lock: LockInfo, thread: ThreadState) -> Bool {

@@ -31,6 +31,9 @@ struct Demo: ParsableCommand {
             process.arguments = ["scenario", scenario.name]
             var environment = ProcessInfo.processInfo.environment
             environment["LOCKGRAPH_MODE"] = environment["LOCKGRAPH_MODE"] ?? "report"
+            // Short watchdog settings so the real-deadlock and stall scenarios finish quickly.
+            environment["LOCKGRAPH_WATCHDOG_MS"] = environment["LOCKGRAPH_WATCHDOG_MS"] ?? "200"
+            environment["LOCKGRAPH_STALL_MS"] = environment["LOCKGRAPH_STALL_MS"] ?? "500"
             process.environment = environment
             let output = Pipe()
             process.standardOutput = output

@@ -1,0 +1,73 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CUnwind
+import Synchronization
+
+/// Captures the CURRENT stack of another thread of this process: sends it a real-time signal
+/// whose handler only calls `unw_backtrace` into a preallocated slot and publishes the count.
+/// Requests are serialised (one slot), answered within `timeout` or reported as unavailable
+/// (a thread that blocks the signal, or is stopped).
+///
+/// Used by the watchdog (holders' current stacks, deadlocked threads) and the lag monitor.
+final class StackSampler: Sendable {
+    static let shared = StackSampler()
+
+    /// The real-time signal used for sampling: `SIGRTMIN + 7`, away from the low real-time
+    /// signals that runtimes commonly claim.
+    let signal: Int32 = __libc_current_sigrtmin() + 7
+    private let serial = InternalLock()
+    private let installed = Atomic<Bool>(false)
+
+    /// Captures thread `tid`'s stack, or nil if it did not answer within `timeout` seconds.
+    func sample(thread tid: Int, timeout: Double = 0.2) -> StackTrace? {
+        installIfNeeded()
+        return serial.withLock {
+            sampleCount.store(-1, ordering: .releasing)
+            guard lockgraph_tgkill(getpid(), pid_t(tid), signal) == 0 else { return nil }
+            let deadline = MonotonicClock.nanoseconds() + UInt64(timeout * 1_000_000_000)
+            while MonotonicClock.nanoseconds() < deadline {
+                let count = sampleCount.load(ordering: .acquiring)
+                if count >= 0 {
+                    // The first frames are the handler and the kernel's signal trampoline;
+                    // symbolization drops them (see `Symbolication.isSignalTrampoline`).
+                    let frames = Array(UnsafeBufferPointer(start: sampleSlot, count: count))
+                    return StackTrace(addresses: frames.map { UInt(bitPattern: $0) })
+                }
+                usleep(500)
+            }
+            // A late answer must not write into the next request's result: the slot stays
+            // reserved until the handler runs (count reset at the next request).
+            return nil
+        }
+    }
+
+    private func installIfNeeded() {
+        guard !installed.load(ordering: .acquiring) else { return }
+        serial.withLock {
+            guard !installed.load(ordering: .relaxed) else { return }
+            _ = sampleSlot  // initialise the globals before the handler can run
+            sampleCount.store(-1, ordering: .relaxed)
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = sampleSignalHandler
+            action.sa_flags = SA_RESTART
+            sigemptyset(&action.sa_mask)
+            sigaction(signal, &action, nil)
+            installed.store(true, ordering: .releasing)
+        }
+    }
+}
+
+nonisolated(unsafe) private let sampleSlot: UnsafeMutablePointer<UnsafeMutableRawPointer?> = .allocate(capacity: StackTrace.maximumDepth)
+private let sampleCount = Atomic<Int>(-1)
+
+/// Async-signal-safe: libunwind's local `unw_backtrace`, an atomic store; `errno` preserved.
+private func sampleSignalHandler(_ signal: Int32) {
+    let savedErrno = errno
+    let count = lockgraph_backtrace(sampleSlot, Int32(StackTrace.maximumDepth))
+    sampleCount.store(max(Int(count), 0), ordering: .releasing)
+    errno = savedErrno
+}
+

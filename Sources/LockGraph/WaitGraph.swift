@@ -1,0 +1,100 @@
+/// One reading of who holds and who waits for which tracked lock, taken by the watchdog
+/// without stopping any thread.
+struct WaitGraph {
+    struct Waiter {
+        let thread: ThreadDescriptor
+        let state: ThreadState
+        let lock: LockInfo
+        let since: UInt64
+    }
+
+    struct Holding {
+        let thread: ThreadDescriptor
+        let state: ThreadState
+        let since: UInt64
+        let index: Int
+    }
+
+    struct Stall {
+        let lock: LockInfo
+        let holder: Holding?
+        let waiters: [Waiter]
+        let episodeKey: String
+    }
+
+    var locks: [UInt64: LockInfo] = [:]
+    /// Threads blocked acquiring a lock (condition waits are not waits for a holder).
+    var waiters: [Waiter] = []
+    /// lock id -> its holder.
+    var holders: [UInt64: Holding] = [:]
+    var now: UInt64 = 0
+
+    static func capture() -> WaitGraph {
+        var graph = WaitGraph()
+        graph.locks = LockGraphStore.shared.state.withLock { $0.liveLocks }
+        graph.now = MonotonicClock.nanoseconds()
+        for state in ThreadRegistry.shared.all() {
+            let held = state.observedHeld()
+            let wait = state.observedWait()
+            guard !held.isEmpty || wait != nil else { continue }
+            let thread = ThreadDescriptor(id: state.threadID, name: ThreadState.name(ofThread: state.threadID))
+            for (index, entry) in held.enumerated() {
+                graph.holders[entry.id] = Holding(thread: thread, state: state, since: entry.since, index: index)
+            }
+            if let wait, wait.kind == .acquiring, let lock = graph.locks[wait.lock] {
+                graph.waiters.append(Waiter(thread: thread, state: state, lock: lock, since: wait.since))
+            }
+        }
+        return graph
+    }
+
+    /// Cycles thread -> awaited lock -> holder thread -> ... Each waiting thread has one
+    /// outgoing edge, so following it from every waiter finds every cycle.
+    func cycles() -> [[Waiter]] {
+        let waiterByThread = Dictionary(waiters.map { ($0.thread.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var found: [[Waiter]] = []
+        var seen: Set<Int> = []
+        for start in waiters where !seen.contains(start.thread.id) {
+            var path: [Waiter] = []
+            var positions: [Int: Int] = [:]
+            var current: Waiter? = start
+            while let waiter = current, positions[waiter.thread.id] == nil, !seen.contains(waiter.thread.id) {
+                positions[waiter.thread.id] = path.count
+                path.append(waiter)
+                guard let holder = holders[waiter.lock.id], holder.thread.id != waiter.thread.id else { break }
+                current = waiterByThread[holder.thread.id]
+                if let next = current, let position = positions[next.thread.id] {
+                    found.append(Array(path[position...]))
+                    break
+                }
+            }
+            path.forEach { seen.insert($0.thread.id) }
+        }
+        return found
+    }
+
+    /// True when every thread of `cycle` still waits for the same lock since the same moment.
+    func stillDeadlocked(_ cycle: [Waiter], comparedTo earlier: WaitGraph) -> Bool {
+        cycle.allSatisfy { old in
+            waiters.contains { $0.thread.id == old.thread.id && $0.lock.id == old.lock.id && $0.since == old.since }
+                && holders[old.lock.id] != nil
+        }
+    }
+
+    /// Locks whose waiters have waited longer than `threshold`, or that have been held that long
+    /// while someone waits.
+    func stalls(threshold: UInt64) -> [Stall] {
+        var byLock: [UInt64: [Waiter]] = [:]
+        for waiter in waiters { byLock[waiter.lock.id, default: []].append(waiter) }
+        return byLock.compactMap { lockID, waiting -> Stall? in
+            guard let lock = locks[lockID] else { return nil }
+            let holder = holders[lockID]
+            let longestWait = waiting.map { now &- $0.since }.max() ?? 0
+            let heldFor = holder.map { MonotonicClock.coarseNanoseconds() &- $0.since } ?? 0
+            guard longestWait > threshold || heldFor > threshold else { return nil }
+            let key = holder.map { "stall:\(lockID):held:\($0.thread.id)@\($0.since)" }
+                ?? "stall:\(lockID):waited:" + waiting.map { "\($0.thread.id)@\($0.since)" }.sorted().joined(separator: ",")
+            return Stall(lock: lock, holder: holder, waiters: waiting.sorted { $0.since < $1.since }, episodeKey: key)
+        }
+    }
+}

@@ -1,0 +1,129 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import Synchronization
+
+extension LockMonitor {
+    /// What happens after a real deadlock has been reported.
+    public enum DeadlockAction: String, Sendable {
+        /// Abort the process (the default): a test run fails instead of hanging.
+        case abort
+        /// Keep waiting, for servers that are dumped with SIGUSR1 and inspected by an operator.
+        case wait
+    }
+
+    /// Starts the watchdog now (it otherwise starts at the first tracked wait), or changes its
+    /// settings. Every `interval` it looks for threads that wait for each other in a cycle
+    /// (reported as ``LockViolation/Kind/deadlock`` within two intervals of the cycle forming)
+    /// and for waits or holds longer than `stallThreshold` (``LockViolation/Kind/stall``, once
+    /// per episode). Defaults: `LOCKGRAPH_WATCHDOG_MS` (1000) and `LOCKGRAPH_STALL_MS` (10000).
+    public static func startWatchdog(interval: Duration? = nil, stallThreshold: Duration? = nil) {
+        Watchdog.shared.configure(interval: interval, stallThreshold: stallThreshold)
+        Watchdog.shared.ensureStarted()
+    }
+}
+
+/// The watchdog thread. Its state is outside the lock graph (internal locks only); it reads
+/// other threads' published waits and held locks without stopping them, and confirms a cycle
+/// by reading it twice before reporting.
+final class Watchdog: Sendable {
+    static let shared = Watchdog()
+
+    struct Settings {
+        var interval: UInt64 = Watchdog.milliseconds("LOCKGRAPH_WATCHDOG_MS", default: 1_000)
+        var stallThreshold: UInt64 = Watchdog.milliseconds("LOCKGRAPH_STALL_MS", default: 10_000)
+        var onDeadlock: LockMonitor.DeadlockAction = {
+            guard let raw = Configuration.environment("LOCKGRAPH_ON_DEADLOCK"), !raw.isEmpty else { return .abort }
+            if let action = LockMonitor.DeadlockAction(rawValue: raw.lowercased()) { return action }
+            writeToStandardError("LockGraph: ignoring LOCKGRAPH_ON_DEADLOCK=\(raw): valid values are abort, wait; using abort.\n")
+            return .abort
+        }()
+    }
+
+    private let started = Atomic<Bool>(false)
+    private let settings = InternalProtected(Settings())
+    /// Episodes already reported (deadlock cycles, stalls), so each is reported once.
+    private let reported = InternalProtected<Set<String>>([])
+
+    static func milliseconds(_ variable: String, default value: UInt64) -> UInt64 {
+        guard let raw = Configuration.environment(variable), !raw.isEmpty else { return value * 1_000_000 }
+        guard let parsed = UInt64(raw), parsed > 0 else {
+            writeToStandardError("LockGraph: ignoring \(variable)=\(raw): expected a positive number of milliseconds; using \(value).\n")
+            return value * 1_000_000
+        }
+        return parsed * 1_000_000
+    }
+
+    func configure(interval: Duration?, stallThreshold: Duration?) {
+        settings.withLock { settings in
+            if let interval, let nanoseconds = Self.nanoseconds(interval) { settings.interval = nanoseconds }
+            if let stallThreshold, let nanoseconds = Self.nanoseconds(stallThreshold) { settings.stallThreshold = nanoseconds }
+        }
+    }
+
+    private static func nanoseconds(_ duration: Duration) -> UInt64? {
+        let (seconds, attoseconds) = duration.components
+        guard seconds >= 0, attoseconds >= 0, duration > .zero else { return nil }
+        return UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
+    }
+
+    /// Starts the thread once; cheap to call on every contended wait.
+    @inline(__always)
+    func ensureStarted() {
+        guard !started.load(ordering: .relaxed) else { return }
+        guard started.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
+        let thread = Thread { [self] in run() }
+        thread.name = "lockgraph-watch"
+        thread.start()
+    }
+
+    private func run() {
+        while true {
+            let interval = settings.withLock { $0.interval }
+            var pause = timespec(tv_sec: Int(interval / 1_000_000_000), tv_nsec: Int(interval % 1_000_000_000))
+            var remaining = timespec()
+            while nanosleep(&pause, &remaining) != 0 && errno == EINTR { pause = remaining }
+            guard Configuration.mode != .off else { continue }
+            tick()
+        }
+    }
+
+    func tick() {
+        let first = WaitGraph.capture()
+        let cycles = first.cycles()
+        if !cycles.isEmpty {
+            // Confirm on a second reading: a real deadlock does not move.
+            usleep(20_000)
+            let second = WaitGraph.capture()
+            for cycle in cycles where second.stillDeadlocked(cycle, comparedTo: first) {
+                reportDeadlock(cycle, in: second)
+            }
+        }
+        let threshold = settings.withLock { $0.stallThreshold }
+        for stall in first.stalls(threshold: threshold) {
+            reportStall(stall, in: first)
+        }
+    }
+
+    private func firstReport(of key: String) -> Bool {
+        reported.withLock { $0.insert(key).inserted }
+    }
+
+    private func reportDeadlock(_ cycle: [WaitGraph.Waiter], in graph: WaitGraph) {
+        let key = "deadlock:" + cycle.map { "\($0.thread.id)@\($0.since)" }.sorted().joined(separator: ",")
+        guard firstReport(of: key) else { return }
+        let violation = WatchdogReports.deadlock(cycle, in: graph)
+        Reporter.deliver(violation, on: nil)
+        if settings.withLock({ $0.onDeadlock }) == .abort {
+            Reporter.terminate("LockGraph: deadlock: these threads can never proceed; aborting (LOCKGRAPH_ON_DEADLOCK=wait keeps the process waiting).\n")
+        }
+    }
+
+    private func reportStall(_ stall: WaitGraph.Stall, in graph: WaitGraph) {
+        guard firstReport(of: stall.episodeKey) else { return }
+        Reporter.deliver(WatchdogReports.stall(stall, in: graph), on: nil)
+    }
+}

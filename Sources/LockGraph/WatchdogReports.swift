@@ -1,0 +1,89 @@
+import Foundation
+
+/// Builds `.deadlock` and `.stall` violations from a watchdog reading.
+enum WatchdogReports {
+    /// The thread's current stack: sampled with a signal, or, if the thread does not answer
+    /// (it blocks the signal), the stack its tracked wait began at, which is where it still is.
+    static func currentStack(of state: ThreadState, waiting: Bool) -> (StackTrace, String) {
+        if let sampled = StackSampler.shared.sample(thread: state.threadID) {
+            return (sampled, "current stack")
+        }
+        if waiting {
+            return (state.observedWaitStack(), "current stack (where its wait began; the thread did not answer the sampling signal)")
+        }
+        return (.empty, "current stack unavailable (the thread did not answer the sampling signal)")
+    }
+
+    private static func seconds(_ since: UInt64, _ now: UInt64) -> String {
+        String(format: "%.2f s", MonotonicClock.seconds(from: since, to: now))
+    }
+
+    /// The stacks of every lock `state` holds (outermost first), as far as they were captured.
+    private static func heldStacks(of state: ThreadState, thread: ThreadDescriptor, locks: [UInt64: LockInfo]) -> [LockBacktrace] {
+        state.observedHeld().enumerated().compactMap { index, entry in
+            guard let lock = locks[entry.id] else { return nil }
+            return LockBacktrace(label: "holds \(lock.descriptor), acquired", thread: thread,
+                                 frames: Symbolication.frames(of: state.acquisitionStack(at: index)))
+        }
+    }
+
+    static func deadlock(_ cycle: [WaitGraph.Waiter], in graph: WaitGraph) -> LockViolation {
+        var backtraces: [LockBacktrace] = []
+        var lines: [String] = []
+        for waiter in cycle {
+            let holder = graph.holders[waiter.lock.id]
+            let holderText = holder.map { "held by \($0.thread)" } ?? "holder unknown"
+            lines.append("\(waiter.thread) waits for \(waiter.lock.descriptor) (\(holderText)) for \(seconds(waiter.since, graph.now))")
+            let (stack, label) = currentStack(of: waiter.state, waiting: true)
+            backtraces.append(LockBacktrace(label: "\(waiter.thread) waiting for \(waiter.lock.descriptor): \(label)",
+                                            thread: waiter.thread, frames: Symbolication.frames(of: stack)))
+            backtraces += heldStacks(of: waiter.state, thread: waiter.thread, locks: graph.locks)
+        }
+        let order = cycle.map { $0.lock.descriptor.name.map { "\"\($0)\"" } ?? $0.lock.descriptor.description }
+        return LockViolation(
+            kind: .deadlock,
+            locks: cycle.map(\.lock.descriptor),
+            threads: cycle.map(\.thread),
+            edges: [],
+            backtraces: backtraces,
+            summary: "deadlock: \(cycle.count) threads wait for each other in a cycle and can never proceed\n"
+                + lines.map { "  " + $0 }.joined(separator: "\n"),
+            advice: "Take \(order.joined(separator: ", ")) in one global order on every path (the lock-order report for these locks, if printed earlier, names the two code paths).",
+            date: Date(),
+            scopes: cycle.map(\.lock.scope)
+        )
+    }
+
+    static func stall(_ stall: WaitGraph.Stall, in graph: WaitGraph) -> LockViolation {
+        var backtraces: [LockBacktrace] = []
+        var lines: [String] = []
+        if let holder = stall.holder {
+            lines.append("\(stall.lock.descriptor) held by \(holder.thread) for \(seconds(holder.since, MonotonicClock.coarseNanoseconds()))")
+            backtraces.append(LockBacktrace(label: "\(holder.thread) acquired \(stall.lock.descriptor)", thread: holder.thread,
+                                            frames: Symbolication.frames(of: holder.state.acquisitionStack(at: holder.index))))
+            let holderWaits = holder.state.observedWait() != nil
+            let (stack, label) = currentStack(of: holder.state, waiting: holderWaits)
+            backtraces.append(LockBacktrace(label: "\(holder.thread) (the holder): \(label), where it is now",
+                                            thread: holder.thread, frames: Symbolication.frames(of: stack)))
+        } else {
+            lines.append("\(stall.lock.descriptor) has no tracked holder")
+        }
+        for waiter in stall.waiters {
+            lines.append("\(waiter.thread) waits for it for \(seconds(waiter.since, graph.now))")
+            backtraces.append(LockBacktrace(label: "\(waiter.thread) waiting for \(stall.lock.descriptor)", thread: waiter.thread,
+                                            frames: Symbolication.frames(of: waiter.state.observedWaitStack())))
+        }
+        return LockViolation(
+            kind: .stall,
+            locks: [stall.lock.descriptor],
+            threads: ([stall.holder?.thread].compactMap { $0 }) + stall.waiters.map(\.thread),
+            edges: [],
+            backtraces: backtraces,
+            summary: "stall: \(stall.lock.descriptor) blocks other threads longer than the stall threshold\n"
+                + lines.map { "  " + $0 }.joined(separator: "\n"),
+            advice: "Do not block (sleep, I/O, waiting for another thread) while holding a lock others need; move the slow work out of the locked region.",
+            date: Date(),
+            scopes: [stall.lock.scope]
+        )
+    }
+}
