@@ -18,6 +18,9 @@ let fixtureNames = [
     "real-abba-deadlock",
     "dining-philosophers",
     "stalled-holder",
+    "loop-lag",
+    "blocking-in-task",
+    "thread-explosion",
 ]
 
 let strictSwift: [SwiftSetting] = [.swiftLanguageMode(.v6)]

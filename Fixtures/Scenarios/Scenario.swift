@@ -32,6 +32,9 @@ public struct Scenario: Sendable {
         realABBADeadlock,
         diningPhilosophers,
         stalledHolder,
+        loopLag,
+        blockingInTask,
+        threadExplosion,
     ]
 
     public static func named(_ name: String) -> Scenario? {

@@ -87,7 +87,7 @@ public struct LockBacktrace: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         var lines = ["\(label) (\(thread)):"]
         if frames.isEmpty {
-            lines.append("    <stack not captured: the lock was in steady state; set LOCKGRAPH_HOLDER_STACKS=always to keep every acquisition's stack>")
+            lines.append("    <no stack captured>")
         }
         for (index, frame) in frames.enumerated() {
             lines.append("    #\(index) \(frame)")

@@ -15,8 +15,10 @@ enum ReportFormatter {
                 lines.append(indent(edge.acquirerStack.description))
             }
         } else {
-            lines.append("")
-            lines.append("Lock: " + violation.locks.map(\.description).joined(separator: ", "))
+            if !violation.locks.isEmpty {
+                lines.append("")
+                lines.append((violation.locks.count == 1 ? "Lock: " : "Locks: ") + violation.locks.map(\.description).joined(separator: ", "))
+            }
             for stack in violation.backtraces {
                 lines.append("")
                 lines.append(indent(stack.description))

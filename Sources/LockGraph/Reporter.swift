@@ -37,7 +37,9 @@ enum Reporter {
                 to: record.to.descriptor,
                 thread: record.thread,
                 holderStack: LockBacktrace(
-                    label: "\(record.from.descriptor) acquired",
+                    label: record.holderStack.addresses.isEmpty
+                        ? "\(record.from.descriptor) acquired (stack not kept: the lock was past its first acquisitions; LOCKGRAPH_HOLDER_STACKS=always keeps every one)"
+                        : "\(record.from.descriptor) acquired",
                     thread: record.thread,
                     frames: Symbolication.frames(of: record.holderStack)),
                 acquirerStack: LockBacktrace(

@@ -10,7 +10,7 @@ enum Symbolication {
 
     /// Symbolizes `trace`, dropping the leading frames inside LockGraph and libunwind so the
     /// first frame shown is the user's code.
-    static func frames(of trace: StackTrace) -> [LockBacktrace.Frame] {
+    static func frames(of trace: StackTrace, trimThreadStart: Bool = true) -> [LockBacktrace.Frame] {
         guard !trace.addresses.isEmpty else { return [] }
         let images = currentImages(covering: trace.addresses)
         let richFrames: [RichFrame<UInt>] = trace.addresses.enumerated().map { index, address in
@@ -46,7 +46,7 @@ enum Symbolication {
         }
         // Drop the thread-start tail (Foundation, libc) below the outermost frame with a source
         // location, when there is one: it is the same for every thread and hides nothing.
-        if let lastWithSource = frames.lastIndex(where: { $0.file != nil }) {
+        if trimThreadStart, let lastWithSource = frames.lastIndex(where: { $0.file != nil }) {
             frames.removeSubrange((lastWithSource + 1)...)
         }
         return frames

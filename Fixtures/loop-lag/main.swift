@@ -1,0 +1,4 @@
+import LockGraphScenarios
+
+// The "loop-lag" scenario; see Fixtures/Scenarios/Liveness.swift.
+runScenarioAndExit(named: "loop-lag")
