@@ -55,13 +55,23 @@ public func runScenarioAndExit(named name: String) -> Never {
 func startThread(named name: String, _ body: @escaping @Sendable () -> Void) -> Thread {
     let done = DispatchSemaphore(value: 0)
     let thread = Thread {
-        Thread.current.name = name
+        nameCurrentThread(name)
         body()
         done.signal()
     }
     thread.start()
     joinHandles.withLockedValue { $0[ObjectIdentifier(thread)] = done }
     return thread
+}
+
+/// Names the calling thread in the kernel (what reports show). Written directly: under load,
+/// Foundation's `Thread.name` setter does not always reach the kernel's thread name.
+func nameCurrentThread(_ name: String) {
+    let descriptor = open("/proc/thread-self/comm", O_WRONLY)
+    guard descriptor >= 0 else { return }
+    defer { close(descriptor) }
+    var bytes = Array(name.utf8.prefix(15))
+    _ = write(descriptor, &bytes, bytes.count)
 }
 
 /// Waits for a thread started with `startThread`.
