@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+
+/// The bug-pattern and must-not-report fixtures, each run as its own process: exit status and
+/// report text are what a user would see.
+@Suite("Fixtures")
+struct FixtureScenarioTests {
+    private func run(_ fixture: String, environment: [String: String] = [:], timeout: TimeInterval = 60) throws -> InteractiveProcess {
+        let process = try InteractiveProcess(executable: InteractiveProcess.fixture(fixture), environment: environment)
+        #expect(process.waitForExit(timeout: timeout), "\(fixture) did not finish within \(timeout) s")
+        return process
+    }
+
+    private func count(_ needle: String, in text: String) -> Int {
+        text.components(separatedBy: needle).count - 1
+    }
+
+    @Test func abbaInversionIsReportedOnceNamingBothCodePaths() throws {
+        let process = try run("abba-inversion")
+        let report = process.standardError
+        #expect(process.exitStatus == 0)
+        #expect(count("LockGraph: lock-order inversion", in: report) == 1)
+        #expect(report.contains("Cycle: \"accounts\" (Inversions.swift:7) -> \"audit\" (Inversions.swift:8) -> \"accounts\""))
+        #expect(report.contains("Edge 1 of 2") && report.contains("Edge 2 of 2"))
+        #expect(report.contains("transferFunds() at Inversions.swift"))
+        #expect(report.contains("runAudit() at Inversions.swift"))
+        #expect(report.contains("thread") && report.contains("\"transfer\"") && report.contains("\"auditor\""))
+        #expect(report.contains("Fix: Acquire these locks in one global order"))
+        #expect(!report.contains("TrackedMutex.withLock"))  // stacks start at the user's code
+        #expect(process.standardOutput.contains("lock-order inversions reported: 1"))
+    }
+
+    @Test func threeLockCycleListsEveryLockAndEdge() throws {
+        let process = try run("three-lock-cycle")
+        let report = process.standardError
+        #expect(process.exitStatus == 0)
+        #expect(count("LockGraph: lock-order inversion", in: report) == 1)
+        #expect(report.contains("between 3 locks"))
+        #expect(report.contains("Edge 3 of 3"))
+        for name in ["\"orders\"", "\"inventory\"", "\"shipping\"", "reserveStock", "scheduleShipment", "closeOrder"] {
+            #expect(report.contains(name), "missing \(name)")
+        }
+    }
+
+    @Test func reentrantMutexIsReportedThenTheProcessTerminates() throws {
+        let process = try run("reentrant-mutex")
+        let report = process.standardError
+        #expect(process.exitStatus == SIGABRT)
+        #expect(count("LockGraph: reentrant acquire", in: report) == 1)
+        #expect(report.contains("\"session-cache\" (Reentrancy.swift:8) first acquired"))
+        #expect(report.contains("requested again by the same thread"))
+        #expect(report.contains("SessionCache.refresh() at Reentrancy.swift"))
+        #expect(report.contains("SessionCache.evictExpired() at Reentrancy.swift"))
+        #expect(report.contains("LockGraph: terminating:"))
+        #expect(!process.standardOutput.contains("unreachable"))
+    }
+
+    @Test func deinitDuringPutIsReportedOnceAndNothingIsLost() throws {
+        let process = try run("deinit-during-put")
+        let report = process.standardError
+        #expect(process.exitStatus == 0, "\(process.standardOutput)")
+        #expect(count("LockGraph: reentrant acquire", in: report) == 1)
+        #expect(report.contains("called put on \"log\""))
+        #expect(report.contains("Connection.deinit at Reentrancy.swift"))
+        #expect(report.contains("logConnectionClosed(_:) at Reentrancy.swift"))
+        #expect(process.standardOutput.contains("opened delivered: 200/200"))
+        #expect(process.standardOutput.contains("every entry delivered"))
+    }
+
+    @Test(arguments: ["trylock-no-false-positive", "recursive-no-false-positive", "ordered-no-false-positive", "producer-consumer"])
+    func correctProgramsProduceNoReport(fixture: String) throws {
+        let process = try run(fixture)
+        #expect(process.exitStatus == 0, "\(process.standardOutput)")
+        #expect(!process.standardError.contains("LockGraph:"), "\(process.standardError)")
+    }
+
+    @Test func creatingAndDestroyingAMillionLocksKeepsTheGraphSmall() throws {
+        let process = try run("create-destroy", timeout: 240)
+        #expect(process.exitStatus == 0, "\(process.standardOutput)")
+        #expect(!process.standardError.contains("LockGraph:"))
+        #expect(process.standardOutput.contains("created and destroyed 1000000 locks"))
+        #expect(process.standardOutput.contains("now 1 locks, 0 edges"))
+    }
+
+    @Test func modeOffReportsNothing() throws {
+        let process = try run("abba-inversion", environment: ["LOCKGRAPH_MODE": "off"])
+        #expect(process.exitStatus == 0)
+        #expect(!process.standardError.contains("LockGraph:"))
+        #expect(process.standardOutput.contains("lock-order inversions reported: 0"))
+    }
+
+    @Test func modeAbortStopsAtTheFirstReport() throws {
+        let process = try run("abba-inversion", environment: ["LOCKGRAPH_MODE": "abort"])
+        #expect(process.exitStatus == SIGABRT)
+        #expect(count("LockGraph: lock-order inversion", in: process.standardError) == 1)
+        #expect(process.standardError.contains("LOCKGRAPH_MODE=abort: aborting after the report above"))
+        #expect(!process.standardOutput.contains("reported"))
+    }
+
+    @Test func anInvalidModeWarnsAndFallsBackToReport() throws {
+        let process = try run("abba-inversion", environment: ["LOCKGRAPH_MODE": "loud"])
+        #expect(process.exitStatus == 0)
+        #expect(process.standardError.contains("ignoring LOCKGRAPH_MODE=loud: valid values are off, report, abort"))
+        #expect(count("LockGraph: lock-order inversion", in: process.standardError) == 1)
+    }
+}
