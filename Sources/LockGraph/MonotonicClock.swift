@@ -23,6 +23,13 @@ enum MonotonicClock {
         return UInt64(time.tv_sec) &* 1_000_000_000 &+ UInt64(time.tv_nsec)
     }
 
+    /// Nanoseconds from `start` to `end`, zero if `start` is later (readings taken on different
+    /// threads, or a coarse reading compared with a precise one).
+    @inline(__always)
+    static func elapsed(from start: UInt64, to end: UInt64) -> UInt64 {
+        end > start ? end - start : 0
+    }
+
     /// Seconds between two readings, for reports.
     static func seconds(from start: UInt64, to end: UInt64) -> Double {
         end > start ? Double(end - start) / 1_000_000_000 : 0

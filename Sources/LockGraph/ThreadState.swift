@@ -195,7 +195,7 @@ final class ThreadState: @unchecked Sendable {
     @discardableResult
     func endWait() -> UInt64 {
         waitingFor.store(0, ordering: .releasing)
-        return MonotonicClock.nanoseconds() &- waitingSince.load(ordering: .relaxed)
+        return MonotonicClock.elapsed(from: waitingSince.load(ordering: .relaxed), to: MonotonicClock.nanoseconds())
     }
 
     /// The stack captured when the current (or last) wait began.

@@ -89,8 +89,9 @@ struct WaitGraph {
         return byLock.compactMap { lockID, waiting -> Stall? in
             guard let lock = locks[lockID] else { return nil }
             let holder = holders[lockID]
-            let longestWait = waiting.map { now &- $0.since }.max() ?? 0
-            let heldFor = holder.map { MonotonicClock.coarseNanoseconds() &- $0.since } ?? 0
+            // Saturating: a wait or hold that began while this reading was taken is newer than `now`.
+            let longestWait = waiting.map { MonotonicClock.elapsed(from: $0.since, to: now) }.max() ?? 0
+            let heldFor = holder.map { MonotonicClock.elapsed(from: $0.since, to: MonotonicClock.coarseNanoseconds()) } ?? 0
             guard longestWait > threshold || heldFor > threshold else { return nil }
             let key = holder.map { "stall:\(lockID):held:\($0.thread.id)@\($0.since)" }
                 ?? "stall:\(lockID):waited:" + waiting.map { "\($0.thread.id)@\($0.since)" }.sorted().joined(separator: ",")
