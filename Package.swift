@@ -21,6 +21,7 @@ let fixtureNames = [
     "loop-lag",
     "blocking-in-task",
     "thread-explosion",
+    "sharded-abba",
 ]
 
 let strictSwift: [SwiftSetting] = [.swiftLanguageMode(.v6)]

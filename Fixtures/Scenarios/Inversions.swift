@@ -1,3 +1,4 @@
+import Foundation
 import LockGraph
 
 // Two code paths take the same two locks in opposite orders. The threads run one after the
@@ -33,6 +34,24 @@ extension Scenario {
     ) {
         join(startThread(named: "transfer") { transferFunds() })
         join(startThread(named: "auditor") { runAudit() })
+        say("lock-order inversions reported: \(violationCount(.lockOrderInversion))")
+        return 0
+    }
+
+    /// One shard of a test suite: SHARD=transfer runs only transferFunds(), SHARD=audit only
+    /// runAudit(). Neither process sees an inversion; `lockgraph check` on both recordings does.
+    static let shardedABBA = Scenario(
+        name: "sharded-abba",
+        summary: "half of abba-inversion per process (SHARD=transfer or SHARD=audit)",
+        expectation: "no report in either process; run with LOCKGRAPH_RECORD and `lockgraph check` finds the cycle across them"
+    ) {
+        switch ProcessInfo.processInfo.environment["SHARD"] {
+        case "transfer": join(startThread(named: "transfer") { transferFunds() })
+        case "audit": join(startThread(named: "auditor") { runAudit() })
+        default:
+            say("set SHARD=transfer or SHARD=audit")
+            return 2
+        }
         say("lock-order inversions reported: \(violationCount(.lockOrderInversion))")
         return 0
     }

@@ -193,9 +193,9 @@ private func dumpSignalHandler(_ signal: Int32) {
     errno = savedErrno
 }
 
-/// Extra files a directory dump writes beside the text (filled in by the export support).
+/// Files a directory dump writes beside the text.
 enum DumpExports {
     static func files(for snapshot: LockGraphSnapshot) -> [(String, Data)] {
-        []
+        [("dot", Data(snapshot.dot().utf8)), ("json", snapshot.json())]
     }
 }

@@ -201,6 +201,7 @@ extension Tracking {
     static func register(_ lock: LockInfo) {
         guard lock.isRegistered else { return }
         _ = DumpSignal.environmentInstall
+        _ = EdgeRecorder.installed
         LockGraphStore.shared.register(lock)
     }
 

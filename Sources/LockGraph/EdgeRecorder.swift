@@ -1,0 +1,51 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// `LOCKGRAPH_RECORD=<dir>`: at exit (return from main or `exit()`), writes this process's
+/// class-level edges, one symbolized stack pair each, to `<dir>/lockgraph-<pid>.json`, for
+/// `lockgraph check` to merge with other runs.
+enum EdgeRecorder {
+    static let directory: String? = Configuration.environment("LOCKGRAPH_RECORD").flatMap { $0.isEmpty ? nil : $0 }
+
+    /// Registers the exit hook once (at first use of a tracked type); nothing when unset.
+    static let installed: Void = {
+        guard directory != nil else { return }
+        atexit { EdgeRecorder.writeRecord() }
+    }()
+
+    static func document() -> LockGraphDocument {
+        let (edges, locks) = LockGraphStore.shared.state.withLock { state in
+            (Array(state.classEdges.values), Array(state.liveLocks.values))
+        }
+        var classLocks: [String: LockGraphDocument.Lock] = [:]
+        for lock in locks.map(\.descriptor) + edges.flatMap({ [$0.from.descriptor, $0.to.descriptor] }) {
+            classLocks[lock.classKey] = classLocks[lock.classKey] ?? LockGraphDocument.Lock(lock, includeID: false)
+        }
+        let documentEdges = edges.map { record -> LockGraphDocument.Edge in
+            LockGraphDocument.Edge(
+                from: record.from.descriptor.classKey, to: record.to.descriptor.classKey,
+                fromID: nil, toID: nil, thread: .init(record.thread), closesCycle: false,
+                holderStack: Symbolication.frames(of: record.holderStack).map(LockGraphDocument.Frame.init),
+                acquirerStack: Symbolication.frames(of: record.acquirerStack).map(LockGraphDocument.Frame.init))
+        }.sorted { ($0.from, $0.to) < ($1.from, $1.to) }
+        return LockGraphDocument(
+            schemaVersion: LockGraphDocument.currentSchemaVersion, kind: LockGraphDocument.recordKind,
+            process: .current(), locks: classLocks.values.sorted { $0.classKey < $1.classKey },
+            edges: documentEdges, threads: nil)
+    }
+
+    static func writeRecord() {
+        guard let directory else { return }
+        let path = "\(directory)/lockgraph-\(getpid()).json"
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try document().encoded().write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            writeToStandardError("LockGraph: LOCKGRAPH_RECORD: cannot write \(path): \(error.localizedDescription)\n")
+        }
+    }
+}

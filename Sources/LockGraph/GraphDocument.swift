@@ -1,0 +1,149 @@
+import Foundation
+
+/// The JSON form of a lock graph: a snapshot of one process (`kind` "lockgraph-snapshot") or
+/// the class-level edges a process recorded with `LOCKGRAPH_RECORD` ("lockgraph-record").
+/// Versioned by `schemaVersion`; readers reject versions they do not know.
+public struct LockGraphDocument: Codable, Sendable, Equatable {
+    public static let currentSchemaVersion = 1
+    public static let snapshotKind = "lockgraph-snapshot"
+    public static let recordKind = "lockgraph-record"
+
+    public struct Process: Codable, Sendable, Equatable {
+        public var pid: Int32
+        public var executable: String
+        /// ISO 8601.
+        public var date: String
+    }
+
+    public struct Lock: Codable, Sendable, Equatable {
+        /// Instance id within its process (snapshots only).
+        public var id: UInt64?
+        public var name: String?
+        /// Name, or creation site when unnamed: how locks are matched across processes.
+        public var classKey: String
+        public var type: String
+        public var file: String
+        public var line: UInt
+    }
+
+    public struct Frame: Codable, Sendable, Equatable {
+        public var address: String
+        public var symbol: String?
+        public var file: String?
+        public var line: Int?
+        public var image: String?
+    }
+
+    public struct Thread: Codable, Sendable, Equatable {
+        public var id: Int
+        public var name: String?
+    }
+
+    public struct Edge: Codable, Sendable, Equatable {
+        /// Class keys of the two locks.
+        public var from: String
+        public var to: String
+        /// Instance ids (snapshots only).
+        public var fromID: UInt64?
+        public var toID: UInt64?
+        public var thread: Thread
+        /// The edge was reported as closing a cycle in its process.
+        public var closesCycle: Bool
+        /// Where `from` was acquired, and where `to` was acquired while `from` was held.
+        public var holderStack: [Frame]
+        public var acquirerStack: [Frame]
+    }
+
+    public struct HeldLocks: Codable, Sendable, Equatable {
+        public var thread: Thread
+        /// Instance ids, outermost first.
+        public var held: [UInt64]
+    }
+
+    public var schemaVersion: Int
+    public var kind: String
+    public var process: Process
+    public var locks: [Lock]
+    public var edges: [Edge]
+    /// Snapshots only.
+    public var threads: [HeldLocks]?
+
+    /// Decodes and validates a document. The error says what is wrong.
+    public static func decode(_ data: Data) throws -> LockGraphDocument {
+        struct Header: Decodable { var schemaVersion: Int?; var kind: String? }
+        let header: Header
+        do {
+            header = try JSONDecoder().decode(Header.self, from: data)
+        } catch {
+            throw DocumentError("not a JSON object: \(Self.describe(error))")
+        }
+        guard let version = header.schemaVersion else { throw DocumentError("missing \"schemaVersion\"") }
+        guard version == currentSchemaVersion else {
+            throw DocumentError("schemaVersion \(version) is not supported (this lockgraph reads version \(currentSchemaVersion))")
+        }
+        guard let kind = header.kind, kind == snapshotKind || kind == recordKind else {
+            throw DocumentError("\"kind\" must be \"\(snapshotKind)\" or \"\(recordKind)\", found \(header.kind.map { "\"\($0)\"" } ?? "nothing")")
+        }
+        do {
+            return try JSONDecoder().decode(LockGraphDocument.self, from: data)
+        } catch {
+            throw DocumentError(Self.describe(error))
+        }
+    }
+
+    public func encoded() -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return (try? encoder.encode(self)) ?? Data()
+    }
+
+    private static func describe(_ error: Error) -> String {
+        switch error {
+        case DecodingError.dataCorrupted(let context):
+            return "invalid JSON: \(context.debugDescription)"
+        case DecodingError.keyNotFound(let key, let context):
+            return "missing \"\(key.stringValue)\" at \(path(context.codingPath))"
+        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
+            return "wrong type at \(path(context.codingPath)): \(context.debugDescription)"
+        default:
+            return "\(error)"
+        }
+    }
+
+    private static func path(_ keys: [CodingKey]) -> String {
+        keys.isEmpty ? "the top level" : keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
+    }
+
+    /// What is wrong with a document.
+    public struct DocumentError: Error, CustomStringConvertible, Sendable {
+        public let description: String
+        init(_ description: String) { self.description = description }
+    }
+}
+
+extension LockGraphDocument.Frame {
+    init(_ frame: LockBacktrace.Frame) {
+        self.init(address: "0x" + String(frame.address, radix: 16), symbol: frame.symbol, file: frame.file,
+                  line: frame.line, image: frame.image)
+    }
+}
+
+extension LockGraphDocument.Lock {
+    init(_ lock: LockDescriptor, includeID: Bool) {
+        self.init(id: includeID ? lock.id : nil, name: lock.name, classKey: lock.classKey, type: lock.type,
+                  file: lock.file, line: lock.line)
+    }
+}
+
+extension LockGraphDocument.Thread {
+    init(_ thread: ThreadDescriptor) { self.init(id: thread.id, name: thread.name) }
+}
+
+extension LockGraphDocument.Process {
+    static func current() -> LockGraphDocument.Process {
+        LockGraphDocument.Process(
+            pid: getpid(),
+            executable: CommandLine.arguments.first ?? "",
+            date: ISO8601DateFormatter().string(from: Date()))
+    }
+}
