@@ -11,8 +11,9 @@ final class InteractiveProcess: @unchecked Sendable {
     private var stdoutText = ""
     private var stderrText = ""
 
-    init(executable: URL, environment: [String: String] = [:]) throws {
+    init(executable: URL, arguments: [String] = [], environment: [String: String] = [:]) throws {
         process.executableURL = executable
+        process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardInput = input
         process.standardOutput = output
