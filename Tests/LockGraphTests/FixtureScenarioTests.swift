@@ -104,3 +104,13 @@ struct FixtureScenarioTests {
         #expect(count("LockGraph: lock-order inversion", in: process.standardError) == 1)
     }
 }
+
+extension FixtureScenarioTests {
+    @Test func resetAndModeSwitchWorkInAFreshProcess() throws {
+        let process = try InteractiveProcess(executable: InteractiveProcess.fixture("lockgraph"), arguments: ["scenario", "reset-and-mode"])
+        #expect(process.waitForExit(timeout: 60))
+        #expect(process.exitStatus == 0, "\(process.standardOutput)")
+        #expect(!process.standardOutput.contains("FAIL"))
+        #expect(process.standardOutput.components(separatedBy: "PASS").count - 1 == 8)
+    }
+}

@@ -1,0 +1,43 @@
+import LockGraph
+
+// Process-wide switches, checked in their own process so they cannot disturb parallel tests:
+// reset() forgets edges, reported cycles and violations (and every thread's edge cache), and
+// mode .off makes new tracked locks plain locks. Run with `lockgraph scenario reset-and-mode`.
+
+extension Scenario {
+    static let resetAndModeSwitch = Scenario(
+        name: "reset-and-mode",
+        summary: "LockMonitor.reset() and LockMonitor.mode = .off, checked in a fresh process",
+        expectation: "prints PASS lines; exit 0"
+    ) {
+        var failures = 0
+        func check(_ condition: Bool, _ what: String) {
+            say((condition ? "PASS " : "FAIL ") + what)
+            if !condition { failures += 1 }
+        }
+        let a = TrackedMutex(name: "a")
+        let b = TrackedMutex(name: "b")
+        a.withLock { b.withLock {} }
+        b.withLock { a.withLock {} }
+        check(violationCount(.lockOrderInversion) == 1, "inversion reported before reset")
+
+        LockMonitor.reset()
+        check(LockMonitor.violations.isEmpty, "reset forgets violations")
+        check(LockMonitor.snapshot().edges.isEmpty, "reset forgets edges")
+        check(LockMonitor.snapshot().locks.count == 2, "reset keeps live locks")
+        a.withLock { b.withLock {} }
+        b.withLock { a.withLock {} }
+        check(violationCount(.lockOrderInversion) == 1, "the same inversion is found again after reset (thread caches dropped)")
+
+        LockMonitor.mode = .off
+        check(LockMonitor.mode == .off, "mode reads back as off")
+        let c = TrackedMutex(name: "c")
+        let d = TrackedMutex(name: "d")
+        c.withLock { d.withLock {} }
+        d.withLock { c.withLock {} }
+        check(violationCount(.lockOrderInversion) == 1, "mode off reports nothing")
+        check(!LockMonitor.snapshot().locks.contains { $0.name == "c" }, "locks created while off are not tracked")
+        LockMonitor.mode = .report
+        return failures == 0 ? 0 : 1
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+@_spi(Integration) import LockGraph
+
+extension LockMonitor {
+    /// Runs `body`, which is meant to cause violations of `kind`, and returns them instead of
+    /// letting them fail the test.
+    ///
+    /// Violations of that kind that happen inside `body` and belong to the current test (or to
+    /// nobody, outside tests) are returned and never fail the test (`.lockGraph`,
+    /// ``LockGraphTestObserver``, ``LockGraphTestCase``). If none happened, the current test
+    /// fails (Swift Testing: an issue at `sourceLocation`; XCTest: a failure on the running case);
+    /// outside any test a warning is printed to standard error.
+    @discardableResult
+    public static func expectViolations(
+        of kind: LockViolation.Kind,
+        sourceLocation: SourceLocation = #_sourceLocation,
+        _ body: () throws -> Void
+    ) rethrows -> [LockViolation] {
+        let scope = ViolationScope.current
+        let start = TestAttribution.latestSequenceNumber
+        TestAttribution.beginExpecting(kind, scope: scope)
+        defer { TestAttribution.endExpecting(kind, scope: scope) }
+        try body()
+        let found = LockMonitor.violations.filter { violation in
+            violation.sequenceNumber > start && violation.kind == kind
+                && (scope.map { violation.scopes.contains($0) } ?? true)
+        }
+        TestAttribution.claim(found)
+        if found.isEmpty {
+            let message = "expected a \(kind) violation from LockGraph, but none happened"
+            if Test.current != nil {
+                Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
+            } else if let testCase = XCTestSession.currentCase {
+                testCase.recordFailure(withDescription: message, inFile: sourceLocation.filePath,
+                                       atLine: sourceLocation.line, expected: true)
+            } else {
+                FileHandle.standardError.write(Data("LockGraph: \(message)\n".utf8))
+            }
+        }
+        return found
+    }
+}
