@@ -83,7 +83,12 @@ enum XCTestSession {
         fail(current.testCase, with: violation)
     }
 
+    /// Records the failure at the user's code that triggered it: the top frame of the stack that
+    /// closed the cycle (or of the first stack) that has a source location.
     static func fail(_ testCase: XCTestCase, with violation: LockViolation) {
-        testCase.recordFailure(withDescription: violation.description, inFile: #filePath, atLine: #line, expected: true)
+        let stacks = violation.edges.last.map { [$0.acquirerStack] } ?? violation.backtraces
+        let frame = stacks.lazy.flatMap(\.frames).first { $0.file != nil && $0.line != nil }
+        testCase.recordFailure(withDescription: violation.description,
+                               inFile: frame?.file ?? "<unknown>", atLine: frame?.line ?? 0, expected: true)
     }
 }
