@@ -20,7 +20,7 @@ struct FixtureScenarioTests {
         let report = process.standardError
         #expect(process.exitStatus == 0)
         #expect(count("LockGraph: lock-order inversion", in: report) == 1)
-        #expect(report.contains("Cycle: \"accounts\" (Inversions.swift:7) -> \"audit\" (Inversions.swift:8) -> \"accounts\""))
+        #expect(report.contains("Cycle: \"accounts\" (Inversions.swift:8) -> \"audit\" (Inversions.swift:9) -> \"accounts\""))
         #expect(report.contains("Edge 1 of 2") && report.contains("Edge 2 of 2"))
         #expect(report.contains("transferFunds() at Inversions.swift"))
         #expect(report.contains("runAudit() at Inversions.swift"))
