@@ -6,7 +6,7 @@ import Foundation
 /// waiting and re-acquires it on wake-up with the ordinary order checks. Calling `wait` without
 /// holding the lock is reported as ``LockViolation/Kind/invalidUnlock`` and returns at once
 /// (callers re-check their predicate in a loop, as with any condition variable).
-public final class TrackedCondition: @unchecked Sendable {
+public final class TrackedCondition: TrackedLocking, @unchecked Sendable {
     let info: LockInfo
     let mutex = RawMutex(recursive: false)
     let condition = RawCondition(monotonic: false)
@@ -49,13 +49,6 @@ public final class TrackedCondition: @unchecked Sendable {
     /// Wakes every waiting thread.
     public func broadcast() { condition.broadcast() }
 
-    /// Runs `body` with the lock held and returns its result.
-    @inlinable
-    public func withLock<Result>(_ body: () throws -> Result) rethrows -> Result {
-        lock()
-        defer { unlock() }
-        return try body()
-    }
 }
 
 /// A value protected by a tracked lock, shaped like `NIOLockedValueBox`.

@@ -12,7 +12,7 @@ import Foundation
 ///   ``LockViolation/Kind/invalidUnlock`` and leaves the lock untouched.
 ///
 /// The lock's identity is the object: swap it in with a typealias (see the README).
-public final class TrackedMutex: @unchecked Sendable {
+public final class TrackedMutex: TrackedLocking, @unchecked Sendable {
     let info: LockInfo
     let mutex = RawMutex(recursive: false)
 
@@ -53,27 +53,14 @@ public final class TrackedMutex: @unchecked Sendable {
         return true
     }
 
-    /// Runs `body` with the lock held and returns its result.
-    @inlinable
-    public func withLock<Result>(_ body: () throws -> Result) rethrows -> Result {
-        lock()
-        defer { unlock() }
-        return try body()
-    }
 
     /// `NSLock` spelling of ``tryLock()``, so the type swaps in for `NSLock` unchanged.
     public func `try`() -> Bool { tryLock() }
-
-    /// `NIOLock` spelling of ``withLock(_:)`` for bodies that return nothing.
-    @inlinable
-    public func withLockVoid(_ body: () throws -> Void) rethrows {
-        try withLock(body)
-    }
 }
 
 /// A recursive lock shaped like `NSRecursiveLock`: the holder may take it again, and each
 /// `lock()` needs a matching `unlock()`. Re-entry by the holder adds nothing to the graph.
-public final class TrackedRecursiveMutex: @unchecked Sendable {
+public final class TrackedRecursiveMutex: TrackedLocking, @unchecked Sendable {
     let info: LockInfo
     let mutex = RawMutex(recursive: true)
 
@@ -112,16 +99,29 @@ public final class TrackedRecursiveMutex: @unchecked Sendable {
         return true
     }
 
-    /// Runs `body` with the lock held and returns its result.
+
+    /// `NSLock` spelling of ``tryLock()``, so the type swaps in for `NSLock` unchanged.
+    public func `try`() -> Bool { tryLock() }
+}
+
+/// The lock shape shared by the tracked locks, like Foundation's `NSLocking`: `lock()` and
+/// `unlock()`, with `withLock` and NIO's `withLockVoid` built on them.
+public protocol TrackedLocking: AnyObject, Sendable {
+    /// Blocks until the lock is acquired.
+    func lock()
+    /// Releases the lock.
+    func unlock()
+}
+
+extension TrackedLocking {
+    /// Runs `body` with the lock held and returns its result; the lock is released even if
+    /// `body` throws.
     @inlinable
     public func withLock<Result>(_ body: () throws -> Result) rethrows -> Result {
         lock()
         defer { unlock() }
         return try body()
     }
-
-    /// `NSLock` spelling of ``tryLock()``, so the type swaps in for `NSLock` unchanged.
-    public func `try`() -> Bool { tryLock() }
 
     /// `NIOLock` spelling of ``withLock(_:)`` for bodies that return nothing.
     @inlinable
