@@ -38,6 +38,12 @@ enum Configuration {
         LockMonitor.Mode.allCases[modeStorage.load(ordering: .relaxed)]
     }
 
+    /// The hot path's check: one relaxed load and a compare (`off` is index 0 of `allCases`).
+    @inline(__always)
+    static var isOff: Bool {
+        modeStorage.load(ordering: .relaxed) == 0
+    }
+
     static func setMode(_ mode: LockMonitor.Mode) {
         modeStorage.store(index(of: mode), ordering: .relaxed)
     }

@@ -52,7 +52,7 @@ final class LockGraphStore: Sendable {
     }
 
     let state = InternalProtected(State())
-    /// Bumped by `reset()`: threads drop their known-edge caches when it changes.
+    /// Bumped by `reset()`, which also tells every thread to drop its known-edge cache.
     let epoch = Atomic<UInt64>(1)
 
     func register(_ lock: LockInfo) {
@@ -78,6 +78,21 @@ final class LockGraphStore: Sendable {
             }
             state.reportedReentrantQueues.remove(id)
         }
+    }
+
+    /// Adds the edges from the locks a thread holds (by id, with the stacks where it acquired
+    /// them) into `lock`. Held locks are resolved through the registry under the store's lock, so
+    /// a held lock destroyed meanwhile (or created while tracking was off) is simply skipped.
+    func addEdges(from held: [(from: UInt64, holderStack: StackTrace)], to lock: LockInfo,
+                  thread: ThreadDescriptor, acquirerStack: StackTrace) -> [[EdgeRecord]] {
+        let records = state.withLock { state in
+            held.compactMap { entry in
+                state.liveLocks[entry.from].map {
+                    EdgeRecord(from: $0, to: lock, thread: thread, holderStack: entry.holderStack, acquirerStack: acquirerStack)
+                }
+            }
+        }
+        return addEdges(records)
     }
 
     /// Adds the edges `held -> target` that are not yet known. Returns every cycle (as the
@@ -157,6 +172,9 @@ final class LockGraphStore: Sendable {
             state.reportedReentrantQueues.removeAll()
         }
         epoch.wrappingAdd(1, ordering: .relaxed)
+        for thread in ThreadRegistry.shared.all() {
+            thread.cacheResets.wrappingAdd(1, ordering: .relaxed)
+        }
     }
 
     /// Returns true the first time a reentrant use of `queue` is seen.

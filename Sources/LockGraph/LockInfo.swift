@@ -10,7 +10,8 @@ final class LockInfo: Sendable {
     let file: String
     let line: UInt
     let type: String
-    /// Whether the lock was registered in the graph (it was created while tracking was on).
+    /// Whether the lock is tracked: it was created while tracking was on. A lock created in mode
+    /// `off` stays a plain lock for its whole life, whatever the mode later.
     let isRegistered: Bool
     /// The integration scope (a test) current when the lock was created; see `ViolationScope`.
     let scope: UInt64?

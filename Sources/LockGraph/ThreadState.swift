@@ -6,23 +6,42 @@ import Darwin
 import Foundation
 import Synchronization
 
-/// One lock held by a thread.
+/// One lock held by a thread: plain values, no reference, so pushing and popping costs no
+/// reference counting. The lock itself is found by id (the graph store's registry) when needed.
 struct HeldLock {
-    var lock: LockInfo
+    var id: UInt64
     /// How many times a recursive lock is held (1 for others).
-    var recursion: Int
+    var recursion: Int32
     /// Frames captured at acquisition, in this entry's stack slot (0 = not captured).
-    var stackDepth: Int
+    var stackDepth: Int32
+}
+
+/// The state the hot path touches, behind a pointer: stored properties of a class are subject
+/// to dynamic exclusivity checks on every access, memory behind an `UnsafeMutablePointer` is not.
+/// Only the owning thread reads or writes it.
+struct HotThreadState {
+    var held: UnsafeMutablePointer<HeldLock>
+    var heldCount = 0
+    var heldCapacity: Int
+    var knownEdges = KnownEdgeCache()
+    /// The value of `ThreadState.cacheResets` the cache was last cleared for.
+    var cacheGeneration: UInt64 = 0
+    /// True while this thread delivers a report: locks taken by handlers are tracked but not
+    /// checked, so a handler can never recurse into another report.
+    var isReporting = false
 }
 
 /// Everything LockGraph knows about one thread. Only the owning thread mutates it, so the hot
-/// path needs no lock; other threads (snapshots) read only the atomic mirror of held ids.
+/// path needs no lock; other threads (snapshots, the watchdog) read only the atomic mirrors.
 final class ThreadState: @unchecked Sendable {
-    /// Held-lock entries visible to other threads (snapshot) are capped at this many.
+    /// Held-lock entries visible to other threads (snapshot, watchdog) are capped at this many.
     static let observableDepth = 64
 
     let threadID: Int
-    private(set) var held: [HeldLock] = []
+    let hot: UnsafeMutablePointer<HotThreadState>
+    /// Bumped by `LockMonitor.reset()` (from any thread): the owner clears its edge cache when it
+    /// sees a new value. Per thread, so the hot path reads no global.
+    let cacheResets = Atomic<UInt64>(0)
     /// One fixed slot of `StackTrace.maximumDepth` addresses for each of the first
     /// `observableDepth` held entries. Never reallocated, so the watchdog can read a running
     /// thread's acquisition stacks; deeper entries keep no stack.
@@ -42,18 +61,14 @@ final class ThreadState: @unchecked Sendable {
     private let waitStackDepth = Atomic<Int>(0)
     /// Whether the current wait began inside a Swift task (see `.blockingInAsyncContext`).
     private(set) var waitIsInTask = false
-
-    var knownEdges = KnownEdgeCache()
-    /// The graph epoch the cache belongs to; `LockMonitor.reset()` bumps the global epoch.
-    var knownEdgesEpoch: UInt64 = 0
-    /// True while this thread delivers a report: locks taken by handlers are tracked but not
-    /// checked, so a handler can never recurse into another report.
-    var isReporting = false
     /// Tracked queues whose put/get this thread is currently inside (innermost last).
     var activeQueueOperations: [UInt64] = []
 
     init() {
         threadID = currentThreadID()
+        let capacity = 16
+        hot = .allocate(capacity: 1)
+        hot.initialize(to: HotThreadState(held: .allocate(capacity: capacity), heldCapacity: capacity))
         stackSlots = .allocate(capacity: Self.observableDepth * StackTrace.maximumDepth)
         observedDepth = .allocate(capacity: Self.observableDepth)
         observedIDs = .allocate(capacity: Self.observableDepth)
@@ -64,14 +79,16 @@ final class ThreadState: @unchecked Sendable {
             (observedSince + index).initialize(to: Atomic<UInt64>(0))
             (observedDepth + index).initialize(to: Atomic<Int>(0))
         }
-        held.reserveCapacity(16)
     }
 
     deinit {
+        hot.pointee.held.deallocate()
+        hot.pointee.knownEdges.deallocate()
+        hot.deinitialize(count: 1)
+        hot.deallocate()
         stackSlots.deallocate()
         observedDepth.deinitialize(count: Self.observableDepth)
         observedDepth.deallocate()
-        knownEdges.deallocate()
         observedIDs.deinitialize(count: Self.observableDepth)
         observedIDs.deallocate()
         observedSince.deinitialize(count: Self.observableDepth)
@@ -79,13 +96,25 @@ final class ThreadState: @unchecked Sendable {
         waitStack.deallocate()
     }
 
+    var isReporting: Bool {
+        get { hot.pointee.isReporting }
+        set { hot.pointee.isReporting = newValue }
+    }
+
     // MARK: Held locks
 
     @inline(__always)
+    var heldCount: Int { hot.pointee.heldCount }
+
+    @inline(__always)
+    func held(at index: Int) -> HeldLock { hot.pointee.held[index] }
+
+    @inline(__always)
     func indexOfHeld(_ id: UInt64) -> Int? {
-        var index = held.count - 1
+        let held = hot.pointee.held
+        var index = hot.pointee.heldCount - 1
         while index >= 0 {
-            if held[index].lock.id == id { return index }
+            if held[index].id == id { return index }
             index -= 1
         }
         return nil
@@ -95,7 +124,8 @@ final class ThreadState: @unchecked Sendable {
     /// or copies `stack` when the slow path already captured one.
     @inline(__always)
     func push(_ lock: LockInfo, capturedStack stack: StackTrace?) {
-        let index = held.count
+        let index = hot.pointee.heldCount
+        if index == hot.pointee.heldCapacity { growHeld() }
         var depth = 0
         if index < Self.observableDepth {
             let slot = stackSlots + index * StackTrace.maximumDepth
@@ -109,38 +139,51 @@ final class ThreadState: @unchecked Sendable {
             observedSince[index].store(MonotonicClock.coarseNanoseconds(), ordering: .relaxed)
             observedDepth[index].store(depth, ordering: .relaxed)
         }
-        held.append(HeldLock(lock: lock, recursion: 1, stackDepth: depth))
-        observedCount.store(held.count, ordering: .releasing)
+        (hot.pointee.held + index).initialize(to: HeldLock(id: lock.id, recursion: 1, stackDepth: Int32(depth)))
+        hot.pointee.heldCount = index + 1
+        observedCount.store(index + 1, ordering: .releasing)
     }
 
     /// Removes the entry at `index` (usually the last one; locks may be released out of order).
     @inline(__always)
+    @discardableResult
     func remove(at index: Int) -> HeldLock {
-        let removed = held.remove(at: index)
-        if index < held.count {
-            // Keep each remaining entry's stack in the slot matching its new position.
-            let width = StackTrace.maximumDepth
-            let movable = max(0, min(held.count, Self.observableDepth - 1) - index)
-            let destination = stackSlots + index * width
-            destination.update(from: destination + width, count: movable * width)
-            for position in index..<min(held.count, Self.observableDepth) {
-                observedDepth[position].store(held[position].stackDepth, ordering: .relaxed)
-                observedIDs[position].store(held[position].lock.id, ordering: .relaxed)
-                let since = position + 1 < Self.observableDepth
-                    ? observedSince[position + 1].load(ordering: .relaxed)
-                    : MonotonicClock.coarseNanoseconds()
-                observedSince[position].store(since, ordering: .relaxed)
-            }
+        let held = hot.pointee.held
+        let removed = held[index]
+        let newCount = hot.pointee.heldCount - 1
+        if index < newCount {
+            removeFromMiddle(at: index, newCount: newCount)
         }
-        observedCount.store(held.count, ordering: .releasing)
+        hot.pointee.heldCount = newCount
+        observedCount.store(newCount, ordering: .releasing)
         return removed
     }
 
-    @inline(__always)
-    func incrementRecursion(at index: Int) { held[index].recursion += 1 }
+    /// Shifts the entries above `index` down, keeping each one's stack slot and published
+    /// mirrors in step with its new position.
+    @inline(never)
+    private func removeFromMiddle(at index: Int, newCount: Int) {
+        let held = hot.pointee.held
+        (held + index).update(from: held + index + 1, count: newCount - index)
+        let width = StackTrace.maximumDepth
+        let movable = max(0, min(newCount, Self.observableDepth - 1) - index)
+        let destination = stackSlots + index * width
+        destination.update(from: destination + width, count: movable * width)
+        for position in index..<min(newCount, Self.observableDepth) {
+            observedDepth[position].store(Int(held[position].stackDepth), ordering: .relaxed)
+            observedIDs[position].store(held[position].id, ordering: .relaxed)
+            let since = position + 1 < Self.observableDepth
+                ? observedSince[position + 1].load(ordering: .relaxed)
+                : MonotonicClock.coarseNanoseconds()
+            observedSince[position].store(since, ordering: .relaxed)
+        }
+    }
 
     @inline(__always)
-    func decrementRecursion(at index: Int) { held[index].recursion -= 1 }
+    func incrementRecursion(at index: Int) { hot.pointee.held[index].recursion += 1 }
+
+    @inline(__always)
+    func decrementRecursion(at index: Int) { hot.pointee.held[index].recursion -= 1 }
 
     /// The stack captured when the entry at `index` was acquired (empty if none was captured).
     /// Safe to call from another thread (the watchdog): it reads only the fixed slots.
@@ -152,9 +195,18 @@ final class ThreadState: @unchecked Sendable {
     }
 
     /// Restores an entry removed by a condition wait, keeping its original acquisition stack.
-    func reinsert(_ entry: HeldLock, stack: StackTrace) {
-        push(entry.lock, capturedStack: stack)
-        held[held.count - 1].recursion = entry.recursion
+    func reinsert(_ entry: HeldLock, lock: LockInfo, stack: StackTrace) {
+        push(lock, capturedStack: stack)
+        hot.pointee.held[hot.pointee.heldCount - 1].recursion = entry.recursion
+    }
+
+    private func growHeld() {
+        let capacity = hot.pointee.heldCapacity * 2
+        let grown = UnsafeMutablePointer<HeldLock>.allocate(capacity: capacity)
+        grown.moveInitialize(from: hot.pointee.held, count: hot.pointee.heldCount)
+        hot.pointee.held.deallocate()
+        hot.pointee.held = grown
+        hot.pointee.heldCapacity = capacity
     }
 
     /// Held lock ids as another thread can see them (best effort while the owner runs).
@@ -254,10 +306,16 @@ final class ThreadState: @unchecked Sendable {
     /// The calling thread's state, created on first use.
     @inline(__always)
     static var current: ThreadState {
+        currentReference.takeUnretainedValue()
+    }
+
+    /// The calling thread's state, unretained (the thread-local slot owns it until the thread exits).
+    @inline(__always)
+    static var currentReference: Unmanaged<ThreadState> {
         if let pointer = pthread_getspecific(key) {
-            return Unmanaged<ThreadState>.fromOpaque(pointer).takeUnretainedValue()
+            return Unmanaged<ThreadState>.fromOpaque(pointer)
         }
-        return makeCurrent()
+        return Unmanaged.passUnretained(makeCurrent())
     }
 
     @inline(never)

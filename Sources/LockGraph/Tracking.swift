@@ -10,25 +10,35 @@ import Darwin
 /// lock, no allocation, no backtrace. Anything new goes to `slowPath`.
 enum Tracking {
     /// What `beginAcquire` decided; pass it to `finishAcquire` once the raw lock is taken.
+    /// Holds the thread state unretained: it lives as long as its thread.
     struct Acquisition {
-        fileprivate let thread: ThreadState?
+        fileprivate let threadReference: Unmanaged<ThreadState>?
         fileprivate let reentryIndex: Int?
         fileprivate let stack: StackTrace?
 
-        static let untracked = Acquisition(thread: nil, reentryIndex: nil, stack: nil)
+        static let untracked = Acquisition(threadReference: nil, reentryIndex: nil, stack: nil)
+    }
+
+    /// The calling thread's state without retaining it (the hot path must not touch reference
+    /// counts), or nil when tracking is off.
+    @inline(__always)
+    static func currentThreadReference() -> Unmanaged<ThreadState>? {
+        guard !Configuration.isOff else { return nil }
+        let reference = ThreadState.currentReference
+        reference._withUnsafeGuaranteedRef { thread in
+            let resets = thread.cacheResets.load(ordering: .relaxed)
+            if thread.hot.pointee.cacheGeneration != resets {
+                thread.hot.pointee.knownEdges.removeAll()
+                thread.hot.pointee.cacheGeneration = resets
+            }
+        }
+        return reference
     }
 
     /// The calling thread's state, or nil when tracking is off.
     @inline(__always)
     static func currentThread() -> ThreadState? {
-        guard Configuration.mode != .off else { return nil }
-        let thread = ThreadState.current
-        let epoch = LockGraphStore.shared.epoch.load(ordering: .relaxed)
-        if thread.knownEdgesEpoch != epoch {
-            thread.knownEdges.removeAll()
-            thread.knownEdgesEpoch = epoch
-        }
-        return thread
+        currentThreadReference()?.takeUnretainedValue()
     }
 
     /// Call before a blocking acquisition of `lock`. Runs every check first, so an inversion is
@@ -36,18 +46,20 @@ enum Tracking {
     /// its holder is reported and the process terminates (it could never proceed).
     @inline(__always)
     static func beginAcquire(_ lock: LockInfo, recursive: Bool) -> Acquisition {
-        guard let thread = currentThread() else { return .untracked }
-        if let index = thread.indexOfHeld(lock.id) {
-            if recursive {
-                return Acquisition(thread: thread, reentryIndex: index, stack: nil)
+        guard lock.isRegistered, let reference = currentThreadReference() else { return .untracked }
+        return reference._withUnsafeGuaranteedRef { thread in
+            if let index = thread.indexOfHeld(lock.id) {
+                if recursive {
+                    return Acquisition(threadReference: reference, reentryIndex: index, stack: nil)
+                }
+                Reporter.reentrantAcquire(of: lock, heldAt: index, by: thread, fatal: true)
             }
-            Reporter.reentrantAcquire(of: lock, heldAt: index, by: thread, fatal: true)
+            var stack: StackTrace?
+            if !thread.isReporting && hasUnknownEdge(into: lock, thread: thread) {
+                stack = slowPath(into: lock, thread: thread)
+            }
+            return Acquisition(threadReference: reference, reentryIndex: nil, stack: stack)
         }
-        var stack: StackTrace?
-        if !thread.isReporting && hasUnknownEdge(into: lock, thread: thread) {
-            stack = slowPath(into: lock, thread: thread)
-        }
-        return Acquisition(thread: thread, reentryIndex: nil, stack: stack)
     }
 
     /// The whole blocking acquisition: checks, then the raw lock (publishing the wait only when
@@ -55,13 +67,16 @@ enum Tracking {
     /// held-lock bookkeeping.
     @inline(__always)
     static func acquire(_ lock: LockInfo, mutex: RawMutex, recursive: Bool) {
+        // A lock created while tracking was off is a plain lock for life (its pthread type was
+        // chosen then): no global state, no thread-local lookup.
+        guard lock.isRegistered else {
+            mutex.lock()
+            return
+        }
         let acquisition = beginAcquire(lock, recursive: recursive)
         if !mutex.tryLock() {
-            if let thread = acquisition.thread {
-                Watchdog.shared.ensureStarted()
-                thread.beginWait(for: lock.id, kind: .acquiring)
-                mutex.lock()
-                finishWait(thread, lock)
+            if let reference = acquisition.threadReference {
+                contendedLock(lock, mutex: mutex, thread: reference.takeUnretainedValue())
             } else {
                 mutex.lock()
             }
@@ -69,14 +84,25 @@ enum Tracking {
         finishAcquire(lock, acquisition)
     }
 
+    /// The lock is taken: publish the wait (for the watchdog and the dump), then block.
+    @inline(never)
+    private static func contendedLock(_ lock: LockInfo, mutex: RawMutex, thread: ThreadState) {
+        Watchdog.shared.ensureStarted()
+        thread.beginWait(for: lock.id, kind: .acquiring)
+        mutex.lock()
+        finishWait(thread, lock)
+    }
+
     /// Call after the raw lock was taken following `beginAcquire`.
     @inline(__always)
     static func finishAcquire(_ lock: LockInfo, _ acquisition: Acquisition) {
-        guard let thread = acquisition.thread else { return }
-        if let index = acquisition.reentryIndex {
-            thread.incrementRecursion(at: index)
-        } else {
-            thread.push(lock, capturedStack: acquisition.stack)
+        guard let reference = acquisition.threadReference else { return }
+        reference._withUnsafeGuaranteedRef { thread in
+            if let index = acquisition.reentryIndex {
+                thread.incrementRecursion(at: index)
+            } else {
+                thread.push(lock, capturedStack: acquisition.stack)
+            }
         }
     }
 
@@ -84,11 +110,13 @@ enum Tracking {
     /// and later edges out of it are recorded, but no edge into it, since a try cannot block.
     @inline(__always)
     static func didTryAcquire(_ lock: LockInfo) {
-        guard let thread = currentThread() else { return }
-        if let index = thread.indexOfHeld(lock.id) {
-            thread.incrementRecursion(at: index)
-        } else {
-            thread.push(lock, capturedStack: nil)
+        guard lock.isRegistered, let reference = currentThreadReference() else { return }
+        reference._withUnsafeGuaranteedRef { thread in
+            if let index = thread.indexOfHeld(lock.id) {
+                thread.incrementRecursion(at: index)
+            } else {
+                thread.push(lock, capturedStack: nil)
+            }
         }
     }
 
@@ -97,23 +125,25 @@ enum Tracking {
     /// tracking was off), anything else is reported as an invalid unlock.
     @inline(__always)
     static func release(_ lock: LockInfo, rawUnlock: () -> Int32) {
-        guard let thread = currentThread() else {
+        guard lock.isRegistered, let reference = currentThreadReference() else {
             _ = rawUnlock()
             return
         }
-        guard let index = thread.indexOfHeld(lock.id) else {
-            let result = rawUnlock()
-            if result != 0 {
-                Reporter.invalidUnlock(of: lock, by: thread, detail: "it does not hold it")
+        reference._withUnsafeGuaranteedRef { thread in
+            guard let index = thread.indexOfHeld(lock.id) else {
+                let result = rawUnlock()
+                if result != 0 {
+                    Reporter.invalidUnlock(of: lock, by: thread, detail: "it does not hold it")
+                }
+                return
             }
-            return
+            if thread.held(at: index).recursion > 1 {
+                thread.decrementRecursion(at: index)
+            } else {
+                thread.remove(at: index)
+            }
+            _ = rawUnlock()
         }
-        if thread.held[index].recursion > 1 {
-            thread.decrementRecursion(at: index)
-        } else {
-            _ = thread.remove(at: index)
-        }
-        _ = rawUnlock()
     }
 
     /// Records the edges from every lock the thread holds into `lock`, as a blocking acquisition
@@ -128,7 +158,7 @@ enum Tracking {
     /// restoring the thread's held-lock entry afterwards. A wait by a thread that does not hold
     /// the lock is reported as an invalid unlock and returns at once (`.notHeld`).
     static func wait(_ lock: LockInfo, mutex: RawMutex, condition: RawCondition, deadline: timespec?) -> WaitOutcome {
-        guard let thread = currentThread() else {
+        guard lock.isRegistered, let thread = currentThread() else {
             return condition.wait(mutex, deadline: deadline) ? .signalled : .timedOut
         }
         guard let index = thread.indexOfHeld(lock.id) else {
@@ -137,12 +167,12 @@ enum Tracking {
         }
         let stack = thread.acquisitionStack(at: index)
         let entry = thread.remove(at: index)
+        defer { thread.reinsert(entry, lock: lock, stack: stack) }
         checkOrder(into: lock, thread: thread)
         Watchdog.shared.ensureStarted()
         thread.beginWait(for: lock.id, kind: .condition)
         let signalled = condition.wait(mutex, deadline: deadline)
         finishWait(thread, lock)
-        thread.reinsert(entry, stack: stack)
         return signalled ? .signalled : .timedOut
     }
 
@@ -158,8 +188,11 @@ enum Tracking {
 
     @inline(__always)
     private static func hasUnknownEdge(into lock: LockInfo, thread: ThreadState) -> Bool {
-        for entry in thread.held where entry.lock.id != lock.id {
-            if !thread.knownEdges.contains(from: entry.lock.id, to: lock.id) { return true }
+        let hot = thread.hot
+        let held = hot.pointee.held
+        for index in 0..<hot.pointee.heldCount {
+            let id = held[index].id
+            if id != lock.id && !hot.pointee.knownEdges.contains(from: id, to: lock.id) { return true }
         }
         return false
     }
@@ -170,24 +203,18 @@ enum Tracking {
     @inline(never)
     private static func slowPath(into lock: LockInfo, thread: ThreadState) -> StackTrace {
         let stack = StackTrace.capture()
-        let threadDescriptor = thread.descriptor()
-        var candidates: [EdgeRecord] = []
+        var candidates: [(from: UInt64, holderStack: StackTrace)] = []
         var seen: Set<UInt64> = []
-        for (index, entry) in thread.held.enumerated() where entry.lock.id != lock.id {
-            guard seen.insert(entry.lock.id).inserted,
-                  !thread.knownEdges.contains(from: entry.lock.id, to: lock.id)
+        for index in 0..<thread.heldCount {
+            let id = thread.held(at: index).id
+            guard id != lock.id, seen.insert(id).inserted,
+                  !thread.hot.pointee.knownEdges.contains(from: id, to: lock.id)
             else { continue }
-            candidates.append(EdgeRecord(
-                from: entry.lock,
-                to: lock,
-                thread: threadDescriptor,
-                holderStack: thread.acquisitionStack(at: index),
-                acquirerStack: stack
-            ))
+            candidates.append((id, thread.acquisitionStack(at: index)))
         }
-        let cycles = LockGraphStore.shared.addEdges(candidates)
+        let cycles = LockGraphStore.shared.addEdges(from: candidates, to: lock, thread: thread.descriptor(), acquirerStack: stack)
         for candidate in candidates {
-            thread.knownEdges.insert(from: candidate.from.id, to: candidate.to.id)
+            thread.hot.pointee.knownEdges.insert(from: candidate.from, to: lock.id)
         }
         for cycle in cycles {
             Reporter.lockOrderInversion(cycle, thread: thread)
