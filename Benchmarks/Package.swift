@@ -13,6 +13,11 @@ let package = Package(
     ],
     targets: [
         .executableTarget(
+            name: "BankWorkload",
+            dependencies: [.product(name: "LockGraph", package: "LockGraph")],
+            path: "Workload/BankWorkload"
+        ),
+        .executableTarget(
             name: "LockBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),

@@ -13,6 +13,12 @@ public struct LockGraphDocument: Codable, Sendable, Equatable {
         public var executable: String
         /// ISO 8601.
         public var date: String
+
+        public init(pid: Int32, executable: String, date: String) {
+            self.pid = pid
+            self.executable = executable
+            self.date = date
+        }
     }
 
     public struct Lock: Codable, Sendable, Equatable {
@@ -24,6 +30,15 @@ public struct LockGraphDocument: Codable, Sendable, Equatable {
         public var type: String
         public var file: String
         public var line: UInt
+
+        public init(id: UInt64?, name: String?, classKey: String, type: String, file: String, line: UInt) {
+            self.id = id
+            self.name = name
+            self.classKey = classKey
+            self.type = type
+            self.file = file
+            self.line = line
+        }
     }
 
     public struct Frame: Codable, Sendable, Equatable {
@@ -32,11 +47,24 @@ public struct LockGraphDocument: Codable, Sendable, Equatable {
         public var file: String?
         public var line: Int?
         public var image: String?
+
+        public init(address: String, symbol: String?, file: String?, line: Int?, image: String?) {
+            self.address = address
+            self.symbol = symbol
+            self.file = file
+            self.line = line
+            self.image = image
+        }
     }
 
     public struct Thread: Codable, Sendable, Equatable {
         public var id: Int
         public var name: String?
+
+        public init(id: Int, name: String?) {
+            self.id = id
+            self.name = name
+        }
     }
 
     public struct Edge: Codable, Sendable, Equatable {
@@ -52,12 +80,29 @@ public struct LockGraphDocument: Codable, Sendable, Equatable {
         /// Where `from` was acquired, and where `to` was acquired while `from` was held.
         public var holderStack: [Frame]
         public var acquirerStack: [Frame]
+
+        public init(from: String, to: String, fromID: UInt64?, toID: UInt64?, thread: Thread, closesCycle: Bool,
+                    holderStack: [Frame], acquirerStack: [Frame]) {
+            self.from = from
+            self.to = to
+            self.fromID = fromID
+            self.toID = toID
+            self.thread = thread
+            self.closesCycle = closesCycle
+            self.holderStack = holderStack
+            self.acquirerStack = acquirerStack
+        }
     }
 
     public struct HeldLocks: Codable, Sendable, Equatable {
         public var thread: Thread
         /// Instance ids, outermost first.
         public var held: [UInt64]
+
+        public init(thread: Thread, held: [UInt64]) {
+            self.thread = thread
+            self.held = held
+        }
     }
 
     public var schemaVersion: Int
@@ -67,6 +112,16 @@ public struct LockGraphDocument: Codable, Sendable, Equatable {
     public var edges: [Edge]
     /// Snapshots only.
     public var threads: [HeldLocks]?
+
+    public init(schemaVersion: Int = LockGraphDocument.currentSchemaVersion, kind: String, process: Process,
+                locks: [Lock], edges: [Edge], threads: [HeldLocks]?) {
+        self.schemaVersion = schemaVersion
+        self.kind = kind
+        self.process = process
+        self.locks = locks
+        self.edges = edges
+        self.threads = threads
+    }
 
     /// Decodes and validates a document. The error says what is wrong.
     public static func decode(_ data: Data) throws -> LockGraphDocument {

@@ -6,7 +6,9 @@
 /// exists). The image map is captured once and refreshed when an address falls outside it
 /// (a library loaded later).
 enum Symbolication {
-    private static let imageMap = InternalProtected<ImageMap?>(nil)
+    /// The cached image map, and the addresses that a fresh capture could not place either (a
+    /// vDSO or anonymous code): those do not trigger another capture.
+    private static let imageMap = InternalProtected<(map: ImageMap?, unplaced: Set<UInt>)>((nil, []))
 
     /// Symbolizes `trace`, dropping the leading frames inside LockGraph and libunwind so the
     /// first frame shown is the user's code.
@@ -87,11 +89,13 @@ enum Symbolication {
 
     private static func currentImages(covering addresses: [UInt]) -> ImageMap {
         imageMap.withLock { cached in
-            if let map = cached, addresses.allSatisfy({ contains(map, $0) }) {
-                return map
+            if let map = cached.map {
+                let uncovered = addresses.filter { !contains(map, $0) && !cached.unplaced.contains($0) }
+                if uncovered.isEmpty { return map }
             }
             let fresh = ImageMap.capture()
-            cached = fresh
+            cached.map = fresh
+            cached.unplaced.formUnion(addresses.filter { !contains(fresh, $0) })
             return fresh
         }
     }

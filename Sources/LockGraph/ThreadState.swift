@@ -10,6 +10,10 @@ import Synchronization
 /// reference counting. The lock itself is found by id (the graph store's registry) when needed.
 struct HeldLock {
     var id: UInt64
+    /// A hash of the ids held from the bottom of the stack up to this entry (lockdep's "chain
+    /// key"): one cache probe tells whether every edge from this exact held stack into a lock
+    /// is already known, whatever the nesting depth.
+    var chain: UInt64
     /// How many times a recursive lock is held (1 for others).
     var recursion: Int32
     /// Frames captured at acquisition, in this entry's stack slot (0 = not captured).
@@ -24,6 +28,8 @@ struct HotThreadState {
     var heldCount = 0
     var heldCapacity: Int
     var knownEdges = KnownEdgeCache()
+    /// (chain key of the held stack, acquired lock) pairs whose edges are all known.
+    var knownChains = KnownEdgeCache()
     /// The value of `ThreadState.cacheResets` the cache was last cleared for.
     var cacheGeneration: UInt64 = 0
     /// True while this thread delivers a report: locks taken by handlers are tracked but not
@@ -56,11 +62,9 @@ final class ThreadState: @unchecked Sendable {
     private let waitingFor = Atomic<UInt64>(0)
     private let waitingSince = Atomic<UInt64>(0)
     private let waitingKind = Atomic<UInt8>(0)
-    /// The stack where the current wait began (this thread's current stack while it waits).
+    /// The waiting call site of the last long wait (see `captureWaitStack`).
     private let waitStack: UnsafeMutablePointer<UInt>
     private let waitStackDepth = Atomic<Int>(0)
-    /// Whether the current wait began inside a Swift task (see `.blockingInAsyncContext`).
-    private(set) var waitIsInTask = false
     /// Tracked queues whose put/get this thread is currently inside (innermost last).
     var activeQueueOperations: [UInt64] = []
 
@@ -84,6 +88,7 @@ final class ThreadState: @unchecked Sendable {
     deinit {
         hot.pointee.held.deallocate()
         hot.pointee.knownEdges.deallocate()
+        hot.pointee.knownChains.deallocate()
         hot.deinitialize(count: 1)
         hot.deallocate()
         stackSlots.deallocate()
@@ -139,7 +144,9 @@ final class ThreadState: @unchecked Sendable {
             observedSince[index].store(MonotonicClock.coarseNanoseconds(), ordering: .relaxed)
             observedDepth[index].store(depth, ordering: .relaxed)
         }
-        (hot.pointee.held + index).initialize(to: HeldLock(id: lock.id, recursion: 1, stackDepth: Int32(depth)))
+        let below = index == 0 ? 0 : hot.pointee.held[index - 1].chain
+        (hot.pointee.held + index).initialize(
+            to: HeldLock(id: lock.id, chain: Self.chain(below, lock.id), recursion: 1, stackDepth: Int32(depth)))
         hot.pointee.heldCount = index + 1
         observedCount.store(index + 1, ordering: .releasing)
     }
@@ -165,6 +172,9 @@ final class ThreadState: @unchecked Sendable {
     private func removeFromMiddle(at index: Int, newCount: Int) {
         let held = hot.pointee.held
         (held + index).update(from: held + index + 1, count: newCount - index)
+        for position in index..<newCount {
+            held[position].chain = Self.chain(position == 0 ? 0 : held[position - 1].chain, held[position].id)
+        }
         let width = StackTrace.maximumDepth
         let movable = max(0, min(newCount, Self.observableDepth - 1) - index)
         let destination = stackSlots + index * width
@@ -177,6 +187,22 @@ final class ThreadState: @unchecked Sendable {
                 : MonotonicClock.coarseNanoseconds()
             observedSince[position].store(since, ordering: .relaxed)
         }
+    }
+
+    /// The chain key of a held stack extended by `id`. Never 0 (0 marks an empty cache slot).
+    @inline(__always)
+    static func chain(_ below: UInt64, _ id: UInt64) -> UInt64 {
+        var mixed = (below ^ 0x5851_F42D_4C95_7F2D) &* 0x9E37_79B9_7F4A_7C15 &+ id
+        mixed ^= mixed >> 31
+        mixed = mixed &* 0xBF58_476D_1CE4_E5B9
+        return mixed | 1
+    }
+
+    /// The chain key of the whole held stack (0 when nothing is held).
+    @inline(__always)
+    var topChain: UInt64 {
+        let count = hot.pointee.heldCount
+        return count == 0 ? 0 : hot.pointee.held[count - 1].chain
     }
 
     @inline(__always)
@@ -233,11 +259,11 @@ final class ThreadState: @unchecked Sendable {
         case condition = 2
     }
 
-    /// Publishes that this thread is about to block on `lock`, with the stack it blocks at
-    /// (the thread is about to sleep, so a capture costs nothing that matters).
+    /// Publishes that this thread is about to block on `lock`. No stack is captured here: under
+    /// heavy contention every acquisition comes this way. The watchdog samples a waiter's stack
+    /// by signal when it needs it; a long wait inside a task records its stack when it ends.
     func beginWait(for lock: UInt64, kind: WaitKind) {
-        waitStackDepth.store(StackTrace.capture(into: waitStack), ordering: .relaxed)
-        waitIsInTask = withUnsafeCurrentTask { $0 != nil }
+        waitStackDepth.store(0, ordering: .relaxed)
         waitingSince.store(MonotonicClock.nanoseconds(), ordering: .relaxed)
         waitingKind.store(kind.rawValue, ordering: .relaxed)
         waitingFor.store(lock, ordering: .releasing)
@@ -250,7 +276,13 @@ final class ThreadState: @unchecked Sendable {
         return MonotonicClock.elapsed(from: waitingSince.load(ordering: .relaxed), to: MonotonicClock.nanoseconds())
     }
 
-    /// The stack captured when the current (or last) wait began.
+    /// Records the calling thread's stack as its wait stack (the waiting call site: called by the
+    /// waiter itself right after a long wait, still inside the acquisition).
+    func captureWaitStack() {
+        waitStackDepth.store(StackTrace.capture(into: waitStack), ordering: .relaxed)
+    }
+
+    /// The stack recorded by `captureWaitStack` (empty if none).
     func observedWaitStack() -> StackTrace {
         let depth = min(waitStackDepth.load(ordering: .acquiring), StackTrace.maximumDepth)
         return StackTrace(addresses: Array(UnsafeBufferPointer(start: waitStack, count: depth)))

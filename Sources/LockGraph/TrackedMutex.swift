@@ -15,10 +15,14 @@ import Foundation
 public final class TrackedMutex: TrackedLocking, @unchecked Sendable {
     let info: LockInfo
     let mutex = RawMutex(recursive: false)
+    /// The raw mutex when this lock was created with tracking off (it is then a plain lock for
+    /// life), so `lock()`/`unlock()` inline to a bare pthread call; nil when tracked.
+    @usableFromInline let untrackedMutex: UnsafeMutablePointer<pthread_mutex_t>?
 
     /// Creates a lock. `name` appears in reports; without one, the creation site does.
     public init(name: String? = nil, file: StaticString = #fileID, line: UInt = #line) {
         info = LockInfo(name: name, file: file, line: line, type: "TrackedMutex")
+        untrackedMutex = info.isRegistered ? nil : mutex.pointer
         Tracking.register(info)
     }
 
@@ -28,12 +32,32 @@ public final class TrackedMutex: TrackedLocking, @unchecked Sendable {
     }
 
     /// Blocks until the lock is acquired.
+    @inlinable
     public func lock() {
-        Tracking.acquire(info, mutex: mutex, recursive: false)
+        if let untrackedMutex {
+            pthread_mutex_lock(untrackedMutex)
+        } else {
+            trackedLock()
+        }
     }
 
     /// Releases the lock; reported as an invalid unlock (and ignored) if the thread does not hold it.
+    @inlinable
     public func unlock() {
+        if let untrackedMutex {
+            pthread_mutex_unlock(untrackedMutex)
+        } else {
+            trackedUnlock()
+        }
+    }
+
+    @usableFromInline
+    func trackedLock() {
+        Tracking.acquire(info, mutex: mutex, recursive: false)
+    }
+
+    @usableFromInline
+    func trackedUnlock() {
         Tracking.release(info) { mutex.unlock() }
     }
 

@@ -29,6 +29,7 @@ enum Tracking {
             let resets = thread.cacheResets.load(ordering: .relaxed)
             if thread.hot.pointee.cacheGeneration != resets {
                 thread.hot.pointee.knownEdges.removeAll()
+                thread.hot.pointee.knownChains.removeAll()
                 thread.hot.pointee.cacheGeneration = resets
             }
         }
@@ -55,8 +56,9 @@ enum Tracking {
                 Reporter.reentrantAcquire(of: lock, heldAt: index, by: thread, fatal: true)
             }
             var stack: StackTrace?
-            if !thread.isReporting && hasUnknownEdge(into: lock, thread: thread) {
+            if !thread.isReporting && !knowsAllEdges(into: lock, thread: thread) {
                 stack = slowPath(into: lock, thread: thread)
+                thread.hot.pointee.knownChains.insert(from: thread.topChain, to: lock.id)
             }
             return Acquisition(threadReference: reference, reentryIndex: nil, stack: stack)
         }
@@ -137,12 +139,14 @@ enum Tracking {
                 }
                 return
             }
+            // Unlock first: the bookkeeping below is thread-local, and doing it after the release
+            // keeps the lock's hold time (and so contention) as short as with a plain lock.
+            _ = rawUnlock()
             if thread.held(at: index).recursion > 1 {
                 thread.decrementRecursion(at: index)
             } else {
                 thread.remove(at: index)
             }
-            _ = rawUnlock()
         }
     }
 
@@ -181,9 +185,22 @@ enum Tracking {
     /// Ends a published wait; a long one that began inside a Swift task is reported.
     private static func finishWait(_ thread: ThreadState, _ lock: LockInfo) {
         let waited = thread.endWait()
-        if thread.waitIsInTask && waited > AsyncBlocking.threshold && !thread.isReporting {
+        // Only a long wait pays for the task check and the stack.
+        if waited > AsyncBlocking.threshold && !thread.isReporting && withUnsafeCurrentTask(body: { $0 != nil }) {
+            thread.captureWaitStack()
             AsyncBlocking.report(lock: lock, waited: waited, thread: thread)
         }
+    }
+
+    /// One probe in steady state: the held stack's chain key with `lock`. On a miss, each edge
+    /// is looked up; if all are known the chain is remembered, so the next time is one probe.
+    @inline(__always)
+    private static func knowsAllEdges(into lock: LockInfo, thread: ThreadState) -> Bool {
+        let chain = thread.topChain
+        if chain == 0 || thread.hot.pointee.knownChains.contains(from: chain, to: lock.id) { return true }
+        guard !hasUnknownEdge(into: lock, thread: thread) else { return false }
+        thread.hot.pointee.knownChains.insert(from: chain, to: lock.id)
+        return true
     }
 
     @inline(__always)

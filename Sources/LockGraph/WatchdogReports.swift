@@ -2,14 +2,11 @@ import Foundation
 
 /// Builds `.deadlock` and `.stall` violations from a watchdog reading.
 enum WatchdogReports {
-    /// The thread's current stack: sampled with a signal, or, if the thread does not answer
-    /// (it blocks the signal), the stack its tracked wait began at, which is where it still is.
-    static func currentStack(of state: ThreadState, waiting: Bool) -> (StackTrace, String) {
+    /// The thread's current stack, sampled with a signal (nil frames if it did not answer:
+    /// it blocks both sampling signals, or a profiler owns SIGPROF).
+    static func currentStack(of state: ThreadState) -> (StackTrace, String) {
         if let sampled = StackSampler.shared.sample(thread: state.threadID) {
             return (sampled, "current stack")
-        }
-        if waiting {
-            return (state.observedWaitStack(), "current stack (where its wait began; the thread did not answer the sampling signal)")
         }
         return (.empty, "current stack unavailable (the thread did not answer the sampling signal)")
     }
@@ -34,7 +31,7 @@ enum WatchdogReports {
             let holder = graph.holders[waiter.lock.id]
             let holderText = holder.map { "held by \($0.thread)" } ?? "holder unknown"
             lines.append("\(waiter.thread) waits for \(waiter.lock.descriptor) (\(holderText)) for \(seconds(waiter.since, graph.now))")
-            let (stack, label) = currentStack(of: waiter.state, waiting: true)
+            let (stack, label) = currentStack(of: waiter.state)
             backtraces.append(LockBacktrace(label: "\(waiter.thread) waiting for \(waiter.lock.descriptor): \(label)",
                                             thread: waiter.thread, frames: Symbolication.frames(of: stack)))
             backtraces += heldStacks(of: waiter.state, thread: waiter.thread, locks: graph.locks)
@@ -61,8 +58,7 @@ enum WatchdogReports {
             lines.append("\(stall.lock.descriptor) held by \(holder.thread) for \(seconds(holder.since, MonotonicClock.coarseNanoseconds()))")
             backtraces.append(LockBacktrace(label: "\(holder.thread) acquired \(stall.lock.descriptor)", thread: holder.thread,
                                             frames: Symbolication.frames(of: holder.state.acquisitionStack(at: holder.index))))
-            let holderWaits = holder.state.observedWait() != nil
-            let (stack, label) = currentStack(of: holder.state, waiting: holderWaits)
+            let (stack, label) = currentStack(of: holder.state)
             backtraces.append(LockBacktrace(label: "\(holder.thread) (the holder): \(label), where it is now",
                                             thread: holder.thread, frames: Symbolication.frames(of: stack)))
         } else {
@@ -70,8 +66,9 @@ enum WatchdogReports {
         }
         for waiter in stall.waiters {
             lines.append("\(waiter.thread) waits for it for \(seconds(waiter.since, graph.now))")
+            let (stack, _) = currentStack(of: waiter.state)
             backtraces.append(LockBacktrace(label: "\(waiter.thread) waiting for \(stall.lock.descriptor)", thread: waiter.thread,
-                                            frames: Symbolication.frames(of: waiter.state.observedWaitStack())))
+                                            frames: Symbolication.frames(of: stack)))
         }
         return LockViolation(
             kind: .stall,

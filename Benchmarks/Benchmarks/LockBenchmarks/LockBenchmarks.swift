@@ -83,6 +83,15 @@ let benchmarks: @Sendable () -> Void = {
                 for lock in locks.reversed() { lock.unlock() }
             }
         }
+        Benchmark("nested/NSLock depth \(depth)") { benchmark in
+            // A cross-module class like TrackedMutex: the caller's reference counting on the
+            // array elements is the same, so this is the fair baseline for the per-lock cost.
+            let locks = (0..<depth).map { _ in NSLock() }
+            for _ in benchmark.scaledIterations {
+                for lock in locks { lock.lock() }
+                for lock in locks.reversed() { lock.unlock() }
+            }
+        }
         Benchmark("nested/TrackedMutex report depth \(depth)") { benchmark in
             let locks = (0..<depth).map { trackedMutex(mode: .report, name: "nested-\(depth)-\($0)") }
             for _ in 0..<100 {
@@ -97,4 +106,7 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
     _ = iterations
+
+    registerContentionBenchmarks()
+    registerGraphBenchmarks()
 }
