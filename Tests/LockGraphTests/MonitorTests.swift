@@ -231,6 +231,29 @@ struct MonitorTests {
         #expect(violations(involving: prefix).isEmpty)
     }
 
+    /// Releasing a lock from the middle of the held stack must re-derive the chain keys of the
+    /// entries above it, or a stale key could make a new edge look known.
+    @Test func outOfOrderReleaseKeepsEdgeTrackingExact() throws {
+        let prefix = uniqueName("chain")
+        let a = TrackedMutex(name: "\(prefix)-a"), b = TrackedMutex(name: "\(prefix)-b")
+        let c = TrackedMutex(name: "\(prefix)-c"), d = TrackedMutex(name: "\(prefix)-d")
+        // Teach the caches the stack a, b, c -> d.
+        a.lock(); b.lock(); c.lock(); d.withLock {}; c.unlock(); b.unlock(); a.unlock()
+        // Now hold a, c (b released from the middle) and take d: only a -> d and c -> d apply.
+        a.lock(); b.lock(); c.lock()
+        b.unlock()
+        d.withLock {}
+        c.unlock(); a.unlock()
+        let pairs = Set(LockMonitor.snapshot().edges.filter { $0.from.name?.hasPrefix(prefix) ?? false }
+            .map { "\($0.from.name!.suffix(1))>\($0.to.name!.suffix(1))" })
+        #expect(pairs == ["a>b", "a>c", "b>c", "a>d", "b>d", "c>d"])
+        // And a new order through a cached chain is still checked: d -> c closes a cycle.
+        d.withLock { c.withLock {} }
+        let found = violations(involving: prefix)
+        try #require(found.count == 1)
+        #expect(Set(found[0].locks.compactMap { $0.name?.suffix(1) }) == ["c", "d"])
+    }
+
     // reset() and mode changes are process-wide: they are tested in a subprocess
     // (FixtureScenarioTests.resetAndModeSwitchWorkInAFreshProcess), not beside parallel tests.
 }
