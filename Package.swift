@@ -22,6 +22,7 @@ let fixtureNames = [
     "blocking-in-task",
     "thread-explosion",
     "sharded-abba",
+    "fork-with-locks-held",
 ]
 
 let strictSwift: [SwiftSetting] = [.swiftLanguageMode(.v6)]

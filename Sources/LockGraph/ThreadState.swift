@@ -43,7 +43,8 @@ final class ThreadState: @unchecked Sendable {
     /// Held-lock entries visible to other threads (snapshot, watchdog) are capped at this many.
     static let observableDepth = 64
 
-    let threadID: Int
+    /// The kernel thread id; changes only in a forked child (the survivor gets a new one).
+    private(set) var threadID: Int
     let hot: UnsafeMutablePointer<HotThreadState>
     /// Bumped by `LockMonitor.reset()` (from any thread): the owner clears its edge cache when it
     /// sees a new value. Per thread, so the hot path reads no global.
@@ -314,6 +315,12 @@ final class ThreadState: @unchecked Sendable {
 
     private var cachedName: String??
 
+    /// In a forked child, this (the only surviving) thread has a new kernel id.
+    func refreshAfterFork() {
+        threadID = currentThreadID()
+        cachedName = nil
+    }
+
     /// This thread as reports show it. The name is read from the kernel once and cached (edges
     /// are recorded often); reports pass `refreshName` to pick up a later rename.
     func descriptor(refreshName: Bool = false) -> ThreadDescriptor {
@@ -350,6 +357,11 @@ final class ThreadState: @unchecked Sendable {
         return Unmanaged.passUnretained(makeCurrent())
     }
 
+    /// The calling thread's state if it has one (does not create it).
+    static var existingCurrent: ThreadState? {
+        pthread_getspecific(key).map { Unmanaged<ThreadState>.fromOpaque($0).takeUnretainedValue() }
+    }
+
     @inline(never)
     private static func makeCurrent() -> ThreadState {
         let state = ThreadState()
@@ -370,6 +382,14 @@ final class ThreadRegistry: Sendable {
 
     func remove(_ state: ThreadState) {
         threads.withLock { $0[ObjectIdentifier(state)] = nil }
+    }
+
+    /// After `fork()`, only the forking thread exists: forget the others (their held locks and
+    /// waits are gone with them). Their thread-local slots, which own them, are never freed.
+    func keepOnly(_ survivor: ThreadState?) {
+        threads.withLock { threads in
+            threads = threads.filter { $0.value === survivor }
+        }
     }
 
     func all() -> [ThreadState] {

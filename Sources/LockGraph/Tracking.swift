@@ -246,6 +246,7 @@ extension Tracking {
         guard lock.isRegistered else { return }
         _ = DumpSignal.environmentInstall
         _ = EdgeRecorder.installed
+        _ = ForkSafety.installed
         LockGraphStore.shared.register(lock)
     }
 

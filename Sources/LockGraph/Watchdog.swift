@@ -80,6 +80,11 @@ final class Watchdog: Sendable {
         thread.start()
     }
 
+    /// In a forked child the watchdog thread does not exist: start a new one when needed.
+    func forgetThreadAfterFork() {
+        started.store(false, ordering: .relaxed)
+    }
+
     private func run() {
         while true {
             let interval = settings.withLock { $0.interval }

@@ -114,3 +114,14 @@ extension FixtureScenarioTests {
         #expect(process.standardOutput.components(separatedBy: "PASS").count - 1 == 8)
     }
 }
+
+extension FixtureScenarioTests {
+    /// Without LockGraph's fork handlers, a child inherits internal locks held by threads that no
+    /// longer exist and hangs at its first report; this fixture forks 40 times under churn.
+    @Test func forkedChildrenKeepAWorkingDetector() throws {
+        let process = try run("fork-with-locks-held", timeout: 300)
+        #expect(process.exitStatus == 0, "\(process.standardOutput)")
+        #expect(process.standardOutput.contains("PASS 40 forked children used LockGraph and exited cleanly"))
+        #expect(process.standardOutput.contains("violations in the parent: 0"))
+    }
+}

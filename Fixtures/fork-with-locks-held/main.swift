@@ -1,0 +1,3 @@
+import LockGraphScenarios
+
+runScenarioAndExit(named: "fork-with-locks-held")
