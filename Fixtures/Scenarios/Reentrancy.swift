@@ -31,7 +31,7 @@ enum LogEntry: Sendable {
     case stop
 }
 
-let logQueue = TrackedQueue<LogEntry>(capacity: 4, name: "log")
+let logQueue = try! TrackedQueue<LogEntry>(capacity: 4, name: "log")  // 4 is valid: cannot throw
 let closeMessagesLogged = Atomic<Int>(0)
 
 final class Connection: Sendable {

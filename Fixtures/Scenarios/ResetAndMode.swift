@@ -10,34 +10,30 @@ extension Scenario {
         summary: "LockMonitor.reset() and LockMonitor.mode = .off, checked in a fresh process",
         expectation: "prints PASS lines; exit 0"
     ) {
-        var failures = 0
-        func check(_ condition: Bool, _ what: String) {
-            say((condition ? "PASS " : "FAIL ") + what)
-            if !condition { failures += 1 }
-        }
+        let checks = ScenarioChecks()
         let a = TrackedMutex(name: "a")
         let b = TrackedMutex(name: "b")
         a.withLock { b.withLock {} }
         b.withLock { a.withLock {} }
-        check(violationCount(.lockOrderInversion) == 1, "inversion reported before reset")
+        checks.check(violationCount(.lockOrderInversion) == 1, "inversion reported before reset")
 
         LockMonitor.reset()
-        check(LockMonitor.violations.isEmpty, "reset forgets violations")
-        check(LockMonitor.snapshot().edges.isEmpty, "reset forgets edges")
-        check(LockMonitor.snapshot().locks.count == 2, "reset keeps live locks")
+        checks.check(LockMonitor.violations.isEmpty, "reset forgets violations")
+        checks.check(LockMonitor.snapshot().edges.isEmpty, "reset forgets edges")
+        checks.check(LockMonitor.snapshot().locks.count == 2, "reset keeps live locks")
         a.withLock { b.withLock {} }
         b.withLock { a.withLock {} }
-        check(violationCount(.lockOrderInversion) == 1, "the same inversion is found again after reset (thread caches dropped)")
+        checks.check(violationCount(.lockOrderInversion) == 1, "the same inversion is found again after reset (thread caches dropped)")
 
         LockMonitor.mode = .off
-        check(LockMonitor.mode == .off, "mode reads back as off")
+        checks.check(LockMonitor.mode == .off, "mode reads back as off")
         let c = TrackedMutex(name: "c")
         let d = TrackedMutex(name: "d")
         c.withLock { d.withLock {} }
         d.withLock { c.withLock {} }
-        check(violationCount(.lockOrderInversion) == 1, "mode off reports nothing")
-        check(!LockMonitor.snapshot().locks.contains { $0.name == "c" }, "locks created while off are not tracked")
+        checks.check(violationCount(.lockOrderInversion) == 1, "mode off reports nothing")
+        checks.check(!LockMonitor.snapshot().locks.contains { $0.name == "c" }, "locks created while off are not tracked")
         LockMonitor.mode = .report
-        return failures == 0 ? 0 : 1
+        return checks.exitStatus
     }
 }

@@ -16,7 +16,7 @@ public struct Scenario: Sendable {
     public let run: @Sendable () -> Int32
 
     /// Every scenario, including those that need a signal or input to finish (not in the demo).
-    public static var all: [Scenario] { demo + [dumpTarget, shardedABBA, resetAndModeSwitch, forkWithLocksHeld] }
+    public static var all: [Scenario] { demo + [dumpTarget, shardedABBA, resetAndModeSwitch, forkWithLocksHeld, stressChurn, selfSafety] }
 
     /// The scenarios `lockgraph demo` runs: each finishes on its own.
     public static let demo: [Scenario] = [
@@ -102,4 +102,16 @@ func say(_ text: String) {
 /// Number of violations of `kind` recorded so far.
 func violationCount(_ kind: LockViolation.Kind) -> Int {
     LockMonitor.violations.filter { $0.kind == kind }.count
+}
+
+/// Collects PASS/FAIL lines for the scenarios that check themselves.
+final class ScenarioChecks {
+    private(set) var failures = 0
+
+    func check(_ condition: Bool, _ what: String, quietOnPass: Bool = false) {
+        if !condition || !quietOnPass { say((condition ? "PASS " : "FAIL ") + what) }
+        if !condition { failures += 1 }
+    }
+
+    var exitStatus: Int32 { failures == 0 ? 0 : 1 }
 }

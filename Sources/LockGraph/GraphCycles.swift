@@ -2,11 +2,13 @@
 /// as edges arrive (Pearce & Kelly, "A Dynamic Topological Sort Algorithm for Directed Acyclic
 /// Graphs", 2006).
 ///
-/// Inserting `x -> y` is free when `rank(x) < rank(y)`. Otherwise only the nodes whose rank lies
-/// between the two endpoints are visited: a forward search from `y` (bounded by `rank(x)`) finds
-/// a cycle or the region to move, a backward search from `x` (bounded by `rank(y)`) finds the
-/// rest, and the union is renumbered using the ranks it already held. So the cost of an edge is
-/// proportional to the region it reorders, not to the size of the graph.
+/// Inserting `x -> y` is free when `rank(x) < rank(y)`. Otherwise only nodes whose rank lies
+/// between the two endpoints are visited: a backward search from `x` (bounded by `rank(y)`)
+/// finds a cycle (it reaches `y`) or the set that must move before `y`. Ranks are assigned with
+/// gaps, so that set (usually x alone, in lock graphs: a lock is new or newly nested) takes new
+/// ranks in the gap below `y`; only when the gap is too small are ranks spread out again, and
+/// only a set too large for any gap falls back to Pearce–Kelly's forward search and renumbering.
+/// New nodes start as a source (first) or a sink (last), so their first edge is free.
 ///
 /// An edge that would close a cycle is not inserted; the caller gets the cycle's path instead.
 /// Not thread-safe: the owner serialises access.
@@ -28,7 +30,16 @@ struct GraphCycles {
     }
 
     private var nodes: [UInt64: Node] = [:]
+    /// Ranks are spaced `spacing` apart when assigned, so most reorders fit a few nodes into a
+    /// gap instead of renumbering a band of the graph. (Tests use tiny spacings to exercise the
+    /// renumbering and the Pearce–Kelly fallback.)
+    private let spacing: Int
     private var nextRank = 0
+    private var firstRank = 0
+
+    init(spacing: Int = 1 << 20) {
+        self.spacing = max(1, spacing)
+    }
 
     var nodeCount: Int { nodes.count }
     var edgeCount: Int { nodes.values.reduce(0) { $0 + $1.successors.count } }
@@ -50,71 +61,176 @@ struct GraphCycles {
         nodes.flatMap { id, node in node.successors.map { (from: id, to: $0) } }
     }
 
-    private mutating func ensureNode(_ id: UInt64) {
-        if nodes[id] == nil {
+    /// A node without edges may take any rank: a new source goes first, a new sink last, so
+    /// its first edge never reorders anything.
+    private mutating func ensureNode(_ id: UInt64, asSource: Bool) {
+        guard nodes[id] == nil else { return }
+        if asSource && !nodes.isEmpty {
+            firstRank -= spacing
+            nodes[id] = Node(rank: firstRank)
+        } else {
+            if nodes.isEmpty { firstRank = nextRank }
             nodes[id] = Node(rank: nextRank)
-            nextRank += 1
+            nextRank += spacing
         }
     }
 
     mutating func insertEdge(from x: UInt64, to y: UInt64) -> InsertResult {
         if x == y { return .cycle(path: [x]) }
-        ensureNode(x)
-        ensureNode(y)
+        ensureNode(y, asSource: false)
+        ensureNode(x, asSource: true)
         if nodes[x]!.successors.contains(y) { return .alreadyPresent }
 
-        let lowerBound = nodes[y]!.rank
-        let upperBound = nodes[x]!.rank
-        if upperBound < lowerBound {
+        if nodes[x]!.rank < nodes[y]!.rank {
             addEdge(x, y)
             return .inserted
         }
 
-        // Forward search from y over nodes ranked at most rank(x): reaching x means a cycle.
-        var parent: [UInt64: UInt64] = [:]
-        var forward: [UInt64] = [y]
-        var visited: Set<UInt64> = [y]
-        var stack: [UInt64] = [y]
-        while let current = stack.popLast() {
-            for next in nodes[current]!.successors {
-                if next == x {
-                    parent[next] = current
-                    return .cycle(path: pathBack(to: x, from: y, parents: parent))
-                }
-                let rank = nodes[next]!.rank
-                if rank < upperBound && visited.insert(next).inserted {
-                    parent[next] = current
-                    forward.append(next)
-                    stack.append(next)
-                }
+        // Search both ways at once, one node per side per turn: backward from x over nodes
+        // ranked above y, forward from y over nodes ranked below x. Every path y ... x lies in
+        // that band, so either side reaching the other endpoint finds the cycle, and the first
+        // side to finish proves there is none and is the (smaller) set to move.
+        var backward = BandSearch(from: x, towards: y, forward: false, bound: nodes[y]!.rank)
+        var forward = BandSearch(from: y, towards: x, forward: true, bound: nodes[x]!.rank)
+        while true {
+            if let hit = backward.step(nodes) {
+                return .cycle(path: [y] + pathBack(to: hit, from: x, parents: backward.parent).reversed())
             }
-        }
-
-        // Backward search from x over nodes ranked at least rank(y).
-        var backward: [UInt64] = [x]
-        var seenBackward: Set<UInt64> = [x]
-        stack = [x]
-        while let current = stack.popLast() {
-            for previous in nodes[current]!.predecessors {
-                let rank = nodes[previous]!.rank
-                if rank > lowerBound && seenBackward.insert(previous).inserted {
-                    backward.append(previous)
-                    stack.append(previous)
-                }
+            if backward.isFinished {
+                if moveBelow(y, backward.sortedFound(nodes), members: backward.seen) { break }
+                return reorderAfterRenumbering(x, y)
             }
-        }
-
-        // Reorder: everything that reaches x goes before everything y reaches, reusing the
-        // ranks the affected nodes held, each group keeping its internal order.
-        backward.sort { nodes[$0]!.rank < nodes[$1]!.rank }
-        forward.sort { nodes[$0]!.rank < nodes[$1]!.rank }
-        let moved = backward + forward
-        let ranks = moved.map { nodes[$0]!.rank }.sorted()
-        for (id, rank) in zip(moved, ranks) {
-            nodes[id]!.rank = rank
+            if let hit = forward.step(nodes) {
+                return .cycle(path: pathBack(to: hit, from: y, parents: forward.parent) + [x])
+            }
+            if forward.isFinished {
+                if moveAbove(x, forward.sortedFound(nodes), members: forward.seen) { break }
+                return reorderAfterRenumbering(x, y)
+            }
         }
         addEdge(x, y)
         return .inserted
+    }
+
+    /// No gap was wide enough (or equal ranks were in the way): spread the ranks out again,
+    /// which also makes them distinct as Pearce–Kelly requires, and move the two sets there.
+    private mutating func reorderAfterRenumbering(_ x: UInt64, _ y: UInt64) -> InsertResult {
+        renumber()
+        var backward = BandSearch(from: x, towards: y, forward: false, bound: nodes[y]!.rank)
+        var forward = BandSearch(from: y, towards: x, forward: true, bound: nodes[x]!.rank)
+        while !backward.isFinished { _ = backward.step(nodes) }
+        while !forward.isFinished { _ = forward.step(nodes) }
+        let ancestors = backward.sortedFound(nodes)
+        let descendants = forward.sortedFound(nodes)
+        if !moveBelow(y, ancestors, members: backward.seen) && !moveAbove(x, descendants, members: forward.seen) {
+            // Pearce–Kelly: everything that reaches x goes before everything y reaches, reusing
+            // the ranks these nodes held.
+            let moved = ancestors + descendants
+            let ranks = moved.map { nodes[$0]!.rank }.sorted()
+            for (id, rank) in zip(moved, ranks) {
+                nodes[id]!.rank = rank
+            }
+        }
+        addEdge(x, y)
+        return .inserted
+    }
+
+    /// A depth-first search confined to a band of ranks, advanced one node at a time.
+    private struct BandSearch {
+        let target: UInt64
+        let forward: Bool
+        /// Forward: only nodes ranked below it; backward: only nodes ranked above it.
+        let bound: Int
+        var stack: [UInt64]
+        var found: [UInt64]
+        var seen: Set<UInt64>
+        /// Each found node's neighbour towards the start, to rebuild a path.
+        var parent: [UInt64: UInt64] = [:]
+
+        init(from start: UInt64, towards target: UInt64, forward: Bool, bound: Int) {
+            self.target = target
+            self.forward = forward
+            self.bound = bound
+            stack = [start]
+            found = [start]
+            seen = [start]
+        }
+
+        var isFinished: Bool { stack.isEmpty }
+
+        /// Expands one node. Returns it if it is adjacent to the target (a cycle).
+        mutating func step(_ nodes: [UInt64: Node]) -> UInt64? {
+            guard let current = stack.popLast() else { return nil }
+            let node = nodes[current]!
+            for next in forward ? node.successors : node.predecessors {
+                if next == target { return current }
+                let rank = nodes[next]!.rank
+                if (forward ? rank < bound : rank > bound) && seen.insert(next).inserted {
+                    parent[next] = current
+                    found.append(next)
+                    stack.append(next)
+                }
+            }
+            return nil
+        }
+
+        func sortedFound(_ nodes: [UInt64: Node]) -> [UInt64] {
+            found.sorted { nodes[$0]!.rank < nodes[$1]!.rank }
+        }
+    }
+
+    /// Gives `moving` (sorted by rank: x and its ancestors ranked above y) new ranks between
+    /// y's rank and the highest rank among their other predecessors, keeping their order.
+    /// Every such predecessor ranks below y (one above y would reach x and be in the set).
+    private mutating func moveBelow(_ y: UInt64, _ moving: [UInt64], members: Set<UInt64>) -> Bool {
+        let ceiling = nodes[y]!.rank
+        var floor = Int.min
+        for id in moving {
+            for previous in nodes[id]!.predecessors where !members.contains(previous) {
+                floor = max(floor, nodes[previous]!.rank)
+            }
+        }
+        if floor == Int.min { floor = min(ceiling, firstRank) - spacing * (moving.count + 1) }
+        guard let lowest = spread(moving, above: floor, below: ceiling) else { return false }
+        firstRank = min(firstRank, lowest)
+        return true
+    }
+
+    /// The mirror image: gives `moving` (sorted by rank: y and its descendants ranked below x)
+    /// new ranks between x's rank and the lowest rank among their other successors.
+    private mutating func moveAbove(_ x: UInt64, _ moving: [UInt64], members: Set<UInt64>) -> Bool {
+        let floor = nodes[x]!.rank
+        var ceiling = Int.max
+        for id in moving {
+            for next in nodes[id]!.successors where !members.contains(next) {
+                ceiling = min(ceiling, nodes[next]!.rank)
+            }
+        }
+        if ceiling == Int.max { ceiling = max(floor, nextRank) + spacing * (moving.count + 1) }
+        guard let lowest = spread(moving, above: floor, below: ceiling) else { return false }
+        nextRank = max(nextRank, lowest + (ceiling - floor) + spacing)
+        return true
+    }
+
+    /// Assigns `moving` evenly spaced ranks strictly between `floor` and `ceiling`, in order.
+    /// Returns the lowest rank given, or nil (changing nothing) when the gap is too narrow.
+    private mutating func spread(_ moving: [UInt64], above floor: Int, below ceiling: Int) -> Int? {
+        guard ceiling - floor > moving.count else { return nil }
+        let step = (ceiling - floor) / (moving.count + 1)
+        for (offset, id) in moving.enumerated() {
+            nodes[id]!.rank = floor + step * (offset + 1)
+        }
+        return floor + step
+    }
+
+    /// Spreads every rank `spacing` apart again, keeping the order.
+    private mutating func renumber() {
+        let ordered = nodes.keys.sorted { nodes[$0]!.rank < nodes[$1]!.rank }
+        for (index, id) in ordered.enumerated() {
+            nodes[id]!.rank = index * spacing
+        }
+        firstRank = 0
+        nextRank = ordered.count * spacing
     }
 
     private mutating func addEdge(_ x: UInt64, _ y: UInt64) {
@@ -166,6 +282,7 @@ struct GraphCycles {
     mutating func removeAll() {
         nodes.removeAll()
         nextRank = 0
+        firstRank = 0
     }
 
     /// True when every edge goes from a lower to a higher rank (used by tests).

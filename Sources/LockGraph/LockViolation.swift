@@ -138,6 +138,9 @@ public struct LockViolation: Sendable, CustomStringConvertible {
         public static let blockingInAsyncContext = Kind(rawValue: "blocking in async context")
         /// The process's thread count passed a threshold or kept growing.
         public static let threadExhaustion = Kind(rawValue: "thread exhaustion")
+        /// A tracked lock was deallocated while a thread held it: its holder can never unlock
+        /// it, and a waiter would wait forever.
+        public static let destroyedWhileHeld = Kind(rawValue: "destroyed while held")
     }
 
     public let kind: Kind

@@ -18,9 +18,10 @@ public final class TrackedCondition: TrackedLocking, @unchecked Sendable {
     }
 
     deinit {
-        Tracking.unregister(info)
-        condition.destroy()
-        mutex.destroy()
+        if Tracking.destroy(info, mutex: mutex) {
+            condition.destroy()
+            mutex.destroy()
+        }
     }
 
     /// Blocks until the condition's lock is acquired.

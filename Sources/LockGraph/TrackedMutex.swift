@@ -27,8 +27,7 @@ public final class TrackedMutex: TrackedLocking, @unchecked Sendable {
     }
 
     deinit {
-        Tracking.unregister(info)
-        mutex.destroy()
+        if Tracking.destroy(info, mutex: mutex) { mutex.destroy() }
     }
 
     /// Blocks until the lock is acquired.
@@ -95,8 +94,7 @@ public final class TrackedRecursiveMutex: TrackedLocking, @unchecked Sendable {
     }
 
     deinit {
-        Tracking.unregister(info)
-        mutex.destroy()
+        if Tracking.destroy(info, mutex: mutex) { mutex.destroy() }
     }
 
     /// Blocks until the lock is acquired (immediately if this thread already holds it).

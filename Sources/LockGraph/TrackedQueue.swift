@@ -32,14 +32,24 @@ public final class TrackedQueue<Element> {
     /// Elements put by re-entrant calls, enqueued when the outer operation finishes.
     private var deferred: [Element] = []
 
-    /// Creates a queue holding at most `capacity` elements (nil: unbounded).
-    /// - Precondition: `capacity` is nil or at least 1 (a queue of capacity 0 could never accept).
-    public init(capacity: Int? = nil, name: String? = nil, file: StaticString = #fileID, line: UInt = #line) {
-        if let capacity {
-            precondition(capacity >= 1, "TrackedQueue capacity must be at least 1 (got \(capacity)); pass nil for an unbounded queue")
-        }
+    /// Creates an unbounded queue. `name` appears in reports; without one, the creation site does.
+    public init(name: String? = nil, file: StaticString = #fileID, line: UInt = #line) {
+        capacity = nil
+        slotCount = 16
+        slots = .allocate(capacity: slotCount)
+        slots.initialize(repeating: nil, count: slotCount)
+        info = LockInfo(name: name, file: file, line: line, type: "TrackedQueue")
+        Tracking.register(info)
+    }
+
+    /// Creates a queue holding at most `capacity` elements: `put` waits while it is full.
+    /// - Throws: ``TrackedQueueError/invalidCapacity(_:)`` when `capacity` is less than 1 (a
+    ///   queue of capacity 0 could never accept an element; use ``init(name:file:line:)`` for
+    ///   an unbounded queue).
+    public init(capacity: Int, name: String? = nil, file: StaticString = #fileID, line: UInt = #line) throws(TrackedQueueError) {
+        guard capacity >= 1 else { throw .invalidCapacity(capacity) }
         self.capacity = capacity
-        slotCount = min(capacity ?? 16, 16)
+        slotCount = min(capacity, 16)
         slots = .allocate(capacity: slotCount)
         slots.initialize(repeating: nil, count: slotCount)
         info = LockInfo(name: name, file: file, line: line, type: "TrackedQueue")
@@ -225,3 +235,16 @@ public final class TrackedQueue<Element> {
 }
 
 extension TrackedQueue: @unchecked Sendable where Element: Sendable {}
+
+/// Why a ``TrackedQueue`` could not be created.
+public enum TrackedQueueError: Error, Equatable, CustomStringConvertible {
+    /// The capacity was less than 1.
+    case invalidCapacity(Int)
+
+    public var description: String {
+        switch self {
+        case .invalidCapacity(let capacity):
+            "TrackedQueue capacity must be at least 1 (got \(capacity)); use TrackedQueue(name:) for an unbounded queue"
+        }
+    }
+}

@@ -61,6 +61,9 @@ struct RunScenario: ParsableCommand {
     @Argument(help: "The scenario's name.")
     var name: String
 
+    @Argument(help: "Arguments the scenario reads itself (stress-churn: the number of runs).")
+    var scenarioArguments: [String] = []
+
     func run() throws {
         runScenarioAndExit(named: name)
     }

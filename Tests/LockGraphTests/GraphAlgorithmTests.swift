@@ -46,43 +46,156 @@ struct GraphAlgorithmTests {
         }
     }
 
-    @Test(arguments: 0..<40)
-    func agreesWithBruteForce(seed: Int) {
+    /// One step of a generated case.
+    enum Operation: Equatable, CustomStringConvertible {
+        case insert(UInt64, UInt64)
+        case remove(UInt64)
+        case query(UInt64, UInt64)
+
+        var description: String {
+            switch self {
+            case .insert(let x, let y): "insert \(x)->\(y)"
+            case .remove(let x): "remove \(x)"
+            case .query(let x, let y): "path \(x)..\(y)"
+            }
+        }
+
+        var nodes: [UInt64] {
+            switch self {
+            case .insert(let x, let y), .query(let x, let y): [x, y]
+            case .remove(let x): [x]
+            }
+        }
+
+        func renaming(_ rename: (UInt64) -> UInt64) -> Operation {
+            switch self {
+            case .insert(let x, let y): .insert(rename(x), rename(y))
+            case .remove(let x): .remove(rename(x))
+            case .query(let x, let y): .query(rename(x), rename(y))
+            }
+        }
+    }
+
+    /// 70% inserts, 10% node removals, 20% path queries over 30-60 nodes.
+    static func generate(seed: Int, count: Int) -> [Operation] {
         var random = Random(state: UInt64(seed) &* 7919 &+ 1)
-        var graph = GraphCycles()
-        var model = Model()
         let nodeCount = 30 + random.below(31)
-        for step in 0..<2_500 {
-            let context = "seed \(seed), step \(step)"
+        return (0..<count).map { _ in
             let roll = random.below(100)
             let x = UInt64(random.below(nodeCount) + 1)
             let y = UInt64(random.below(nodeCount) + 1)
-            if roll < 70 {
+            return roll < 70 ? .insert(x, y) : roll < 80 ? .remove(x) : .query(x, y)
+        }
+    }
+
+    /// Replays `operations` on `GraphCycles` and the brute-force model; returns the first
+    /// disagreement (or broken invariant), nil when they agree throughout. With
+    /// `modelForgetsRemovals` the reference is deliberately wrong (it keeps a removed node's
+    /// edges), which gives the shrinker a known failure to minimise.
+    static func firstDisagreement(_ operations: [Operation], spacing: Int = 1 << 20, modelForgetsRemovals: Bool = false) -> String? {
+        var graph = GraphCycles(spacing: spacing)
+        var model = Model()
+        for (step, operation) in operations.enumerated() {
+            let context = "step \(step) (\(operation))"
+            switch operation {
+            case .insert(let x, let y):
                 let expectedCycle = model.reaches(y, x)
                 let alreadyThere = model.successors[x]?.contains(y) ?? false
                 switch graph.insertEdge(from: x, to: y) {
                 case .cycle(let path):
-                    #expect(expectedCycle, "\(context): false cycle \(x)->\(y)")
-                    #expect(path.first == y && path.last == x, "\(context): path \(path) does not run \(y)...\(x)")
-                    #expect(model.isPath(path), "\(context): \(path) is not a path")
+                    if !expectedCycle { return "\(context): false cycle" }
+                    if path.first != y || path.last != x || !model.isPath(path) { return "\(context): bad cycle path \(path)" }
                 case .alreadyPresent:
-                    #expect(alreadyThere, "\(context): edge \(x)->\(y) claimed present")
+                    if !alreadyThere { return "\(context): claimed present" }
                 case .inserted:
-                    #expect(!expectedCycle && !alreadyThere, "\(context): inserted \(x)->\(y) (cycle \(expectedCycle), present \(alreadyThere))")
+                    if expectedCycle || alreadyThere { return "\(context): inserted (cycle \(expectedCycle), present \(alreadyThere))" }
                     model.successors[x, default: []].insert(y)
                 }
-            } else if roll < 80 {
+            case .remove(let x):
                 graph.removeNode(x)
-                model.remove(x)
-            } else {
+                if !modelForgetsRemovals { model.remove(x) }
+            case .query(let x, let y):
                 let path = graph.path(from: x, to: y)
                 let reachable = model.reaches(x, y) && (x != y || graph.contains(node: x))
-                #expect((path != nil) == reachable, "\(context): path(\(x), \(y)) = \(String(describing: path)), expected reachable \(reachable)")
-                if let path { #expect(model.isPath(path) && path.first == x && path.last == y, "\(context): bad path \(path)") }
+                if (path != nil) != reachable { return "\(context): path \(String(describing: path)), expected reachable \(reachable)" }
+                if let path, !(model.isPath(path) && path.first == x && path.last == y) { return "\(context): bad path \(path)" }
             }
-            #expect(graph.isTopologicallyOrdered(), "\(context): order broken")
-            #expect(graph.edgeCount == model.edgeCount, "\(context): \(graph.edgeCount) edges, model \(model.edgeCount)")
+            if !graph.isTopologicallyOrdered() { return "\(context): order broken" }
+            if !modelForgetsRemovals && graph.edgeCount != model.edgeCount {
+                return "\(context): \(graph.edgeCount) edges, model \(model.edgeCount)"
+            }
         }
+        return nil
+    }
+
+    /// Shrinks a failing case: delta debugging removes ever smaller chunks of operations while
+    /// the case still fails, then pairs of nodes are merged (one renamed to the other), and the
+    /// two repeat until neither makes progress. Nodes are finally renamed 1, 2, 3... in order of
+    /// appearance when that still fails (set iteration order can depend on the names).
+    static func shrink(_ operations: [Operation], fails: ([Operation]) -> Bool) -> [Operation] {
+        var current = operations
+        var progress = true
+        while progress {
+            progress = false
+            var chunk = max(1, current.count / 2)
+            while true {
+                var start = 0
+                var removedAny = false
+                while start < current.count {
+                    var candidate = current
+                    candidate.removeSubrange(start..<min(start + chunk, current.count))
+                    if fails(candidate) {
+                        current = candidate
+                        removedAny = true
+                        progress = true
+                    } else {
+                        start += chunk
+                    }
+                }
+                if chunk == 1 && !removedAny { break }
+                if !removedAny { chunk = max(1, chunk / 2) }
+            }
+            let nodes = Array(Set(current.flatMap(\.nodes))).sorted()
+            merging: for (index, kept) in nodes.enumerated() {
+                for merged in nodes[(index + 1)...] {
+                    let candidate = current.map { $0.renaming { $0 == merged ? kept : $0 } }
+                    if fails(candidate) {
+                        current = candidate
+                        progress = true
+                        break merging
+                    }
+                }
+            }
+        }
+        var names: [UInt64: UInt64] = [:]
+        for node in current.flatMap(\.nodes) where names[node] == nil { names[node] = UInt64(names.count + 1) }
+        let renamed = current.map { $0.renaming { names[$0] ?? $0 } }
+        return fails(renamed) ? renamed : current
+    }
+
+    /// 40 seeds x 2,500 operations = 100,000 operations; any disagreement is reported with the
+    /// shrunk, minimal sequence that reproduces it. Rank spacings of 1 and 3 exhaust the gaps
+    /// at once, so renumbering and the Pearce–Kelly fallback run as often as the gap moves.
+    @Test(arguments: 0..<40)
+    func agreesWithBruteForce(seed: Int) {
+        let spacing = [1, 3, 1 << 20][seed % 3]
+        let operations = Self.generate(seed: seed, count: 2_500)
+        guard let failure = Self.firstDisagreement(operations, spacing: spacing) else { return }
+        let minimal = Self.shrink(operations) { Self.firstDisagreement($0, spacing: spacing) != nil }
+        Issue.record("seed \(seed), spacing \(spacing): \(failure)\nminimal case (\(minimal.count) operations): \(minimal)\n\(Self.firstDisagreement(minimal, spacing: spacing) ?? "")")
+    }
+
+    /// The shrinker itself, on a known bug: a reference that forgets node removals disagrees
+    /// after insert a->b, remove a, then a query or an insert through the stale edge. A
+    /// 2,500-operation failing case must shrink to at most three operations that still fail.
+    @Test func shrinkerReducesAKnownFailureToAMinimalCase() throws {
+        let failing = try #require((0..<40).lazy.map { Self.generate(seed: $0, count: 2_500) }
+            .first { Self.firstDisagreement($0, modelForgetsRemovals: true) != nil })
+        let minimal = Self.shrink(failing) { Self.firstDisagreement($0, modelForgetsRemovals: true) != nil }
+        #expect(Self.firstDisagreement(minimal, modelForgetsRemovals: true) != nil)
+        #expect(minimal.count <= 3, "\(minimal): \(Self.firstDisagreement(minimal, modelForgetsRemovals: true) ?? "")")
+        #expect(minimal.contains { if case .remove = $0 { true } else { false } })
+        #expect(Set(minimal.flatMap(\.nodes)).isSubset(of: [1, 2, 3]))
     }
 
     @Test func abbaIsACycleAndTheEdgeIsNotInserted() {

@@ -15,8 +15,8 @@ extension MonitorTests {
             #expect(queue.count == 0)
         }
 
-        @Test func boundedQueueRefusesWhenFullAndTimesOut() {
-            let queue = TrackedQueue<String>(capacity: 2, name: uniqueName("bounded"))
+        @Test func boundedQueueRefusesWhenFullAndTimesOut() throws {
+            let queue = try TrackedQueue<String>(capacity: 2, name: uniqueName("bounded"))
             #expect(queue.capacity == 2)
             #expect(queue.tryPut("a"))
             #expect(queue.tryPut("b"))
@@ -30,8 +30,8 @@ extension MonitorTests {
             #expect(queue.get(timeout: .milliseconds(20)) == nil)
         }
 
-        @Test func blockedPutAndGetAreWokenByTheOtherSide() {
-            let queue = TrackedQueue<Int>(capacity: 1, name: uniqueName("handoff"))
+        @Test func blockedPutAndGetAreWokenByTheOtherSide() throws {
+            let queue = try TrackedQueue<Int>(capacity: 1, name: uniqueName("handoff"))
             let received = TrackedLockedValueBox<[Int]>([])
             let consumerDone = DispatchSemaphore(value: 0)
             Thread {

@@ -1,0 +1,130 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import LockGraph
+
+/// A handler's received sequence numbers (untracked lock).
+final class ReceivedNumbers: Sendable {
+    let numbers = Mutex<[UInt64]>([])
+}
+
+extension MonitorTests {
+    /// No report lost, misuse reported clearly, locks destroyed while held.
+    @Suite("Reliability")
+    struct ReliabilityTests {
+        /// 8 threads close 8 distinct inversions at the same moment, 20 rounds: every one is in
+        /// `LockMonitor.violations` and reaches each of three handlers exactly once.
+        @Test func simultaneousInversionsAreAllRecordedAndDeliveredOnce() throws {
+            for _ in 0..<20 {
+                let prefix = uniqueName("lost")
+                let received = (0..<3).map { _ in ReceivedNumbers() }
+                let registrations = received.map { box in
+                    LockMonitor.onViolation { violation in
+                        guard violation.locks.contains(where: { $0.name?.hasPrefix(prefix) ?? false }) else { return }
+                        box.numbers.withLock { $0.append(violation.sequenceNumber) }
+                    }
+                }
+                defer { registrations.forEach { $0.cancel() } }
+                let pairs = (0..<8).map { (TrackedMutex(name: "\(prefix)-\($0)-a"), TrackedMutex(name: "\(prefix)-\($0)-b")) }
+                // First order, one thread per pair.
+                let group = DispatchGroup()
+                for pair in pairs {
+                    group.enter()
+                    Thread { pair.0.withLock { pair.1.withLock {} }; group.leave() }.start()
+                }
+                try #require(group.wait(timeout: .now() + 30) == .success)
+                // The opposite orders, released together.
+                let start = DispatchSemaphore(value: 0)
+                for pair in pairs {
+                    group.enter()
+                    Thread { start.wait(); pair.1.withLock { pair.0.withLock {} }; group.leave() }.start()
+                }
+                for _ in pairs { start.signal() }
+                try #require(group.wait(timeout: .now() + 60) == .success)
+
+                let found = violations(involving: prefix)
+                #expect(found.count == 8)
+                #expect(Set(found.map { Set($0.locks.compactMap(\.name)) }).count == 8)
+                let numbers = Set(found.map(\.sequenceNumber))
+                for box in received {
+                    let got = box.numbers.withLock { $0 }
+                    #expect(got.count == 8 && Set(got) == numbers, "handler got \(got), expected \(numbers.sorted())")
+                }
+            }
+        }
+
+        @Test func aLockDestroyedWhileItsThreadHoldsItIsReportedAndReleased() throws {
+            let prefix = uniqueName("destroyed")
+            func leakAHold() {
+                let lock = TrackedMutex(name: "\(prefix)-plain")
+                lock.lock()
+                let recursive = TrackedRecursiveMutex(name: "\(prefix)-recursive")
+                recursive.lock()
+                recursive.lock()
+            }
+            leakAHold()
+            let found = violations(involving: prefix)
+            try #require(found.count == 2)
+            #expect(found.allSatisfy { $0.kind == .destroyedWhileHeld })
+            #expect(found.allSatisfy { $0.summary.contains("released it on the holder's behalf") })
+            #expect(found[0].backtraces.contains { $0.label.contains("acquired") })
+            #expect(found[0].backtraces.last?.frames.contains { $0.symbol?.contains("leakAHold") ?? false } ?? false)
+            // The thread no longer carries the dead holds: no phantom edge out of them.
+            let after = TrackedMutex(name: "\(prefix)-after")
+            after.withLock {}
+            let snapshot = LockMonitor.snapshot()
+            #expect(!snapshot.edges.contains { $0.to.name == "\(prefix)-after" })
+            #expect(!snapshot.threads.contains { $0.held.contains { $0.name?.hasPrefix(prefix) ?? false } })
+        }
+
+        @Test func aLockDestroyedWhileAnotherThreadHoldsItIsReportedNamingTheHolder() throws {
+            let prefix = uniqueName("destroyed-other")
+            final class Holder: @unchecked Sendable { var lock: TrackedMutex? }
+            let holder = Holder()
+            holder.lock = TrackedMutex(name: "\(prefix)-lock")
+            let locked = DispatchSemaphore(value: 0)
+            let release = DispatchSemaphore(value: 0)
+            let threadID = Mutex<Int>(0)
+            Thread {
+                threadID.withLock { $0 = currentThreadID() }
+                holder.lock?.lock()
+                locked.signal()
+                release.wait()
+            }.start()
+            #expect(locked.wait(timeout: .now() + 10) == .success)
+            holder.lock = nil  // last reference: deinit on this thread while the other holds it
+            release.signal()
+            let found = violations(involving: prefix)
+            try #require(found.count == 1)
+            #expect(found[0].kind == .destroyedWhileHeld)
+            #expect(found[0].summary.contains("leaks the mutex"))
+            #expect(found[0].threads.contains { $0.id == threadID.withLock { $0 } })
+        }
+
+        @Test func misuseGetsAClearErrorOrReport() throws {
+            #expect(throws: TrackedQueueError.invalidCapacity(0)) { try TrackedQueue<Int>(capacity: 0) }
+            #expect(throws: TrackedQueueError.invalidCapacity(-3)) { try TrackedQueue<Int>(capacity: -3) }
+            #expect(TrackedQueueError.invalidCapacity(0).description.contains("at least 1"))
+
+            // Negative timeouts mean "do not wait": each call returns at once with its failure value.
+            let prefix = uniqueName("misuse")
+            let queue = try TrackedQueue<Int>(capacity: 1, name: "\(prefix)-queue")
+            let started = Date()
+            #expect(queue.get(timeout: .seconds(-1)) == nil)
+            #expect(queue.put(1, timeout: .seconds(-1)))
+            #expect(!queue.put(2, timeout: .seconds(-1)))
+            let lock = TrackedMutex(name: "\(prefix)-lock")
+            lock.lock()
+            let gotIt = TestFlag()
+            #expect(onOtherThread { if lock.lock(before: Date(timeIntervalSinceNow: -5)) { gotIt.set() } })
+            #expect(!gotIt.isSet)
+            lock.unlock()
+            let condition = TrackedCondition(name: "\(prefix)-condition")
+            condition.lock()
+            #expect(!condition.wait(until: Date(timeIntervalSinceNow: -5)))
+            condition.unlock()
+            #expect(Date().timeIntervalSince(started) < 5)
+            #expect(violations(involving: prefix).isEmpty)
+        }
+    }
+}
