@@ -33,3 +33,8 @@ final class TestFlag: @unchecked Sendable {
     func set() { lock.lock(); value = true; lock.unlock() }
     var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
 }
+
+/// True when this test process runs under ThreadSanitizer (`swift test --sanitize=thread`),
+/// which slows tracked code down about tenfold and does not support fork() in a process with
+/// threads: the affected tests size themselves down or are disabled, saying why.
+let runningUnderThreadSanitizer: Bool = dlsym(nil, "__tsan_init") != nil
