@@ -23,6 +23,15 @@ let fixtureNames = [
     "thread-explosion",
     "sharded-abba",
     "fork-with-locks-held",
+    "rwlock-write-inversion",
+    "rwlock-readers-no-false-positive",
+    "rwlock-upgrade",
+    "gate-lock-no-false-positive",
+    "gate-lock-broken",
+    "class-inversion",
+    "class-nesting",
+    "wait-while-holding",
+    "wait-allowed-no-false-positive",
 ]
 
 let strictSwift: [SwiftSetting] = [.swiftLanguageMode(.v6)]

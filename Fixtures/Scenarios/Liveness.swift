@@ -91,7 +91,8 @@ extension Scenario {
         let deadline = Date().addingTimeInterval(30)
         while !reported.load(ordering: .acquiring) && started < 10 * limit && Date() < deadline {
             let thread = Thread { handleRequestOnNewThread(release) }
-            thread.stackSize = 64 * 1024
+            // Small stacks, as a server with many threads would use; sanitizers need more.
+            thread.stackSize = runningUnderSanitizer ? 1024 * 1024 : 64 * 1024
             thread.start()
             started += 1
             usleep(500)

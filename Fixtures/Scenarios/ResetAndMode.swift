@@ -25,13 +25,30 @@ extension Scenario {
         b.withLock { a.withLock {} }
         checks.check(violationCount(.lockOrderInversion) == 1, "the same inversion is found again after reset (thread caches dropped)")
 
+        // Class checking switched on by API: two instances per class, one per path.
+        LockMonitor.reset()
+        checks.check(!LockMonitor.checksLockClasses, "class checking is off by default")
+        LockMonitor.checksLockClasses = true
+        let accountA = TrackedMutex(name: "account")
+        let accountB = TrackedMutex(name: "account")
+        let ledger = TrackedMutex(name: "ledger")
+        accountA.withLock { ledger.withLock {} }
+        ledger.withLock { accountB.withLock {} }
+        checks.check(violationCount(.lockOrderInversion) == 1, "checksLockClasses = true reports an inversion between classes")
+        LockMonitor.checksLockClasses = false
+        let ledger2 = TrackedMutex(name: "ledger2")
+        accountA.withLock { ledger2.withLock {} }
+        ledger2.withLock { accountB.withLock {} }
+        checks.check(violationCount(.lockOrderInversion) == 1, "checksLockClasses = false checks instances only")
+        LockMonitor.reset()
+
         LockMonitor.mode = .off
         checks.check(LockMonitor.mode == .off, "mode reads back as off")
         let c = TrackedMutex(name: "c")
         let d = TrackedMutex(name: "d")
         c.withLock { d.withLock {} }
         d.withLock { c.withLock {} }
-        checks.check(violationCount(.lockOrderInversion) == 1, "mode off reports nothing")
+        checks.check(violationCount(.lockOrderInversion) == 0, "mode off reports nothing")
         checks.check(!LockMonitor.snapshot().locks.contains { $0.name == "c" }, "locks created while off are not tracked")
         LockMonitor.mode = .report
         return checks.exitStatus

@@ -35,6 +35,15 @@ public struct Scenario: Sendable {
         loopLag,
         blockingInTask,
         threadExplosion,
+        rwlockWriteInversion,
+        rwlockReadersNoFalsePositive,
+        rwlockUpgrade,
+        gateLockNoFalsePositive,
+        gateLockBroken,
+        classInversion,
+        classNesting,
+        waitWhileHolding,
+        waitAllowedNoFalsePositive,
     ]
 
     public static func named(_ name: String) -> Scenario? {
@@ -115,3 +124,6 @@ final class ScenarioChecks {
 
     var exitStatus: Int32 { failures == 0 ? 0 : 1 }
 }
+
+/// True in a build with AddressSanitizer or ThreadSanitizer, whose frames need larger stacks.
+let runningUnderSanitizer: Bool = dlsym(nil, "__asan_init") != nil || dlsym(nil, "__tsan_init") != nil

@@ -80,6 +80,9 @@ extension Scenario {
         while !LockMonitor.snapshot().threads.contains(where: { !$0.held.isEmpty }) { usleep(1_000) }
         let reader = startThread(named: "reader") { readConfiguration(config) }
         [holder, reader].forEach(join)
+        // The watchdog may still be writing the report (symbolization is slow under sanitizers).
+        let deadline = Date().addingTimeInterval(30)
+        while violationCount(.stall) == 0 && Date() < deadline { usleep(10_000) }
         say("stalls reported: \(violationCount(.stall))")
         return violationCount(.stall) == 1 ? 0 : 1
     }

@@ -10,6 +10,10 @@ final class LockInfo: Sendable {
     let file: String
     let line: UInt
     let type: String
+    /// The nesting subclass (see `LockDescriptor.subclass`).
+    let subclass: String?
+    /// A reader-writer lock: four graph nodes instead of one (see `LockNode`).
+    let isReaderWriter: Bool
     /// Whether the lock is tracked: it was created while tracking was on. A lock created in mode
     /// `off` stays a plain lock for its whole life, whatever the mode later.
     let isRegistered: Bool
@@ -18,20 +22,24 @@ final class LockInfo: Sendable {
     /// Remaining acquisitions that capture their stack (see `Configuration.holderStackBudget`).
     private let stackBudget: Atomic<Int>
 
-    init(name: String?, file: StaticString, line: UInt, type: String) {
+    init(name: String?, file: StaticString, line: UInt, type: String, subclass: String? = nil, readerWriter: Bool = false) {
         id = Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         self.name = name
         self.file = String(describing: file)
         self.line = line
         self.type = type
+        self.subclass = subclass
+        isReaderWriter = readerWriter
         isRegistered = Configuration.mode != .off
         scope = isRegistered ? ViolationScope.current : nil
         stackBudget = Atomic(Configuration.holderStackBudget)
     }
 
     var descriptor: LockDescriptor {
-        LockDescriptor(name: name, id: id, file: file, line: line, type: type)
+        LockDescriptor(name: name, id: id, file: file, line: line, type: type, subclass: subclass)
     }
+
+    var classKey: String { descriptor.classKey }
 
     /// True when this acquisition should capture its stack. In steady state this is one
     /// relaxed load that finds zero.

@@ -12,10 +12,13 @@ public struct LockDescriptor: Sendable, Hashable, CustomStringConvertible {
     public let line: UInt
     /// The tracked type: `TrackedMutex`, `TrackedQueue`, ...
     public let type: String
+    /// The nesting subclass given at creation (see `LOCKGRAPH_CLASSES` in the README), if any.
+    public var subclass: String? = nil
 
-    /// The lock's class, used to compare graphs across runs (ids differ between processes):
-    /// its name if it has one, else its creation site `Module/File.swift:line`.
-    public var classKey: String { name ?? "\(file):\(line)" }
+    /// The lock's class, used to compare graphs across runs (ids differ between processes) and
+    /// by class checking: its name if it has one, else its creation site `Module/File.swift:line`,
+    /// followed by `/subclass` when one was given.
+    public var classKey: String { (name ?? "\(file):\(line)") + (subclass.map { "/" + $0 } ?? "") }
 
     /// `"accounts" (Bank.swift:12)`, or `TrackedMutex#7 (Bank.swift:12)` when unnamed.
     public var description: String {
@@ -138,6 +141,12 @@ public struct LockViolation: Sendable, CustomStringConvertible {
         public static let blockingInAsyncContext = Kind(rawValue: "blocking in async context")
         /// The process's thread count passed a threshold or kept growing.
         public static let threadExhaustion = Kind(rawValue: "thread exhaustion")
+        /// Two locks of the same class nested (a class-level self edge) while class checking
+        /// is on: class ordering cannot judge them without a `subclass:` annotation.
+        public static let sameClassNesting = Kind(rawValue: "same-class nesting")
+        /// `TrackedCondition.wait` while the thread holds another tracked lock: the lock stays
+        /// held while the thread sleeps, so a signaller that needs it can never signal.
+        public static let waitWhileHolding = Kind(rawValue: "wait while holding")
         /// A tracked lock was deallocated while a thread held it: its holder can never unlock
         /// it, and a waiter would wait forever.
         public static let destroyedWhileHeld = Kind(rawValue: "destroyed while held")

@@ -30,20 +30,22 @@ enum Reporter {
 
     // MARK: Building reports
 
-    static func lockOrderInversion(_ cycle: [EdgeRecord], thread: ThreadState) {
+    static func lockOrderInversion(_ cycle: [EdgeRecord], thread: ThreadState, betweenClasses: Bool = false) {
         let edges = cycle.map { record in
-            LockEdge(
+            let held = LockNode.modeSuffix(record.fromNode)
+            let acquired = LockNode.modeSuffix(record.toNode)
+            return LockEdge(
                 from: record.from.descriptor,
                 to: record.to.descriptor,
                 thread: record.thread,
                 holderStack: LockBacktrace(
                     label: record.holderStack.addresses.isEmpty
-                        ? "\(record.from.descriptor) acquired (stack not kept: the lock was past its first acquisitions; LOCKGRAPH_HOLDER_STACKS=always keeps every one)"
-                        : "\(record.from.descriptor) acquired",
+                        ? "\(record.from.descriptor) acquired\(held) (stack not kept: the lock was past its first acquisitions; LOCKGRAPH_HOLDER_STACKS=always keeps every one)"
+                        : "\(record.from.descriptor) acquired\(held)",
                     thread: record.thread,
                     frames: Symbolication.frames(of: record.holderStack)),
                 acquirerStack: LockBacktrace(
-                    label: "\(record.to.descriptor) acquired while holding \(record.from.descriptor)",
+                    label: "\(record.to.descriptor) acquired\(acquired) while holding \(record.from.descriptor)\(held)",
                     thread: record.thread,
                     frames: Symbolication.frames(of: record.acquirerStack))
             )
@@ -58,7 +60,9 @@ enum Reporter {
             threads: threads,
             edges: edges,
             backtraces: edges.flatMap { [$0.holderStack, $0.acquirerStack] },
-            summary: "lock-order inversion (potential deadlock) between \(locks.count) locks taken in opposite orders",
+            summary: betweenClasses
+                ? "lock-order inversion (potential deadlock) between \(locks.count) lock classes taken in opposite orders (by different instances: another run can pair them)"
+                : "lock-order inversion (potential deadlock) between \(locks.count) locks taken in opposite orders",
             advice: "Acquire these locks in one global order everywhere (for example always \(order)), "
                 + "or release one before taking the next on one of the paths above.",
             date: Date(),
@@ -69,7 +73,7 @@ enum Reporter {
 
     /// A thread asks again for a lock it holds. With `fatal`, the process then terminates:
     /// a non-recursive lock re-acquired by its holder can never be granted.
-    static func reentrantAcquire(of lock: LockInfo, heldAt index: Int, by thread: ThreadState, fatal: Bool, what: String = "lock") {
+    static func reentrantAcquire(of lock: LockInfo, heldAt index: Int, by thread: ThreadState, fatal: Bool, what: String = "lock", reason: String? = nil) {
         let descriptor = thread.descriptor(refreshName: true)
         let first = LockBacktrace(
             label: "\(lock.descriptor) first acquired",
@@ -88,7 +92,7 @@ enum Reporter {
             threads: [descriptor],
             edges: [],
             backtraces: [first, second],
-            summary: "reentrant acquire: \(descriptor) requested \(lock.descriptor), which it already holds. \(consequence)",
+            summary: "reentrant acquire: \(descriptor) requested \(lock.descriptor), which it already holds\(reason.map { " (\($0))" } ?? ""). \(consequence)",
             advice: fatal
                 ? "Do not call code that takes this \(what) while holding it (move the inner call out of the locked region), or use TrackedRecursiveMutex if re-entry is intended."
                 : "Release the lock before retrying, or restructure so the thread does not ask for a lock it holds.",

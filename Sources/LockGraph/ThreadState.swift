@@ -10,6 +10,9 @@ import Synchronization
 /// reference counting. The lock itself is found by id (the graph store's registry) when needed.
 struct HeldLock {
     var id: UInt64
+    /// The graph node edges leave from: the lock id, or for a reader-writer lock its read-hold
+    /// or write-hold node (see `LockNode`).
+    var node: UInt64
     /// A hash of the ids held from the bottom of the stack up to this entry (lockdep's "chain
     /// key"): one cache probe tells whether every edge from this exact held stack into a lock
     /// is already known, whatever the nesting depth.
@@ -129,7 +132,7 @@ final class ThreadState: @unchecked Sendable {
     /// Records `lock` as held. Captures its acquisition stack while the lock's budget lasts,
     /// or copies `stack` when the slow path already captured one.
     @inline(__always)
-    func push(_ lock: LockInfo, capturedStack stack: StackTrace?) {
+    func push(_ lock: LockInfo, node: UInt64, capturedStack stack: StackTrace?) {
         let index = hot.pointee.heldCount
         if index == hot.pointee.heldCapacity { growHeld() }
         var depth = 0
@@ -147,7 +150,7 @@ final class ThreadState: @unchecked Sendable {
         }
         let below = index == 0 ? 0 : hot.pointee.held[index - 1].chain
         (hot.pointee.held + index).initialize(
-            to: HeldLock(id: lock.id, chain: Self.chain(below, lock.id), recursion: 1, stackDepth: Int32(depth)))
+            to: HeldLock(id: lock.id, node: node, chain: Self.chain(below, node), recursion: 1, stackDepth: Int32(depth)))
         hot.pointee.heldCount = index + 1
         observedCount.store(index + 1, ordering: .releasing)
     }
@@ -174,7 +177,7 @@ final class ThreadState: @unchecked Sendable {
         let held = hot.pointee.held
         (held + index).update(from: held + index + 1, count: newCount - index)
         for position in index..<newCount {
-            held[position].chain = Self.chain(position == 0 ? 0 : held[position - 1].chain, held[position].id)
+            held[position].chain = Self.chain(position == 0 ? 0 : held[position - 1].chain, held[position].node)
         }
         let width = StackTrace.maximumDepth
         let movable = max(0, min(newCount, Self.observableDepth - 1) - index)
@@ -223,7 +226,7 @@ final class ThreadState: @unchecked Sendable {
 
     /// Restores an entry removed by a condition wait, keeping its original acquisition stack.
     func reinsert(_ entry: HeldLock, lock: LockInfo, stack: StackTrace) {
-        push(lock, capturedStack: stack)
+        push(lock, node: entry.node, capturedStack: stack)
         hot.pointee.held[hot.pointee.heldCount - 1].recursion = entry.recursion
     }
 

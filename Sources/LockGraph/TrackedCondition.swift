@@ -35,13 +35,20 @@ public final class TrackedCondition: TrackedLocking, @unchecked Sendable {
     }
 
     /// Releases the lock, waits for a signal (or a spurious wake-up), re-acquires the lock.
-    public func wait() {
-        _ = Tracking.wait(info, mutex: mutex, condition: condition, deadline: nil)
+    ///
+    /// Waiting while the thread holds another tracked lock is reported once (per condition and
+    /// set of held locks) as ``LockViolation/Kind/waitWhileHolding``: that lock stays held while
+    /// the thread sleeps, so a signaller that needs it never signals. Pass
+    /// `allowingHeldLocks: true` for a deliberate wait whose signaller never needs them.
+    public func wait(allowingHeldLocks: Bool = false) {
+        _ = Tracking.wait(info, mutex: mutex, condition: condition, deadline: nil, allowingHeldLocks: allowingHeldLocks)
     }
 
-    /// Like ``wait()``, giving up at `limit`. Returns false if the time passed without a signal.
-    public func wait(until limit: Date) -> Bool {
-        Tracking.wait(info, mutex: mutex, condition: condition, deadline: timespec(wallClock: limit)) == .signalled
+    /// Like ``wait(allowingHeldLocks:)``, giving up at `limit`. Returns false if the time passed
+    /// without a signal (at once for a past `limit`).
+    public func wait(until limit: Date, allowingHeldLocks: Bool = false) -> Bool {
+        Tracking.wait(info, mutex: mutex, condition: condition, deadline: timespec(wallClock: limit),
+                      allowingHeldLocks: allowingHeldLocks) == .signalled
     }
 
     /// Wakes one waiting thread.

@@ -20,8 +20,10 @@ public final class TrackedMutex: TrackedLocking, @unchecked Sendable {
     @usableFromInline let untrackedMutex: UnsafeMutablePointer<pthread_mutex_t>?
 
     /// Creates a lock. `name` appears in reports; without one, the creation site does.
-    public init(name: String? = nil, file: StaticString = #fileID, line: UInt = #line) {
-        info = LockInfo(name: name, file: file, line: line, type: "TrackedMutex")
+    /// `subclass` separates nested locks of one class for ``LockMonitor/checksLockClasses``
+    /// (for example the child in a parent-then-child nesting).
+    public init(name: String? = nil, subclass: String? = nil, file: StaticString = #fileID, line: UInt = #line) {
+        info = LockInfo(name: name, file: file, line: line, type: "TrackedMutex", subclass: subclass)
         untrackedMutex = info.isRegistered ? nil : mutex.pointer
         Tracking.register(info)
     }
@@ -88,8 +90,9 @@ public final class TrackedRecursiveMutex: TrackedLocking, @unchecked Sendable {
     let mutex = RawMutex(recursive: true)
 
     /// Creates a recursive lock. `name` appears in reports; without one, the creation site does.
-    public init(name: String? = nil, file: StaticString = #fileID, line: UInt = #line) {
-        info = LockInfo(name: name, file: file, line: line, type: "TrackedRecursiveMutex")
+    /// `subclass`: see ``TrackedMutex/init(name:subclass:file:line:)``.
+    public init(name: String? = nil, subclass: String? = nil, file: StaticString = #fileID, line: UInt = #line) {
+        info = LockInfo(name: name, file: file, line: line, type: "TrackedRecursiveMutex", subclass: subclass)
         Tracking.register(info)
     }
 

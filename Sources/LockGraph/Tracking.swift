@@ -15,8 +15,13 @@ enum Tracking {
         fileprivate let threadReference: Unmanaged<ThreadState>?
         fileprivate let reentryIndex: Int?
         fileprivate let stack: StackTrace?
+        /// The node the lock is held from once acquired (see `LockNode`).
+        fileprivate let holdNode: UInt64
 
-        static let untracked = Acquisition(threadReference: nil, reentryIndex: nil, stack: nil)
+        static let untracked = Acquisition(threadReference: nil, reentryIndex: nil, stack: nil, holdNode: 0)
+
+        /// The thread that acquires, if tracked.
+        var thread: ThreadState? { threadReference?.takeUnretainedValue() }
     }
 
     /// The calling thread's state without retaining it (the hot path must not touch reference
@@ -47,20 +52,26 @@ enum Tracking {
     /// its holder is reported and the process terminates (it could never proceed).
     @inline(__always)
     static func beginAcquire(_ lock: LockInfo, recursive: Bool) -> Acquisition {
+        beginAcquire(lock, recursive: recursive, target: lock.id, holdNode: lock.id)
+    }
+
+    /// `beginAcquire` for a lock with several graph nodes: edges go into `target`, and once
+    /// acquired the lock is held from `holdNode` (see `LockNode`).
+    @inline(__always)
+    static func beginAcquire(_ lock: LockInfo, recursive: Bool, target: UInt64, holdNode: UInt64, reason: String? = nil) -> Acquisition {
         guard lock.isRegistered, let reference = currentThreadReference() else { return .untracked }
         return reference._withUnsafeGuaranteedRef { thread in
             if let index = thread.indexOfHeld(lock.id) {
                 if recursive {
-                    return Acquisition(threadReference: reference, reentryIndex: index, stack: nil)
+                    return Acquisition(threadReference: reference, reentryIndex: index, stack: nil, holdNode: holdNode)
                 }
-                Reporter.reentrantAcquire(of: lock, heldAt: index, by: thread, fatal: true)
+                Reporter.reentrantAcquire(of: lock, heldAt: index, by: thread, fatal: true, reason: reason)
             }
             var stack: StackTrace?
-            if !thread.isReporting && !knowsAllEdges(into: lock, thread: thread) {
-                stack = slowPath(into: lock, thread: thread)
-                thread.hot.pointee.knownChains.insert(from: thread.topChain, to: lock.id)
+            if !thread.isReporting && !knowsAllEdges(into: target, of: lock, thread: thread) {
+                stack = slowPath(into: lock, target: target, thread: thread)
             }
-            return Acquisition(threadReference: reference, reentryIndex: nil, stack: stack)
+            return Acquisition(threadReference: reference, reentryIndex: nil, stack: stack, holdNode: holdNode)
         }
     }
 
@@ -103,7 +114,7 @@ enum Tracking {
             if let index = acquisition.reentryIndex {
                 thread.incrementRecursion(at: index)
             } else {
-                thread.push(lock, capturedStack: acquisition.stack)
+                thread.push(lock, node: acquisition.holdNode, capturedStack: acquisition.stack)
             }
         }
     }
@@ -111,13 +122,13 @@ enum Tracking {
     /// Call after a successful try-acquisition (`tryLock`, `lock(before:)`): the lock is held
     /// and later edges out of it are recorded, but no edge into it, since a try cannot block.
     @inline(__always)
-    static func didTryAcquire(_ lock: LockInfo) {
+    static func didTryAcquire(_ lock: LockInfo, holdNode: UInt64? = nil) {
         guard lock.isRegistered, let reference = currentThreadReference() else { return }
         reference._withUnsafeGuaranteedRef { thread in
             if let index = thread.indexOfHeld(lock.id) {
                 thread.incrementRecursion(at: index)
             } else {
-                thread.push(lock, capturedStack: nil)
+                thread.push(lock, node: holdNode ?? lock.id, capturedStack: nil)
             }
         }
     }
@@ -153,21 +164,25 @@ enum Tracking {
     /// Records the edges from every lock the thread holds into `lock`, as a blocking acquisition
     /// would, without acquiring anything (used before a condition wait re-acquires its lock).
     static func checkOrder(into lock: LockInfo, thread: ThreadState) {
-        if !thread.isReporting && hasUnknownEdge(into: lock, thread: thread) {
-            _ = slowPath(into: lock, thread: thread)
+        if !thread.isReporting && !knowsAllEdges(into: lock.id, of: lock, thread: thread) {
+            _ = slowPath(into: lock, target: lock.id, thread: thread)
         }
     }
 
     /// Waits on `condition`, releasing `lock` for the duration as `pthread_cond_wait` does, and
     /// restoring the thread's held-lock entry afterwards. A wait by a thread that does not hold
     /// the lock is reported as an invalid unlock and returns at once (`.notHeld`).
-    static func wait(_ lock: LockInfo, mutex: RawMutex, condition: RawCondition, deadline: timespec?) -> WaitOutcome {
+    static func wait(_ lock: LockInfo, mutex: RawMutex, condition: RawCondition, deadline: timespec?,
+                     allowingHeldLocks: Bool = false) -> WaitOutcome {
         guard lock.isRegistered, let thread = currentThread() else {
             return condition.wait(mutex, deadline: deadline) ? .signalled : .timedOut
         }
         guard let index = thread.indexOfHeld(lock.id) else {
             Reporter.invalidUnlock(of: lock, by: thread, detail: "called wait() without holding it (wait releases the lock)")
             return .notHeld
+        }
+        if !allowingHeldLocks && thread.heldCount > 1 && !thread.isReporting {
+            checkWaitWhileHolding(lock, thread: thread)
         }
         let stack = thread.acquisitionStack(at: index)
         let entry = thread.remove(at: index)
@@ -182,6 +197,24 @@ enum Tracking {
 
     enum WaitOutcome { case signalled, timedOut, notHeld }
 
+    private static let reportedWaits = InternalProtected<Set<[UInt64]>>([])
+
+    /// Reports a condition wait while other tracked locks are held, once per condition and set
+    /// of held locks.
+    private static func checkWaitWhileHolding(_ condition: LockInfo, thread: ThreadState) {
+        var others: [(lock: LockInfo, stack: StackTrace)] = []
+        var key: [UInt64] = [condition.id]
+        let live = LockGraphStore.shared.state.withLock { $0.liveLocks }
+        for index in 0..<thread.heldCount {
+            let id = thread.held(at: index).id
+            guard id != condition.id, let lock = live[id] else { continue }
+            others.append((lock, thread.acquisitionStack(at: index)))
+            key.append(id)
+        }
+        guard !others.isEmpty, reportedWaits.withLock({ $0.insert(key).inserted }) else { return }
+        Reporter.waitWhileHolding(condition, others: others, by: thread)
+    }
+
     /// Ends a published wait; a long one that began inside a Swift task is reported.
     private static func finishWait(_ thread: ThreadState, _ lock: LockInfo) {
         let waited = thread.endWait()
@@ -194,22 +227,28 @@ enum Tracking {
 
     /// One probe in steady state: the held stack's chain key with `lock`. On a miss, each edge
     /// is looked up; if all are known the chain is remembered, so the next time is one probe.
+    /// One probe in steady state: the held stack's chain key with the target node. A chain
+    /// is remembered only once every edge from it is known (with its guards settled for this
+    /// exact held set), so the next time is one probe.
     @inline(__always)
-    private static func knowsAllEdges(into lock: LockInfo, thread: ThreadState) -> Bool {
+    private static func knowsAllEdges(into target: UInt64, of lock: LockInfo, thread: ThreadState) -> Bool {
         let chain = thread.topChain
-        if chain == 0 || thread.hot.pointee.knownChains.contains(from: chain, to: lock.id) { return true }
-        guard !hasUnknownEdge(into: lock, thread: thread) else { return false }
-        thread.hot.pointee.knownChains.insert(from: chain, to: lock.id)
+        if chain == 0 || thread.hot.pointee.knownChains.contains(from: chain, to: target) { return true }
+        guard !hasUnknownEdge(into: target, of: lock, thread: thread) else { return false }
+        thread.hot.pointee.knownChains.insert(from: chain, to: target)
         return true
     }
 
+    /// True when some held node's edge into `target` is not in the thread's cache. The cache
+    /// holds only edges without guards (see `EdgeRecord.guards`): a guarded edge taken under a
+    /// new held set must reach the graph, which narrows its guards.
     @inline(__always)
-    private static func hasUnknownEdge(into lock: LockInfo, thread: ThreadState) -> Bool {
+    private static func hasUnknownEdge(into target: UInt64, of lock: LockInfo, thread: ThreadState) -> Bool {
         let hot = thread.hot
         let held = hot.pointee.held
         for index in 0..<hot.pointee.heldCount {
-            let id = held[index].id
-            if id != lock.id && !hot.pointee.knownEdges.contains(from: id, to: lock.id) { return true }
+            let entry = held[index]
+            if entry.id != lock.id && !hot.pointee.knownEdges.contains(from: entry.node, to: target) { return true }
         }
         return false
     }
@@ -218,23 +257,34 @@ enum Tracking {
     /// edges to the global graph, report any cycle they close. Returns the captured stack so
     /// the push can reuse it as this lock's acquisition stack.
     @inline(never)
-    private static func slowPath(into lock: LockInfo, thread: ThreadState) -> StackTrace {
+    private static func slowPath(into lock: LockInfo, target: UInt64, thread: ThreadState) -> StackTrace {
         let stack = StackTrace.capture()
         var candidates: [(from: UInt64, holderStack: StackTrace)] = []
+        var exclusivelyHeld: Set<UInt64> = []
         var seen: Set<UInt64> = []
         for index in 0..<thread.heldCount {
-            let id = thread.held(at: index).id
-            guard id != lock.id, seen.insert(id).inserted,
-                  !thread.hot.pointee.knownEdges.contains(from: id, to: lock.id)
+            let entry = thread.held(at: index)
+            if LockNode.isExclusiveHold(entry.node) { exclusivelyHeld.insert(entry.id) }
+            guard entry.id != lock.id, seen.insert(entry.node).inserted,
+                  !thread.hot.pointee.knownEdges.contains(from: entry.node, to: target)
             else { continue }
-            candidates.append((id, thread.acquisitionStack(at: index)))
+            candidates.append((entry.node, thread.acquisitionStack(at: index)))
         }
-        let cycles = LockGraphStore.shared.addEdges(from: candidates, to: lock, thread: thread.descriptor(), acquirerStack: stack)
-        for candidate in candidates {
-            thread.hot.pointee.knownEdges.insert(from: candidate.from, to: lock.id)
+        let outcome = LockGraphStore.shared.addEdges(from: candidates, to: lock, target: target, exclusivelyHeld: exclusivelyHeld,
+                                                     thread: thread.descriptor(), acquirerStack: stack)
+        for from in outcome.unguarded {
+            thread.hot.pointee.knownEdges.insert(from: from, to: target)
         }
-        for cycle in cycles {
+        // This exact held set is now fully recorded (guards narrowed for it).
+        thread.hot.pointee.knownChains.insert(from: thread.topChain, to: target)
+        for cycle in outcome.cycles {
             Reporter.lockOrderInversion(cycle, thread: thread)
+        }
+        for cycle in outcome.classCycles {
+            Reporter.lockOrderInversion(cycle, thread: thread, betweenClasses: true)
+        }
+        for record in outcome.sameClassNesting {
+            Reporter.sameClassNesting(record, thread: thread)
         }
         return stack
     }

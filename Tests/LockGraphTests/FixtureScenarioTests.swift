@@ -118,7 +118,7 @@ struct FixtureScenarioTests {
 extension FixtureScenarioTests {
     @Test func resetAndModeSwitchWorkInAFreshProcess() throws {
         let output = try runSelfChecking(["reset-and-mode"], timeout: 60)
-        #expect(count("PASS", in: output) == 8)
+        #expect(count("PASS", in: output) == 11)
     }
 }
 
@@ -157,5 +157,90 @@ extension FixtureScenarioTests {
     @Test func theDetectorNeverDeadlocksItself() throws {
         let output = try runSelfChecking(["self-safety"], timeout: 120)
         #expect(count("PASS", in: output) == 7)
+    }
+}
+
+/// Precision rules: each has a program that must be reported and one that must not.
+extension FixtureScenarioTests {
+    private func counts(_ process: InteractiveProcess) -> [String: Int] {
+        var result: [String: Int] = [:]
+        for line in process.standardOutput.split(separator: "\n") {
+            let parts = line.split(separator: ":")
+            if parts.count == 2, let value = Int(parts[1].trimmingCharacters(in: .whitespaces)) { result[String(parts[0])] = value }
+        }
+        return result
+    }
+
+    @Test func writeHeldReaderWriterLocksInOppositeOrdersAreAnInversionWithModes() throws {
+        let process = try run("rwlock-write-inversion")
+        #expect(process.exitStatus == 0)
+        #expect(counts(process) == ["lock-order inversion": 1, "reentrant acquire": 0, "same-class nesting": 0, "wait while holding": 0])
+        let report = process.standardError
+        #expect(report.contains("\"config\" (Precision.swift:21) acquired for writing"))
+        #expect(report.contains("\"routes\" (Precision.swift:22) acquired for reading while holding \"config\" (Precision.swift:21) for writing"))
+        #expect(report.contains("reloadConfig() at Precision.swift") && report.contains("resolveRoute() at Precision.swift"))
+    }
+
+    @Test func readersInOppositeOrdersAreNotReported() throws {
+        let process = try run("rwlock-readers-no-false-positive")
+        #expect(process.exitStatus == 0)
+        #expect(counts(process)["lock-order inversion"] == 0)
+        #expect(!process.standardError.contains("LockGraph:"))
+    }
+
+    @Test func anUpgradeFromReadToWriteIsAReentrantAcquireThenTermination() throws {
+        let process = try run("rwlock-upgrade")
+        #expect(process.exitStatus == SIGABRT)
+        #expect(process.standardError.contains("write lock requested while holding the read lock"))
+        #expect(!process.standardOutput.contains("unreachable"))
+    }
+
+    @Test func aGateLockSuppressesTheCycleItSerialises() throws {
+        let process = try run("gate-lock-no-false-positive")
+        #expect(process.exitStatus == 0)
+        #expect(counts(process)["lock-order inversion"] == 0)
+        #expect(!process.standardError.contains("LockGraph:"))
+    }
+
+    @Test func aPathThatSkipsTheGateIsReported() throws {
+        let process = try run("gate-lock-broken")
+        #expect(process.exitStatus == 0)
+        #expect(counts(process)["lock-order inversion"] == 1)
+        let report = process.standardError
+        #expect(report.contains("Cycle: \"sessions\"") || report.contains("Cycle: \"metrics\""))
+        #expect(report.contains("expireSessions(gated:) at Precision.swift") && report.contains("flushMetrics() at Precision.swift"))
+    }
+
+    @Test func lockClassesFindAnInversionBetweenDifferentInstancesOnlyWhenEnabled() throws {
+        let off = try run("class-inversion")
+        #expect(counts(off)["lock-order inversion"] == 0)
+        let on = try run("class-inversion", environment: ["LOCKGRAPH_CLASSES": "1"])
+        #expect(counts(on)["lock-order inversion"] == 1)
+        #expect(on.standardError.contains("between 2 lock classes"))
+        #expect(on.standardError.contains("postToLedger(_:) at Precision.swift") && on.standardError.contains("auditAccount(_:) at Precision.swift"))
+        let invalid = try run("class-inversion", environment: ["LOCKGRAPH_CLASSES": "maybe"])
+        #expect(invalid.standardError.contains("ignoring LOCKGRAPH_CLASSES=maybe: valid values are 1, 0"))
+        #expect(counts(invalid)["lock-order inversion"] == 0)
+    }
+
+    @Test func sameClassNestingIsAHintAndASubclassSilencesIt() throws {
+        let process = try run("class-nesting", environment: ["LOCKGRAPH_CLASSES": "1"])
+        #expect(counts(process) == ["lock-order inversion": 0, "reentrant acquire": 0, "same-class nesting": 1, "wait while holding": 0])
+        #expect(process.standardError.contains("two locks of class \"account\" were nested"))
+        #expect(!process.standardError.contains("class \"node\""))
+    }
+
+    @Test func aConditionWaitWhileHoldingAnotherLockIsReported() throws {
+        let process = try run("wait-while-holding")
+        #expect(process.exitStatus == 0)
+        #expect(counts(process)["wait while holding"] == 1)
+        #expect(process.standardError.contains("waits on \"jobs\" (Precision.swift:152) while holding \"stats\" (Precision.swift:151)"))
+    }
+
+    @Test func aDeliberateWaitWhileHoldingIsNotReported() throws {
+        let process = try run("wait-allowed-no-false-positive")
+        #expect(process.exitStatus == 0)
+        #expect(counts(process)["wait while holding"] == 0)
+        #expect(!process.standardError.contains("LockGraph:"))
     }
 }

@@ -229,56 +229,108 @@ struct GraphAlgorithmTests {
         #expect(graph.nodeCount == 0)
     }
 
-    // MARK: The store: inversion edges, dedupe, removal
+    // MARK: The order graph: inversion edges, dedupe, removal, guards, reader-writer nodes
 
-    private func lock(_ name: String) -> LockInfo {
-        LockInfo(name: name, file: #fileID, line: #line, type: "Test")
+    private func lock(_ name: String, readerWriter: Bool = false) -> LockInfo {
+        LockInfo(name: name, file: #fileID, line: #line, type: "Test", readerWriter: readerWriter)
     }
 
-    private func edge(_ from: LockInfo, _ to: LockInfo) -> EdgeRecord {
-        EdgeRecord(from: from, to: to, thread: ThreadDescriptor(id: 1, name: "test"), holderStack: .empty, acquirerStack: .empty)
+    private func edge(_ from: LockInfo, _ to: LockInfo, guards: Set<UInt64> = [],
+                      fromNode: UInt64? = nil, toNode: UInt64? = nil) -> EdgeRecord {
+        EdgeRecord(from: from, to: to, fromNode: fromNode ?? from.id, toNode: toNode ?? to.id,
+                   thread: ThreadDescriptor(id: 1, name: "test"), holderStack: .empty, acquirerStack: .empty, guards: guards)
     }
 
-    @Test func storeReportsEachCycleOnce() {
-        let store = LockGraphStore()
+    private func names(_ cycle: [EdgeRecord]?) -> [String] {
+        cycle?.map { "\($0.from.name!)>\($0.to.name!)" } ?? []
+    }
+
+    @Test func eachCycleIsReportedOnce() {
+        var graph = OrderGraph()
         let a = lock("a"), b = lock("b")
-        #expect(store.addEdges([edge(a, b)]).isEmpty)
-        let cycles = store.addEdges([edge(b, a)])
+        #expect(graph.add(edge(a, b)).cycles.isEmpty)
+        let cycles = graph.add(edge(b, a)).cycles
         #expect(cycles.count == 1)
-        #expect(cycles.first?.map { "\($0.from.name!)>\($0.to.name!)" } == ["a>b", "b>a"])
-        #expect(store.addEdges([edge(b, a)]).isEmpty)
+        #expect(names(cycles.first) == ["a>b", "b>a"])
+        #expect(graph.add(edge(b, a)).cycles.isEmpty)
     }
 
-    @Test func storeFindsACycleThroughAnEarlierInversionEdge() {
-        let store = LockGraphStore()
+    @Test func aCycleThroughAnEarlierInversionEdgeIsFound() {
+        var graph = OrderGraph()
         let a = lock("a"), b = lock("b"), c = lock("c")
-        _ = store.addEdges([edge(a, b)])
-        #expect(store.addEdges([edge(b, a)]).count == 1)  // b->a kept aside as an inversion edge
-        #expect(store.addEdges([edge(a, c)]).isEmpty)
+        _ = graph.add(edge(a, b))
+        #expect(graph.add(edge(b, a)).cycles.count == 1)  // b->a kept aside as an inversion edge
+        #expect(graph.add(edge(a, c)).cycles.isEmpty)
         // c->b is acyclic in the order graph, but b->a->c->b runs through the inversion edge.
-        let cycles = store.addEdges([edge(c, b)])
+        let cycles = graph.add(edge(c, b)).cycles
         #expect(cycles.count == 1)
-        let names = Set(cycles.first?.map { "\($0.from.name!)>\($0.to.name!)" } ?? [])
-        #expect(names == ["b>a", "a>c", "c>b"])
-        #expect(store.addEdges([edge(c, b)]).isEmpty)
+        #expect(Set(names(cycles.first)) == ["b>a", "a>c", "c>b"])
+        #expect(graph.add(edge(c, b)).cycles.isEmpty)
     }
 
-    @Test func unregisterAndResetForgetEdges() {
-        let store = LockGraphStore()
-        let a = lock("a"), b = lock("b")
-        store.register(a)
-        store.register(b)
-        _ = store.addEdges([edge(a, b)])
-        _ = store.addEdges([edge(b, a)])
-        store.unregister(a)
-        store.state.withLock { state in
-            #expect(state.edges.isEmpty && state.inversionEdges.isEmpty)
-            #expect(!state.graph.contains(node: a.id))
+    @Test func removedNodesTakeTheirEdgesAndPendingCyclesAlong() {
+        var graph = OrderGraph()
+        let a = lock("a"), b = lock("b"), g = lock("g")
+        _ = graph.add(edge(a, b, guards: [g.id]))
+        _ = graph.add(edge(b, a, guards: [g.id]))
+        #expect(graph.gatedCycles.count == 1)
+        graph.remove([a.id])
+        #expect(graph.edges.isEmpty && graph.inversionEdges.isEmpty && graph.gatedCycles.isEmpty)
+        #expect(!graph.graph.contains(node: a.id))
+    }
+
+    /// Gate locks: a cycle whose every edge was taken under one same lock is not reported; once
+    /// any of its edges is taken without that lock, it is (once).
+    @Test func aCommonGuardSuppressesTheCycleUntilAnEdgeLosesIt() {
+        var graph = OrderGraph()
+        let a = lock("a"), b = lock("b"), g = lock("g"), h = lock("h")
+        #expect(graph.add(edge(a, b, guards: [g.id, h.id])).unguarded == false)
+        #expect(graph.add(edge(b, a, guards: [g.id])).cycles.isEmpty)
+        #expect(graph.gatedCycles.count == 1)
+        // a->b again under g only: guards narrow to {g}, still a common guard.
+        #expect(graph.add(edge(a, b, guards: [g.id])).cycles.isEmpty)
+        // b->a without any guard: the gate is broken, the cycle is reported now.
+        let outcome = graph.add(edge(b, a))
+        #expect(outcome.unguarded)
+        #expect(names(outcome.cycles.first) == ["a>b", "b>a"])
+        #expect(graph.gatedCycles.isEmpty)
+        #expect(graph.add(edge(a, b)).cycles.isEmpty)
+    }
+
+    @Test func differentGuardsOnEachEdgeDoNotSuppress() {
+        var graph = OrderGraph()
+        let a = lock("a"), b = lock("b"), g = lock("g"), h = lock("h")
+        _ = graph.add(edge(a, b, guards: [g.id]))
+        #expect(graph.add(edge(b, a, guards: [h.id])).cycles.count == 1)
+    }
+
+    /// Reader-writer locks: read->read junctions break a cycle; a write on either side closes it.
+    @Test func readerWriterNodesFollowTheReadLockRule() {
+        func rwGraph(_ locks: [LockInfo]) -> OrderGraph {
+            var graph = OrderGraph()
+            for lock in locks {
+                for (from, to) in LockNode.internalEdges(of: lock.id) { _ = graph.graph.insertEdge(from: from, to: to) }
+            }
+            return graph
         }
-        let epoch = store.epoch.load(ordering: .relaxed)
-        _ = store.addEdges([edge(b, lock("c"))])
-        store.reset()
-        #expect(store.epoch.load(ordering: .relaxed) == epoch + 1)
-        store.state.withLock { #expect($0.edges.isEmpty && $0.reportedCycles.isEmpty) }
+        let a = lock("a", readerWriter: true), b = lock("b", readerWriter: true)
+        func read(_ x: LockInfo, _ y: LockInfo) -> EdgeRecord {
+            edge(x, y, fromNode: LockNode.make(x.id, .readOut), toNode: LockNode.make(y.id, .readIn))
+        }
+        func write(_ x: LockInfo, _ y: LockInfo) -> EdgeRecord {
+            edge(x, y, fromNode: LockNode.make(x.id, .writeOut), toNode: LockNode.make(y.id, .writeIn))
+        }
+        var readers = rwGraph([a, b])
+        _ = readers.add(read(a, b))
+        #expect(readers.add(read(b, a)).cycles.isEmpty)  // readers never wait for readers
+
+        var mixed = rwGraph([a, b])
+        _ = mixed.add(read(a, b))
+        let cycle = mixed.add(write(b, a)).cycles  // holds b for writing: a reader of b waits for it
+        #expect(names(cycle.first).sorted() == ["a>b", "b>a"])
+
+        var writers = rwGraph([a, b])
+        _ = writers.add(write(a, b))
+        #expect(writers.add(write(b, a)).cycles.count == 1)
     }
 }

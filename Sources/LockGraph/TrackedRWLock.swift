@@ -1,0 +1,137 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A reader-writer lock shaped like `pthread_rwlock_t`, whose acquisitions feed the lock graph
+/// with their mode.
+///
+/// What is reported (lockdep's rules for read locks, for a lock that prefers readers):
+/// - A cycle of orders is an inversion only if it can really block: at every lock of the cycle,
+///   the thread acquiring it there and the thread holding it on the next edge must not both be
+///   readers (readers never wait for readers). So `read A -> read B` on one path and
+///   `read B -> read A` on another is not reported; make either side a write and it is.
+/// - A thread that holds the read lock and asks for the write lock (an upgrade), or holds the
+///   write lock and asks for either, is a ``LockViolation/Kind/reentrantAcquire``: it would wait
+///   for itself forever, so the report is followed by termination, as for ``TrackedMutex``.
+/// - A thread that holds the read lock may take it again for reading (each `readLock()` needs
+///   its `unlock()`).
+/// - `unlock()` by a thread that holds neither mode is an ``LockViolation/Kind/invalidUnlock``
+///   and leaves the lock untouched.
+public final class TrackedRWLock: @unchecked Sendable {
+    let info: LockInfo
+    private let rwlock: UnsafeMutablePointer<pthread_rwlock_t>
+
+    /// Creates a reader-writer lock (readers preferred: a reader is never blocked by a waiting
+    /// writer, only by a writer holding the lock). `name` appears in reports; without one, the
+    /// creation site does. `subclass` separates nested locks of one class for
+    /// ``LockMonitor/checksLockClasses``.
+    public init(name: String? = nil, subclass: String? = nil, file: StaticString = #fileID, line: UInt = #line) {
+        rwlock = .allocate(capacity: 1)
+        rwlock.initialize(to: pthread_rwlock_t())
+        pthread_rwlock_init(rwlock, nil)
+        info = LockInfo(name: name, file: file, line: line, type: "TrackedRWLock", subclass: subclass, readerWriter: true)
+        Tracking.register(info)
+    }
+
+    deinit {
+        Tracking.unregister(info)
+        pthread_rwlock_destroy(rwlock)
+        rwlock.deinitialize(count: 1)
+        rwlock.deallocate()
+    }
+
+    private var readIn: UInt64 { LockNode.make(info.id, .readIn) }
+    private var readOut: UInt64 { LockNode.make(info.id, .readOut) }
+    private var writeIn: UInt64 { LockNode.make(info.id, .writeIn) }
+    private var writeOut: UInt64 { LockNode.make(info.id, .writeOut) }
+
+    /// The mode this thread holds the lock in, if any.
+    private func heldMode(_ thread: ThreadState) -> LockNode.Role? {
+        thread.indexOfHeld(info.id).map { LockNode.role(of: thread.held(at: $0).node) }
+    }
+
+    /// Blocks until the lock is held for reading.
+    public func readLock() {
+        var recursive = false
+        var reason: String?
+        if let thread = Tracking.currentThread(), let mode = heldMode(thread) {
+            recursive = mode == .readOut
+            reason = mode == .writeOut ? "read lock requested while holding the write lock" : nil
+        }
+        let acquisition = Tracking.beginAcquire(info, recursive: recursive, target: readIn, holdNode: readOut, reason: reason)
+        acquire(acquisition) { pthread_rwlock_tryrdlock(rwlock) == 0 } lock: { pthread_rwlock_rdlock(rwlock) }
+    }
+
+    /// Blocks until the lock is held for writing.
+    public func writeLock() {
+        var reason: String?
+        if let thread = Tracking.currentThread(), let mode = heldMode(thread) {
+            reason = mode == .readOut
+                ? "write lock requested while holding the read lock: an upgrade waits for every reader, itself included"
+                : "write lock requested while holding the write lock"
+        }
+        let acquisition = Tracking.beginAcquire(info, recursive: false, target: writeIn, holdNode: writeOut, reason: reason)
+        acquire(acquisition) { pthread_rwlock_trywrlock(rwlock) == 0 } lock: { pthread_rwlock_wrlock(rwlock) }
+    }
+
+    private func acquire(_ acquisition: Tracking.Acquisition, try tryLock: () -> Bool, lock: () -> Int32) {
+        if !tryLock() {
+            if let thread = acquisition.thread {
+                Watchdog.shared.ensureStarted()
+                thread.beginWait(for: info.id, kind: .acquiring)
+                _ = lock()
+                thread.endWait()
+            } else {
+                _ = lock()
+            }
+        }
+        Tracking.finishAcquire(info, acquisition)
+    }
+
+    /// Takes the lock for reading if no writer holds it; never blocks and adds no edge into it.
+    /// Returns false (and takes nothing) if this thread holds the write lock.
+    public func tryReadLock() -> Bool {
+        if let thread = Tracking.currentThread(), heldMode(thread) == .writeOut { return false }
+        guard pthread_rwlock_tryrdlock(rwlock) == 0 else { return false }
+        Tracking.didTryAcquire(info, holdNode: readOut)
+        return true
+    }
+
+    /// Takes the lock for writing if nobody holds it; never blocks and adds no edge into it.
+    public func tryWriteLock() -> Bool {
+        guard pthread_rwlock_trywrlock(rwlock) == 0 else { return false }
+        Tracking.didTryAcquire(info, holdNode: writeOut)
+        return true
+    }
+
+    /// Releases one hold (read or write); reported as an invalid unlock, and ignored, if this
+    /// thread holds the lock in neither mode.
+    public func unlock() {
+        guard info.isRegistered, let thread = Tracking.currentThread() else {
+            pthread_rwlock_unlock(rwlock)
+            return
+        }
+        guard thread.indexOfHeld(info.id) != nil else {
+            // pthread_rwlock_unlock by a non-holder is undefined: never call it.
+            Reporter.invalidUnlock(of: info, by: thread, detail: "it holds it in neither mode")
+            return
+        }
+        Tracking.release(info) { pthread_rwlock_unlock(rwlock) }
+    }
+
+    /// Runs `body` holding the lock for reading.
+    public func withReadLock<Result>(_ body: () throws -> Result) rethrows -> Result {
+        readLock()
+        defer { unlock() }
+        return try body()
+    }
+
+    /// Runs `body` holding the lock for writing.
+    public func withWriteLock<Result>(_ body: () throws -> Result) rethrows -> Result {
+        writeLock()
+        defer { unlock() }
+        return try body()
+    }
+}
