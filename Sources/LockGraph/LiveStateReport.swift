@@ -89,6 +89,15 @@ enum LiveStateReport {
         for violation in violations {
             lines.append("  #\(violation.sequenceNumber) \(violation.summary)")
         }
+        if LockMonitor.collectsStatistics {
+            let contended = LockMonitor.statistics().lockClasses.filter { $0.contendedAcquisitions > 0 }.prefix(10)
+            lines.append("")
+            lines.append("Most contended lock classes (\(contended.count)):")
+            for entry in contended {
+                lines.append("  \(entry.classKey): \(entry.contendedAcquisitions) of \(entry.acquisitions) acquisitions waited; "
+                    + "wait p50 \(entry.wait.p50) p99 \(entry.wait.p99) max \(entry.wait.max); hold p50 \(entry.hold.p50) p99 \(entry.hold.p99)")
+            }
+        }
         lines.append("==== end of LockGraph dump #\(number) ====")
         return lines.joined(separator: "\n") + "\n"
     }

@@ -19,6 +19,8 @@ final class LockInfo: Sendable {
     let isRegistered: Bool
     /// The integration scope (a test) current when the lock was created; see `ViolationScope`.
     let scope: UInt64?
+    /// The class's contention counters, when statistics were on at creation.
+    let statistics: ClassStatistics?
     /// Remaining acquisitions that capture their stack (see `Configuration.holderStackBudget`).
     private let stackBudget: Atomic<Int>
 
@@ -33,6 +35,7 @@ final class LockInfo: Sendable {
         isRegistered = Configuration.mode != .off
         scope = isRegistered ? ViolationScope.current : nil
         stackBudget = Atomic(Configuration.holderStackBudget)
+        statistics = isRegistered ? Statistics.forNewLock(classKey: (name ?? "\(file):\(line)") + (subclass.map { "/" + $0 } ?? "")) : nil
     }
 
     var descriptor: LockDescriptor {

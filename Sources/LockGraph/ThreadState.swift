@@ -21,6 +21,8 @@ struct HeldLock {
     var recursion: Int32
     /// Frames captured at acquisition, in this entry's stack slot (0 = not captured).
     var stackDepth: Int32
+    /// Monotonic time of the acquisition, kept only for locks that collect statistics (else 0).
+    var acquiredAt: UInt64 = 0
 }
 
 /// The state the hot path touches, behind a pointer: stored properties of a class are subject
@@ -150,7 +152,8 @@ final class ThreadState: @unchecked Sendable {
         }
         let below = index == 0 ? 0 : hot.pointee.held[index - 1].chain
         (hot.pointee.held + index).initialize(
-            to: HeldLock(id: lock.id, node: node, chain: Self.chain(below, node), recursion: 1, stackDepth: Int32(depth)))
+            to: HeldLock(id: lock.id, node: node, chain: Self.chain(below, node), recursion: 1, stackDepth: Int32(depth),
+                         acquiredAt: lock.statistics == nil ? 0 : MonotonicClock.nanoseconds()))
         hot.pointee.heldCount = index + 1
         observedCount.store(index + 1, ordering: .releasing)
     }

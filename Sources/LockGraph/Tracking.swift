@@ -87,23 +87,35 @@ enum Tracking {
             return
         }
         let acquisition = beginAcquire(lock, recursive: recursive)
+        var waited: UInt64?
         if !mutex.tryLock() {
             if let reference = acquisition.threadReference {
-                contendedLock(lock, mutex: mutex, thread: reference.takeUnretainedValue())
+                waited = contendedLock(lock, mutex: mutex, thread: reference.takeUnretainedValue())
             } else {
                 mutex.lock()
             }
         }
         finishAcquire(lock, acquisition)
+        if let statistics = lock.statistics, acquisition.reentryIndex == nil {
+            count(statistics, waited: waited)
+        }
+    }
+
+    /// Counts one acquisition of a lock that collects statistics (`waited`: nil if uncontended).
+    @inline(never)
+    static func count(_ statistics: ClassStatistics, waited: UInt64?) {
+        statistics.acquisitions.add(1, ordering: .relaxed)
+        if let waited { statistics.contended.add(1, ordering: .relaxed) }
+        statistics.wait.record(waited ?? 0)
     }
 
     /// The lock is taken: publish the wait (for the watchdog and the dump), then block.
     @inline(never)
-    private static func contendedLock(_ lock: LockInfo, mutex: RawMutex, thread: ThreadState) {
+    private static func contendedLock(_ lock: LockInfo, mutex: RawMutex, thread: ThreadState) -> UInt64 {
         Watchdog.shared.ensureStarted()
         thread.beginWait(for: lock.id, kind: .acquiring)
         mutex.lock()
-        finishWait(thread, lock)
+        return finishWait(thread, lock)
     }
 
     /// Call after the raw lock was taken following `beginAcquire`.
@@ -129,6 +141,7 @@ enum Tracking {
                 thread.incrementRecursion(at: index)
             } else {
                 thread.push(lock, node: holdNode ?? lock.id, capturedStack: nil)
+                if let statistics = lock.statistics { count(statistics, waited: nil) }
             }
         }
     }
@@ -156,7 +169,10 @@ enum Tracking {
             if thread.held(at: index).recursion > 1 {
                 thread.decrementRecursion(at: index)
             } else {
-                thread.remove(at: index)
+                let entry = thread.remove(at: index)
+                if let statistics = lock.statistics, entry.acquiredAt != 0 {
+                    statistics.hold.record(MonotonicClock.elapsed(from: entry.acquiredAt, to: MonotonicClock.nanoseconds()))
+                }
             }
         }
     }
@@ -216,13 +232,15 @@ enum Tracking {
     }
 
     /// Ends a published wait; a long one that began inside a Swift task is reported.
-    private static func finishWait(_ thread: ThreadState, _ lock: LockInfo) {
+    @discardableResult
+    private static func finishWait(_ thread: ThreadState, _ lock: LockInfo) -> UInt64 {
         let waited = thread.endWait()
         // Only a long wait pays for the task check and the stack.
         if waited > AsyncBlocking.threshold && !thread.isReporting && withUnsafeCurrentTask(body: { $0 != nil }) {
             thread.captureWaitStack()
             AsyncBlocking.report(lock: lock, waited: waited, thread: thread)
         }
+        return waited
     }
 
     /// One probe in steady state: the held stack's chain key with `lock`. On a miss, each edge
