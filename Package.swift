@@ -42,10 +42,14 @@ let package = Package(
     products: [
         .library(name: "LockGraph", targets: ["LockGraph"]),
         .library(name: "LockGraphTesting", targets: ["LockGraphTesting"]),
+        .library(name: "LockGraphLogging", targets: ["LockGraphLogging"]),
+        .library(name: "LockGraphMetrics", targets: ["LockGraphMetrics"]),
         .executable(name: "lockgraph", targets: ["lockgraph"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         .systemLibrary(
@@ -61,6 +65,16 @@ let package = Package(
         .target(
             name: "LockGraphTesting",
             dependencies: ["LockGraph"],
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "LockGraphLogging",
+            dependencies: ["LockGraph", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSwift
+        ),
+        .target(
+            name: "LockGraphMetrics",
+            dependencies: ["LockGraph", .product(name: "CoreMetrics", package: "swift-metrics")],
             swiftSettings: strictSwift
         ),
         .target(
@@ -81,6 +95,16 @@ let package = Package(
         .testTarget(
             name: "LockGraphTests",
             dependencies: ["LockGraph"],
+            swiftSettings: strictSwift
+        ),
+        .testTarget(
+            name: "LockGraphIntegrationTests",
+            dependencies: [
+                "LockGraph", "LockGraphLogging", "LockGraphMetrics",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
             swiftSettings: strictSwift
         ),
         .testTarget(

@@ -95,7 +95,7 @@ enum LiveStateReport {
             lines.append("Most contended lock classes (\(contended.count)):")
             for entry in contended {
                 lines.append("  \(entry.classKey): \(entry.contendedAcquisitions) of \(entry.acquisitions) acquisitions waited; "
-                    + "wait p50 \(entry.wait.p50) p99 \(entry.wait.p99) max \(entry.wait.max); hold p50 \(entry.hold.p50) p99 \(entry.hold.p99)")
+                    + "wait \(entry.wait); hold \(entry.hold)")
             }
         }
         lines.append("==== end of LockGraph dump #\(number) ====")

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// A latency histogram with log-linear buckets (4 per power of two, so a percentile is within
@@ -66,12 +67,47 @@ final class ClassStatistics: Sendable {
     let contended = Atomic<UInt64>(0)
     let wait = LatencyHistogram()
     let hold = LatencyHistogram()
+    /// For queues: how long elements waited between put and get.
+    let queueTime = LatencyHistogram()
 
     init(classKey: String) { self.classKey = classKey }
 }
 
+/// Receives every statistics event as it happens, for integrations (LockGraphMetrics). Called
+/// on the thread that acquired, released or used the queue, sometimes under the queue's own
+/// lock: implementations must be quick and must not use tracked locks.
+@_spi(Integration)
+public protocol StatisticsObserver: AnyObject, Sendable {
+    func lockAcquired(classKey: String, waitedNanoseconds: UInt64, contended: Bool)
+    func lockReleased(classKey: String, heldNanoseconds: UInt64)
+    func queueDepthChanged(queue: String, depth: Int)
+    func queueElementDelivered(queue: String, waitedNanoseconds: UInt64)
+    func poolTaskFinished(pool: String, queuedNanoseconds: UInt64, ranNanoseconds: UInt64)
+}
+
+@_spi(Integration)
+extension LockMonitor {
+    /// Installs (or, with nil, removes) the one statistics observer; installing one turns
+    /// ``collectsStatistics`` on.
+    public static func setStatisticsObserver(_ observer: (any StatisticsObserver)?) {
+        Statistics.observer.withLock { $0 = observer }
+        Statistics.hasObserver.store(observer != nil, ordering: .releasing)
+        if observer != nil { collectsStatistics = true }
+    }
+}
+
 /// Process-wide statistics switch and registry.
 enum Statistics {
+    static let observer = Mutex<(any StatisticsObserver)?>(nil)
+    static let hasObserver = Atomic<Bool>(false)
+
+    /// The observer, if one is installed (one relaxed load when none is).
+    @inline(__always)
+    static var currentObserver: (any StatisticsObserver)? {
+        guard hasObserver.load(ordering: .acquiring) else { return nil }
+        return observer.withLock { $0 }
+    }
+
     /// Read by the hot path: one relaxed load.
     static let enabled = Atomic<Bool>(enabledAtStart)
 
@@ -112,6 +148,7 @@ enum Statistics {
         }
         histograms.queued.record(queued)
         histograms.ran.record(ran)
+        currentObserver?.poolTaskFinished(pool: pool, queuedNanoseconds: queued, ranNanoseconds: ran)
     }
 
     static func allPools() -> [(String, LatencyHistogram, LatencyHistogram)] {
@@ -121,13 +158,29 @@ enum Statistics {
 
 extension LockMonitor {
     /// Percentiles of one latency (within 19%: log-linear buckets).
-    public struct LatencySummary: Sendable, Hashable {
+    public struct LatencySummary: Sendable, Hashable, CustomStringConvertible {
         public let count: Int
         public let p50: Duration
         public let p90: Duration
         public let p99: Duration
         public let max: Duration
         public let total: Duration
+
+        /// `p50 328µs p90 655µs p99 918µs max 1.3ms`.
+        public var description: String {
+            "p50 \(Self.format(p50)) p90 \(Self.format(p90)) p99 \(Self.format(p99)) max \(Self.format(max))"
+        }
+
+        static func format(_ duration: Duration) -> String {
+            let (seconds, attoseconds) = duration.components
+            let nanoseconds = Double(seconds) * 1e9 + Double(attoseconds) / 1e9
+            switch nanoseconds {
+            case ..<1_000: return "\(Int(nanoseconds))ns"
+            case ..<1_000_000: return "\(Int((nanoseconds / 1_000).rounded()))µs"
+            case ..<1_000_000_000: return String(format: "%.1fms", nanoseconds / 1_000_000)
+            default: return String(format: "%.2fs", nanoseconds / 1_000_000_000)
+            }
+        }
     }
 
     /// Contention of one lock class (see ``LockDescriptor/classKey``), over every lock of the
@@ -143,6 +196,9 @@ extension LockMonitor {
         public let wait: LatencySummary
         /// Time from acquiring to releasing.
         public let hold: LatencySummary
+        /// For a ``TrackedQueue`` class: how long elements waited between `put` and `get`
+        /// (`count` 0 for locks).
+        public let queueTime: LatencySummary
     }
 
     /// Queue wait and run time of the tasks of one ``TrackedThreadPool``.
@@ -173,7 +229,7 @@ extension LockMonitor {
             LockClassStatistics(classKey: stats.classKey,
                                 acquisitions: Int(stats.acquisitions.load(ordering: .relaxed)),
                                 contendedAcquisitions: Int(stats.contended.load(ordering: .relaxed)),
-                                wait: stats.wait.summary, hold: stats.hold.summary)
+                                wait: stats.wait.summary, hold: stats.hold.summary, queueTime: stats.queueTime.summary)
         }.sorted { ($0.contendedAcquisitions, $0.wait.total, $0.classKey) > ($1.contendedAcquisitions, $1.wait.total, $1.classKey) }
         let pools = Statistics.allPools().map { PoolStatistics(pool: $0.0, queueWait: $0.1.summary, run: $0.2.summary) }
             .sorted { $0.pool < $1.pool }

@@ -31,6 +31,8 @@ public final class TrackedQueue<Element> {
     private var storedCount = 0
     /// Elements put by re-entrant calls, enqueued when the outer operation finishes.
     private var deferred: [Element] = []
+    /// When each slot's element was put (only while the queue collects statistics).
+    private var putTimes: UnsafeMutablePointer<UInt64>?
 
     /// Creates an unbounded queue. `name` appears in reports; without one, the creation site does.
     public init(name: String? = nil, file: StaticString = #fileID, line: UInt = #line) {
@@ -39,6 +41,7 @@ public final class TrackedQueue<Element> {
         slots = .allocate(capacity: slotCount)
         slots.initialize(repeating: nil, count: slotCount)
         info = LockInfo(name: name, file: file, line: line, type: "TrackedQueue")
+        putTimes = info.statistics == nil ? nil : .allocate(capacity: slotCount)
         Tracking.register(info)
     }
 
@@ -53,6 +56,7 @@ public final class TrackedQueue<Element> {
         slots = .allocate(capacity: slotCount)
         slots.initialize(repeating: nil, count: slotCount)
         info = LockInfo(name: name, file: file, line: line, type: "TrackedQueue")
+        putTimes = info.statistics == nil ? nil : .allocate(capacity: slotCount)
         Tracking.register(info)
     }
 
@@ -60,6 +64,7 @@ public final class TrackedQueue<Element> {
         Tracking.unregister(info)
         slots.deinitialize(count: slotCount)
         slots.deallocate()
+        putTimes?.deallocate()
         notFull.destroy()
         notEmpty.destroy()
         mutex.destroy()
@@ -193,10 +198,15 @@ public final class TrackedQueue<Element> {
     /// may run a deinit here, under the lock; the indices are consistent before that happens.
     private func store(_ element: Element) {
         if storedCount == slotCount { grow() }
-        let slot = slots + (head + storedCount) % slotCount
+        let index = (head + storedCount) % slotCount
+        let slot = slots + index
         var previous = slot.move()
         slot.initialize(to: element)
         storedCount += 1
+        if let putTimes, let statistics = info.statistics {
+            putTimes[index] = MonotonicClock.nanoseconds()
+            Statistics.currentObserver?.queueDepthChanged(queue: statistics.classKey, depth: storedCount)
+        }
         previous = nil
         _ = previous
     }
@@ -205,6 +215,14 @@ public final class TrackedQueue<Element> {
         // The slot keeps its copy until reused (see the type's documentation).
         guard let element = slots[head] else {
             preconditionFailure("TrackedQueue internal error: empty slot at the head")
+        }
+        if let putTimes, let statistics = info.statistics {
+            let waited = MonotonicClock.elapsed(from: putTimes[head], to: MonotonicClock.nanoseconds())
+            statistics.queueTime.record(waited)
+            if let observer = Statistics.currentObserver {
+                observer.queueElementDelivered(queue: statistics.classKey, waitedNanoseconds: waited)
+                observer.queueDepthChanged(queue: statistics.classKey, depth: storedCount - 1)
+            }
         }
         head = (head + 1) % slotCount
         storedCount -= 1
@@ -223,6 +241,12 @@ public final class TrackedQueue<Element> {
         newSlots.initialize(repeating: nil, count: newCount)
         for index in 0..<storedCount {
             (newSlots + index).update(from: slots + (head + index) % slotCount, count: 1)
+        }
+        if let oldTimes = putTimes {
+            let newTimes = UnsafeMutablePointer<UInt64>.allocate(capacity: newCount)
+            for index in 0..<storedCount { newTimes[index] = oldTimes[(head + index) % slotCount] }
+            oldTimes.deallocate()
+            putTimes = newTimes
         }
         let oldSlots = slots
         let oldCount = slotCount

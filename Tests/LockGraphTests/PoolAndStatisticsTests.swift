@@ -56,9 +56,9 @@ extension MonitorTests {
         }
 
         @Test func statisticsShowContentionHoldTimesAndPoolLatency() throws {
-            let wasOn = LockMonitor.collectsStatistics
+            // Left on afterwards: another suite (metrics) may rely on it concurrently, and
+            // counting costs nothing the other tests measure.
             LockMonitor.collectsStatistics = true
-            defer { LockMonitor.collectsStatistics = wasOn }
             let name = uniqueName("contended")
             let lock = TrackedMutex(name: name)
             let holding = DispatchSemaphore(value: 0)
