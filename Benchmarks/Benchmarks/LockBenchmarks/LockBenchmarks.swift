@@ -73,6 +73,26 @@ let benchmarks: @Sendable () -> Void = {
         for _ in benchmark.scaledIterations { lock.lock(); lock.unlock() }
     }
 
+    Benchmark("uncontended/TrackedMutex mode report, statistics on") { benchmark in
+        LockMonitor.collectsStatistics = true
+        let lock = trackedMutex(mode: .report, name: "counted")
+        LockMonitor.collectsStatistics = false
+        for _ in 0..<100 { lock.lock(); lock.unlock() }
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { lock.lock(); lock.unlock() }
+    }
+    Benchmark("uncontended/TrackedRWLock read, mode report") { benchmark in
+        let lock = TrackedRWLock(name: "rw")
+        for _ in 0..<100 { lock.readLock(); lock.unlock() }
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { lock.readLock(); lock.unlock() }
+    }
+    Benchmark("uncontended/pthread_rwlock read") { benchmark in
+        let lock = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
+        pthread_rwlock_init(lock, nil)
+        for _ in benchmark.scaledIterations { pthread_rwlock_rdlock(lock); pthread_rwlock_unlock(lock) }
+    }
+
     // MARK: 2. Nested acquisitions: the per-held-lock cost
 
     for depth in [1, 3, 8] {
