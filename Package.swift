@@ -32,6 +32,11 @@ let fixtureNames = [
     "class-nesting",
     "wait-while-holding",
     "wait-allowed-no-false-positive",
+    "queue-lock-inversion",
+    "queue-ordered-no-false-positive",
+    "queue-sync-reentry",
+    "queue-lock-deadlock",
+    "semaphore-resource-cycle",
 ]
 
 let strictSwift: [SwiftSetting] = [.swiftLanguageMode(.v6)]

@@ -44,6 +44,11 @@ public struct Scenario: Sendable {
         classNesting,
         waitWhileHolding,
         waitAllowedNoFalsePositive,
+        queueLockInversion,
+        queueOrderedNoFalsePositive,
+        queueSyncReentry,
+        queueLockDeadlock,
+        semaphoreResourceCycle,
     ]
 
     public static func named(_ name: String) -> Scenario? {
@@ -127,3 +132,9 @@ final class ScenarioChecks {
 
 /// True in a build with AddressSanitizer or ThreadSanitizer, whose frames need larger stacks.
 let runningUnderSanitizer: Bool = dlsym(nil, "__asan_init") != nil || dlsym(nil, "__tsan_init") != nil
+
+/// Prints `kind: count` for each kind (the lines fixture tests read) and returns exit status 0.
+func printViolationCounts(_ kinds: [LockViolation.Kind]) -> Int32 {
+    for kind in kinds { say("\(kind): \(violationCount(kind))") }
+    return 0
+}

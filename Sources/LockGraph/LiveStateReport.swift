@@ -54,7 +54,7 @@ enum LiveStateReport {
             if holders.isEmpty { lines.append("      free") }
             for view in threads {
                 guard let wait = view.wait, wait.lock.id == lock.id else { continue }
-                let how = wait.kind == .acquiring ? "to acquire it" : "on its condition"
+                let how = wait.kind == .acquiring ? "to acquire it" : wait.kind == .semaphore ? "on it (semaphore)" : "on its condition"
                 lines.append("      waiting: \(view.thread) \(how) for \(duration(wait.since, coarse: false))")
             }
         }
@@ -66,7 +66,7 @@ enum LiveStateReport {
             lines.append("  \(view.thread)")
             lines.append("      holds (outermost first): " + (held.isEmpty ? "nothing" : held.joined(separator: " -> ")))
             if let wait = view.wait {
-                let how = wait.kind == .acquiring ? "waits to acquire" : "waits on the condition of"
+                let how = wait.kind == .acquiring ? "waits to acquire" : wait.kind == .semaphore ? "waits on the semaphore" : "waits on the condition of"
                 lines.append("      \(how) \(wait.lock) for \(duration(wait.since, coarse: false))")
             }
         }

@@ -33,6 +33,7 @@ enum Reporter {
     static func lockOrderInversion(_ cycle: [EdgeRecord], thread: ThreadState, betweenClasses: Bool = false) {
         let edges = cycle.map { record in
             let held = LockNode.modeSuffix(record.fromNode)
+            let entered = record.from.type == "TrackedDispatchQueue" ? " (entered; for an async block: where it was submitted)" : ""
             let acquired = LockNode.modeSuffix(record.toNode)
             return LockEdge(
                 from: record.from.descriptor,
@@ -40,8 +41,8 @@ enum Reporter {
                 thread: record.thread,
                 holderStack: LockBacktrace(
                     label: record.holderStack.addresses.isEmpty
-                        ? "\(record.from.descriptor) acquired\(held) (stack not kept: the lock was past its first acquisitions; LOCKGRAPH_HOLDER_STACKS=always keeps every one)"
-                        : "\(record.from.descriptor) acquired\(held)",
+                        ? "\(record.from.descriptor) acquired\(held)\(entered) (stack not kept: the lock was past its first acquisitions; LOCKGRAPH_HOLDER_STACKS=always keeps every one)"
+                        : "\(record.from.descriptor) acquired\(held)\(entered)",
                     thread: record.thread,
                     frames: Symbolication.frames(of: record.holderStack)),
                 acquirerStack: LockBacktrace(
@@ -93,7 +94,9 @@ enum Reporter {
             edges: [],
             backtraces: [first, second],
             summary: "reentrant acquire: \(descriptor) requested \(lock.descriptor), which it already holds\(reason.map { " (\($0))" } ?? ""). \(consequence)",
-            advice: fatal
+            advice: what == "dispatch queue"
+                ? "Do not call sync onto a queue from code already running on it (a deinit or callback that runs there included): run the work directly, or hand it over with async."
+                : fatal
                 ? "Do not call code that takes this \(what) while holding it (move the inner call out of the locked region), or use TrackedRecursiveMutex if re-entry is intended."
                 : "Release the lock before retrying, or restructure so the thread does not ask for a lock it holds.",
             date: Date(),

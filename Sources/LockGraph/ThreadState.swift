@@ -264,6 +264,8 @@ final class ThreadState: @unchecked Sendable {
         /// Waiting on a condition variable (or a queue's put/get) associated with the lock;
         /// it waits for a signal, not for the holder.
         case condition = 2
+        /// Waiting on a `TrackedSemaphore`: no holder, but a long wait is a stall.
+        case semaphore = 3
     }
 
     /// Publishes that this thread is about to block on `lock`. No stack is captured here: under

@@ -58,14 +58,15 @@ enum Tracking {
     /// `beginAcquire` for a lock with several graph nodes: edges go into `target`, and once
     /// acquired the lock is held from `holdNode` (see `LockNode`).
     @inline(__always)
-    static func beginAcquire(_ lock: LockInfo, recursive: Bool, target: UInt64, holdNode: UInt64, reason: String? = nil) -> Acquisition {
+    static func beginAcquire(_ lock: LockInfo, recursive: Bool, target: UInt64, holdNode: UInt64, reason: String? = nil,
+                             what: String = "lock") -> Acquisition {
         guard lock.isRegistered, let reference = currentThreadReference() else { return .untracked }
         return reference._withUnsafeGuaranteedRef { thread in
             if let index = thread.indexOfHeld(lock.id) {
                 if recursive {
                     return Acquisition(threadReference: reference, reentryIndex: index, stack: nil, holdNode: holdNode)
                 }
-                Reporter.reentrantAcquire(of: lock, heldAt: index, by: thread, fatal: true, reason: reason)
+                Reporter.reentrantAcquire(of: lock, heldAt: index, by: thread, fatal: true, what: what, reason: reason)
             }
             var stack: StackTrace?
             if !thread.isReporting && !knowsAllEdges(into: target, of: lock, thread: thread) {
@@ -318,6 +319,20 @@ enum Tracking {
 }
 
 extension Tracking {
+    /// Marks `lock` held by the calling thread without any acquisition (a block starting to run
+    /// on a tracked queue). `stack` becomes the entry's acquisition stack (for async blocks: where
+    /// the block was submitted).
+    static func enter(_ lock: LockInfo, stack: StackTrace?) {
+        guard lock.isRegistered, let thread = currentThread() else { return }
+        thread.push(lock, node: lock.id, capturedStack: stack)
+    }
+
+    /// Ends what `enter` (or a finished acquisition) began, without any raw unlock.
+    static func leave(_ lock: LockInfo) {
+        guard lock.isRegistered, let thread = currentThread(), let index = thread.indexOfHeld(lock.id) else { return }
+        thread.remove(at: index)
+    }
+
     /// Registers a new lock as live (skipped when tracking is off).
     static func register(_ lock: LockInfo) {
         guard lock.isRegistered else { return }

@@ -25,6 +25,8 @@ struct WaitGraph {
     var locks: [UInt64: LockInfo] = [:]
     /// Threads blocked acquiring a lock (condition waits are not waits for a holder).
     var waiters: [Waiter] = []
+    /// Threads blocked on a `TrackedSemaphore` (no holder: only ever stalls).
+    var semaphoreWaiters: [Waiter] = []
     /// lock id -> its holder.
     var holders: [UInt64: Holding] = [:]
     var now: UInt64 = 0
@@ -41,8 +43,13 @@ struct WaitGraph {
             for (index, entry) in held.enumerated() {
                 graph.holders[entry.id] = Holding(thread: thread, state: state, since: entry.since, index: index)
             }
-            if let wait, wait.kind == .acquiring, let lock = graph.locks[wait.lock] {
-                graph.waiters.append(Waiter(thread: thread, state: state, lock: lock, since: wait.since))
+            if let wait, let lock = graph.locks[wait.lock] {
+                let waiter = Waiter(thread: thread, state: state, lock: lock, since: wait.since)
+                switch wait.kind {
+                case .acquiring: graph.waiters.append(waiter)
+                case .semaphore: graph.semaphoreWaiters.append(waiter)
+                case .condition: break
+                }
             }
         }
         return graph
@@ -85,7 +92,7 @@ struct WaitGraph {
     /// while someone waits.
     func stalls(threshold: UInt64) -> [Stall] {
         var byLock: [UInt64: [Waiter]] = [:]
-        for waiter in waiters { byLock[waiter.lock.id, default: []].append(waiter) }
+        for waiter in waiters + semaphoreWaiters { byLock[waiter.lock.id, default: []].append(waiter) }
         return byLock.compactMap { lockID, waiting -> Stall? in
             guard let lock = locks[lockID] else { return nil }
             let holder = holders[lockID]

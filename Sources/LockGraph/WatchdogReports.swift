@@ -61,6 +61,13 @@ enum WatchdogReports {
             let (stack, label) = currentStack(of: holder.state)
             backtraces.append(LockBacktrace(label: "\(holder.thread) (the holder): \(label), where it is now",
                                             thread: holder.thread, frames: Symbolication.frames(of: stack)))
+        } else if let signals = SemaphoreSignals.recent(of: stall.lock.id) {
+            lines.append("\(stall.lock.descriptor) is a semaphore: it has no holder; "
+                + (signals.isEmpty ? "it was never signalled" : "its last \(signals.count) signal(s) are shown"))
+            for signal in signals {
+                backtraces.append(LockBacktrace(label: "\(signal.thread) signalled \(stall.lock.descriptor)", thread: signal.thread,
+                                                frames: Symbolication.frames(of: signal.stack)))
+            }
         } else {
             lines.append("\(stall.lock.descriptor) has no tracked holder")
         }
@@ -78,7 +85,9 @@ enum WatchdogReports {
             backtraces: backtraces,
             summary: "stall: \(stall.lock.descriptor) blocks other threads longer than the stall threshold\n"
                 + lines.map { "  " + $0 }.joined(separator: "\n"),
-            advice: "Do not block (sleep, I/O, waiting for another thread) while holding a lock others need; move the slow work out of the locked region.",
+            advice: SemaphoreSignals.recent(of: stall.lock.id) != nil
+                ? "Find who should signal this semaphore and why it has not: a signaller that waits for the waiters' resources (a pool slot, a queue) closes a resource cycle no lock graph shows."
+                : "Do not block (sleep, I/O, waiting for another thread) while holding a lock others need; move the slow work out of the locked region.",
             date: Date(),
             scopes: [stall.lock.scope]
         )

@@ -244,3 +244,58 @@ extension FixtureScenarioTests {
         #expect(!process.standardError.contains("LockGraph:"))
     }
 }
+
+/// Dispatch queues and semaphores.
+extension FixtureScenarioTests {
+    @Test func aLockHeldAcrossSyncAndTakenByAQueuedBlockIsAnInversion() throws {
+        let process = try run("queue-lock-inversion")
+        #expect(process.exitStatus == 0)
+        #expect(counts(process) == ["lock-order inversion": 1, "reentrant acquire": 0, "stall": 0, "deadlock": 0])
+        let report = process.standardError
+        #expect(report.contains("Cycle: \"cache\" (DispatchQueues.swift:10) -> \"cache.io\" (DispatchQueues.swift:11)"))
+        #expect(report.contains("refreshCacheSynchronously() at DispatchQueues.swift"))
+        // The async block's edge shows where the block was submitted.
+        #expect(report.contains("\"cache.io\" (DispatchQueues.swift:11) acquired (entered; for an async block: where it was submitted)"))
+        #expect(report.contains("scheduleEviction(_:) at DispatchQueues.swift"))
+    }
+
+    @Test func queuesAndLocksInOneOrderAreNotReported() throws {
+        let process = try run("queue-ordered-no-false-positive")
+        #expect(process.exitStatus == 0)
+        #expect(counts(process)["lock-order inversion"] == 0)
+        #expect(!process.standardError.contains("LockGraph:"))
+    }
+
+    @Test func syncReenteredFromADeinitOnTheQueueIsReportedBeforeGCDTraps() throws {
+        let process = try run("queue-sync-reentry")
+        #expect(process.exitStatus == SIGABRT)
+        let report = process.standardError
+        #expect(report.contains("sync onto a queue this thread is already running"))
+        #expect(report.contains("\"connection\" (DispatchQueues.swift:77) first acquired"))
+        #expect(report.contains("QueueConnection.deinit at DispatchQueues.swift"))
+        #expect(report.contains("Do not call sync onto a queue from code already running on it"))
+        #expect(!process.standardOutput.contains("unreachable"))
+    }
+
+    @Test func aRealLockQueueDeadlockIsFoundThroughTheThreadBlockedInSync() throws {
+        let process = try run("queue-lock-deadlock", environment: ["LOCKGRAPH_WATCHDOG_MS": "200"])
+        #expect(process.exitStatus == SIGABRT)
+        let report = process.standardError
+        #expect(report.contains("LockGraph: lock-order inversion"))
+        #expect(report.contains("LockGraph: deadlock: 2 threads wait for each other"))
+        #expect(report.contains("waits for \"index.io\" (DispatchQueues.swift:92)"))
+        #expect(report.contains("waits for \"index\" (DispatchQueues.swift:91)"))
+    }
+
+    @Test func aSemaphoreResourceCycleIsReportedAsStallsWithSignallers() throws {
+        let process = try run("semaphore-resource-cycle",
+                              environment: ["LOCKGRAPH_WATCHDOG_MS": "100", "LOCKGRAPH_STALL_MS": "500"])
+        #expect(process.exitStatus == 0)
+        #expect((counts(process)["stall"] ?? 0) >= 1)
+        let report = process.standardError
+        #expect(report.contains("\"pool slots\" (DispatchQueues.swift:110) is a semaphore: it has no holder; its last 2 signal(s) are shown"))
+        #expect(report.contains("\"writer\" waits for it"))
+        #expect(report.contains("signalled \"pool slots\""))
+        #expect(report.contains("semaphoreResourceCycle at DispatchQueues.swift"))
+    }
+}

@@ -6,8 +6,6 @@ import Testing
 extension MonitorTests {
     @Suite("Thread pool and statistics")
     struct PoolAndStatisticsTests {
-        struct Failure: Error, Equatable {}
-
         @Test func tasksRunAndHandlesGiveResultsOrRethrow() throws {
             #expect(throws: TrackedThreadPool.InvalidThreadCount(threads: 0)) { try TrackedThreadPool(threads: 0) }
             let pool = try TrackedThreadPool(threads: 4, name: uniqueName("pool"))

@@ -38,3 +38,6 @@ final class TestFlag: @unchecked Sendable {
 /// which slows tracked code down about tenfold and does not support fork() in a process with
 /// threads: the affected tests size themselves down or are disabled, saying why.
 let runningUnderThreadSanitizer: Bool = dlsym(nil, "__tsan_init") != nil
+
+/// An error thrown by test closures to check that it comes back out unchanged.
+struct Failure: Error, Equatable {}

@@ -1,0 +1,92 @@
+import Dispatch
+import Foundation
+
+/// A counting semaphore shaped like `DispatchSemaphore`, visible to the watchdog.
+///
+/// A semaphore has no owner: any thread may signal it, and a wait is for "some future signal",
+/// not for a thread that holds it. So waits add no order edges (an edge needs a holder that will
+/// release), and LockGraph cannot predict a semaphore deadlock from orders. What it does: a
+/// thread that waits longer than the stall threshold (`LOCKGRAPH_STALL_MS`) is reported as a
+/// ``LockViolation/Kind/stall`` with the waiters' current stacks and the stacks of the last
+/// threads that signalled, which is where a resource cycle (pool slots held by tasks that wait
+/// for something that waits for a slot) shows itself. Waits appear in the SIGUSR1 dump.
+public final class TrackedSemaphore: @unchecked Sendable {
+    let info: LockInfo
+    private let semaphore: DispatchSemaphore
+
+    /// Creates a semaphore with `value` initial permits (a negative value counts as 0).
+    /// `name` appears in reports.
+    ///
+    /// Unlike `DispatchSemaphore`, releasing it while fewer permits remain than it started with
+    /// does not crash: the permits are added by signals after creation, so libdispatch sees an
+    /// initial value of 0.
+    public init(value: Int, name: String? = nil, file: StaticString = #fileID, line: UInt = #line) {
+        semaphore = DispatchSemaphore(value: 0)
+        for _ in 0..<max(0, value) { semaphore.signal() }
+        info = LockInfo(name: name, file: file, line: line, type: "TrackedSemaphore")
+        Tracking.register(info)
+        if info.isRegistered { SemaphoreSignals.track(info.id) }
+    }
+
+    deinit {
+        SemaphoreSignals.forget(info.id)
+        Tracking.unregister(info)
+    }
+
+    /// Waits for a permit.
+    public func wait() {
+        _ = wait(deadline: .distantFuture)
+    }
+
+    /// Waits for a permit until `timeout`; `.timedOut` if none came.
+    public func wait(timeout: DispatchTime) -> DispatchTimeoutResult {
+        wait(deadline: timeout)
+    }
+
+    private func wait(deadline: DispatchTime) -> DispatchTimeoutResult {
+        // A permit available now costs no bookkeeping.
+        if semaphore.wait(timeout: .now()) == .success { return .success }
+        guard info.isRegistered, let thread = Tracking.currentThread() else { return semaphore.wait(timeout: deadline) }
+        Watchdog.shared.ensureStarted()
+        thread.beginWait(for: info.id, kind: .semaphore)
+        defer { thread.endWait() }
+        return semaphore.wait(timeout: deadline)
+    }
+
+    /// Returns a permit, waking one waiter. Returns true if a waiter was woken.
+    @discardableResult
+    public func signal() -> Bool {
+        if info.isRegistered, !Configuration.isOff {
+            SemaphoreSignals.record(info.id, thread: ThreadState.current.descriptor(), stack: StackTrace.capture())
+        }
+        return semaphore.signal() != 0
+    }
+}
+
+/// The last few signals of each tracked semaphore (thread and stack), for stall reports.
+enum SemaphoreSignals {
+    struct Signal: Sendable {
+        let thread: ThreadDescriptor
+        let stack: StackTrace
+    }
+
+    static let kept = 3
+    private static let signals = InternalProtected<[UInt64: [Signal]]>([:])
+
+    static func track(_ id: UInt64) { signals.withLock { $0[id] = [] } }
+    static func forget(_ id: UInt64) { signals.withLock { $0[id] = nil } }
+
+    static func record(_ id: UInt64, thread: ThreadDescriptor, stack: StackTrace) {
+        signals.withLock { all in
+            guard var recent = all[id] else { return }
+            recent.append(Signal(thread: thread, stack: stack))
+            if recent.count > kept { recent.removeFirst(recent.count - kept) }
+            all[id] = recent
+        }
+    }
+
+    /// The last signals of semaphore `id`, newest last; nil if `id` is not a tracked semaphore.
+    static func recent(of id: UInt64) -> [Signal]? {
+        signals.withLock { $0[id] }
+    }
+}
