@@ -1,6 +1,7 @@
 /// A per-thread, fixed-size set of lock-order edges this thread already knows are in the graph,
 /// so an acquisition whose edges are all known takes no global lock. Lock ids are never reused,
-/// so an entry can only go stale through `LockMonitor.reset()`, which bumps the epoch.
+/// so an entry can only go stale through `LockMonitor.reset()` (or class checking being turned
+/// on), which bumps every thread's `cacheResets`: the owner clears its caches at its next acquisition.
 struct KnownEdgeCache {
     private static let slotCount = 1024
     private static let probeLimit = 4

@@ -91,26 +91,21 @@ public final class LagMonitor: Sendable {
         state.withLock { $0.running = false }
     }
 
-    private static func nanoseconds(_ duration: Duration) -> UInt64 {
-        let (seconds, attoseconds) = duration.components
-        return UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
-    }
-
     private func loop() {
-        let step = min(Self.nanoseconds(interval), Self.nanoseconds(threshold) / 4)
+        let step = min(interval.clampedNanoseconds, threshold.clampedNanoseconds / 4)
         var lastPost: UInt64 = 0
         while state.withLock({ $0.running }) {
             usleep(useconds_t(max(step / 1_000, 1_000)))
             let now = MonotonicClock.nanoseconds()
             let action = state.withLock { state -> (post: UInt64?, lag: (UInt64, Int?)?) in
                 if let outstanding = state.outstanding {
-                    if now - outstanding.postedAt > Self.nanoseconds(threshold), state.reportedSequence != outstanding.sequence {
+                    if now - outstanding.postedAt > threshold.clampedNanoseconds, state.reportedSequence != outstanding.sequence {
                         state.reportedSequence = outstanding.sequence
                         return (nil, (now - outstanding.postedAt, state.lastRunner))
                     }
                     return (nil, nil)
                 }
-                guard now - lastPost >= Self.nanoseconds(interval) else { return (nil, nil) }
+                guard now - lastPost >= interval.clampedNanoseconds else { return (nil, nil) }
                 state.sequence += 1
                 state.outstanding = (state.sequence, now)
                 return (state.sequence, nil)
@@ -148,7 +143,7 @@ public final class LagMonitor: Sendable {
             edges: [],
             backtraces: [stack],
             summary: String(format: "loop lag: \"%@\" has not run a heartbeat for %.0f ms (threshold %.0f ms); it is blocked%@",
-                            name, milliseconds, Double(Self.nanoseconds(threshold)) / 1_000_000, threadText),
+                            name, milliseconds, Double(threshold.clampedNanoseconds) / 1_000_000, threadText),
             advice: "Move blocking or long CPU-bound work off \"\(name)\" (to another queue or thread), or split it into shorter pieces.",
             date: Date(),
             scopes: []

@@ -78,11 +78,7 @@ final class LockGraphStore: Sendable {
     func register(_ lock: LockInfo) {
         state.withLock { state in
             state.liveLocks[lock.id] = lock
-            if lock.isReaderWriter {
-                for (from, to) in LockNode.internalEdges(of: lock.id) {
-                    _ = state.instances.graph.insertEdge(from: from, to: to)
-                }
-            }
+            state.instances.addInternalEdges(of: lock)
         }
     }
 
@@ -134,10 +130,8 @@ final class LockGraphStore: Sendable {
     func reset() {
         state.withLock { state in
             state.instances = OrderGraph()
-            for lock in state.liveLocks.values where lock.isReaderWriter {
-                for (from, to) in LockNode.internalEdges(of: lock.id) {
-                    _ = state.instances.graph.insertEdge(from: from, to: to)
-                }
+            for lock in state.liveLocks.values {
+                state.instances.addInternalEdges(of: lock)
             }
             if state.classes != nil { state.classes = OrderGraph() }
             state.reportedSameClass.removeAll()

@@ -35,7 +35,9 @@ final class LockInfo: Sendable {
         isRegistered = Configuration.mode != .off
         scope = isRegistered ? ViolationScope.current : nil
         stackBudget = Atomic(Configuration.holderStackBudget)
-        statistics = isRegistered ? Statistics.forNewLock(classKey: (name ?? "\(file):\(line)") + (subclass.map { "/" + $0 } ?? "")) : nil
+        statistics = isRegistered
+            ? Statistics.forNewLock(classKey: LockDescriptor.classKey(name: name, file: self.file, line: line, subclass: subclass))
+            : nil
     }
 
     var descriptor: LockDescriptor {

@@ -18,7 +18,11 @@ public struct LockDescriptor: Sendable, Hashable, CustomStringConvertible {
     /// The lock's class, used to compare graphs across runs (ids differ between processes) and
     /// by class checking: its name if it has one, else its creation site `Module/File.swift:line`,
     /// followed by `/subclass` when one was given.
-    public var classKey: String { (name ?? "\(file):\(line)") + (subclass.map { "/" + $0 } ?? "") }
+    public var classKey: String { Self.classKey(name: name, file: file, line: line, subclass: subclass) }
+
+    static func classKey(name: String?, file: String, line: UInt, subclass: String?) -> String {
+        (name ?? "\(file):\(line)") + (subclass.map { "/" + $0 } ?? "")
+    }
 
     /// `"accounts" (Bank.swift:12)`, or `TrackedMutex#7 (Bank.swift:12)` when unnamed.
     public var description: String {

@@ -35,3 +35,11 @@ enum MonotonicClock {
         end > start ? Double(end - start) / 1_000_000_000 : 0
     }
 }
+
+extension Duration {
+    /// Whole nanoseconds; a negative duration counts as zero.
+    var clampedNanoseconds: UInt64 {
+        let (seconds, attoseconds) = components
+        return UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
+    }
+}

@@ -16,6 +16,14 @@ struct OrderGraph {
     /// one of their edges is taken without that guard.
     var gatedCycles: Set<[UInt64]> = []
 
+    /// A reader-writer lock's edges between its own nodes (see `LockNode`); nothing for others.
+    mutating func addInternalEdges(of lock: LockInfo) {
+        guard lock.isReaderWriter else { return }
+        for (from, to) in LockNode.internalEdges(of: lock.id) {
+            _ = graph.insertEdge(from: from, to: to)
+        }
+    }
+
     func lookup(_ key: EdgeKey) -> EdgeRecord? {
         edges[key] ?? inversionEdges[key]
     }

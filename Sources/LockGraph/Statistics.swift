@@ -124,8 +124,9 @@ enum Statistics {
     private static let pools = InternalProtected<[String: (queued: LatencyHistogram, ran: LatencyHistogram)]>([:])
 
     /// The shared counters for a new lock's class (nil while statistics are off).
-    static func forNewLock(classKey: String) -> ClassStatistics? {
+    static func forNewLock(classKey makeClassKey: @autoclosure () -> String) -> ClassStatistics? {
         guard enabled.load(ordering: .relaxed) else { return nil }
+        let classKey = makeClassKey()
         return classes.withLock { all in
             if let existing = all[classKey] { return existing }
             let created = ClassStatistics(classKey: classKey)

@@ -37,9 +37,9 @@ public final class TrackedDispatchQueue: @unchecked Sendable {
     public func sync<Result>(execute work: () throws -> Result) rethrows -> Result {
         guard info.isRegistered, let caller = Tracking.currentThread() else { return try underlying.sync(execute: work) }
         // Checks first: re-entry is fatal, and the order edges into the queue are recorded.
-        let acquisition = Tracking.beginAcquire(info, recursive: false, target: info.id, holdNode: info.id,
-                                                reason: "sync onto a queue this thread is already running: GCD would trap or hang",
-                                                what: "dispatch queue")
+        let acquisition = Tracking.beginAcquire(info, target: info.id, holdNode: info.id, what: "dispatch queue") { _ in
+            (false, "sync onto a queue this thread is already running: GCD would trap or hang")
+        }
         Watchdog.shared.ensureStarted()
         caller.beginWait(for: info.id, kind: .acquiring)
         var ranOnCaller = false

@@ -54,40 +54,22 @@ public final class TrackedRWLock: @unchecked Sendable {
 
     /// Blocks until the lock is held for reading.
     public func readLock() {
-        var recursive = false
-        var reason: String?
-        if let thread = Tracking.currentThread(), let mode = heldMode(thread) {
-            recursive = mode == .readOut
-            reason = mode == .writeOut ? "read lock requested while holding the write lock" : nil
+        let readOut = readOut
+        let acquisition = Tracking.beginAcquire(info, target: readIn, holdNode: readOut) { held in
+            held.node == readOut ? (true, nil) : (false, "read lock requested while holding the write lock")
         }
-        let acquisition = Tracking.beginAcquire(info, recursive: recursive, target: readIn, holdNode: readOut, reason: reason)
-        acquire(acquisition) { pthread_rwlock_tryrdlock(rwlock) == 0 } lock: { pthread_rwlock_rdlock(rwlock) }
+        Tracking.complete(info, acquisition, tryLock: { pthread_rwlock_tryrdlock(rwlock) == 0 }, lock: { pthread_rwlock_rdlock(rwlock) })
     }
 
     /// Blocks until the lock is held for writing.
     public func writeLock() {
-        var reason: String?
-        if let thread = Tracking.currentThread(), let mode = heldMode(thread) {
-            reason = mode == .readOut
+        let readOut = readOut
+        let acquisition = Tracking.beginAcquire(info, target: writeIn, holdNode: writeOut) { held in
+            (false, held.node == readOut
                 ? "write lock requested while holding the read lock: an upgrade waits for every reader, itself included"
-                : "write lock requested while holding the write lock"
+                : "write lock requested while holding the write lock")
         }
-        let acquisition = Tracking.beginAcquire(info, recursive: false, target: writeIn, holdNode: writeOut, reason: reason)
-        acquire(acquisition) { pthread_rwlock_trywrlock(rwlock) == 0 } lock: { pthread_rwlock_wrlock(rwlock) }
-    }
-
-    private func acquire(_ acquisition: Tracking.Acquisition, try tryLock: () -> Bool, lock: () -> Int32) {
-        if !tryLock() {
-            if let thread = acquisition.thread {
-                Watchdog.shared.ensureStarted()
-                thread.beginWait(for: info.id, kind: .acquiring)
-                _ = lock()
-                thread.endWait()
-            } else {
-                _ = lock()
-            }
-        }
-        Tracking.finishAcquire(info, acquisition)
+        Tracking.complete(info, acquisition, tryLock: { pthread_rwlock_trywrlock(rwlock) == 0 }, lock: { pthread_rwlock_wrlock(rwlock) })
     }
 
     /// Takes the lock for reading if no writer holds it; never blocks and adds no edge into it.

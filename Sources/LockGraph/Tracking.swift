@@ -5,9 +5,10 @@ import Darwin
 #endif
 /// The acquisition and release protocol every tracked primitive follows.
 ///
-/// Hot path (edges already known): one mode load, one thread-local lookup, one epoch load,
-/// a scan of the held stack and one probe of the per-thread edge cache per held lock. No global
-/// lock, no allocation, no backtrace. Anything new goes to `slowPath`.
+/// Hot path (edges already known): one mode load, one thread-local lookup, one load of the
+/// thread's cache-reset counter, a scan of the held stack for re-entry and one probe of the
+/// per-thread chain cache. No global lock, no allocation, no backtrace. Anything new goes to
+/// `slowPath`.
 enum Tracking {
     /// What `beginAcquire` decided; pass it to `finishAcquire` once the raw lock is taken.
     /// Holds the thread state unretained: it lives as long as its thread.
@@ -19,9 +20,6 @@ enum Tracking {
         fileprivate let holdNode: UInt64
 
         static let untracked = Acquisition(threadReference: nil, reentryIndex: nil, stack: nil, holdNode: 0)
-
-        /// The thread that acquires, if tracked.
-        var thread: ThreadState? { threadReference?.takeUnretainedValue() }
     }
 
     /// The calling thread's state without retaining it (the hot path must not touch reference
@@ -52,21 +50,24 @@ enum Tracking {
     /// its holder is reported and the process terminates (it could never proceed).
     @inline(__always)
     static func beginAcquire(_ lock: LockInfo, recursive: Bool) -> Acquisition {
-        beginAcquire(lock, recursive: recursive, target: lock.id, holdNode: lock.id)
+        beginAcquire(lock, target: lock.id, holdNode: lock.id) { _ in (recursive, nil) }
     }
 
     /// `beginAcquire` for a lock with several graph nodes: edges go into `target`, and once
-    /// acquired the lock is held from `holdNode` (see `LockNode`).
+    /// acquired the lock is held from `holdNode` (see `LockNode`). When the thread already holds
+    /// the lock, `reentry` decides from that entry whether this is a recursive re-entry, or fatal
+    /// (with the reason the report gives).
     @inline(__always)
-    static func beginAcquire(_ lock: LockInfo, recursive: Bool, target: UInt64, holdNode: UInt64, reason: String? = nil,
-                             what: String = "lock") -> Acquisition {
+    static func beginAcquire(_ lock: LockInfo, target: UInt64, holdNode: UInt64, what: String = "lock",
+                             reentry: (HeldLock) -> (recursive: Bool, reason: String?)) -> Acquisition {
         guard lock.isRegistered, let reference = currentThreadReference() else { return .untracked }
         return reference._withUnsafeGuaranteedRef { thread in
             if let index = thread.indexOfHeld(lock.id) {
-                if recursive {
+                let decision = reentry(thread.held(at: index))
+                if decision.recursive {
                     return Acquisition(threadReference: reference, reentryIndex: index, stack: nil, holdNode: holdNode)
                 }
-                Reporter.reentrantAcquire(of: lock, heldAt: index, by: thread, fatal: true, what: what, reason: reason)
+                Reporter.reentrantAcquire(of: lock, heldAt: index, by: thread, fatal: true, what: what, reason: decision.reason)
             }
             var stack: StackTrace?
             if !thread.isReporting && !knowsAllEdges(into: target, of: lock, thread: thread) {
@@ -76,9 +77,7 @@ enum Tracking {
         }
     }
 
-    /// The whole blocking acquisition: checks, then the raw lock (publishing the wait only when
-    /// the lock is contended, so an uncontended acquisition pays for one try-lock), then the
-    /// held-lock bookkeeping.
+    /// The whole blocking acquisition of a mutex: checks, then `complete`.
     @inline(__always)
     static func acquire(_ lock: LockInfo, mutex: RawMutex, recursive: Bool) {
         // A lock created while tracking was off is a plain lock for life (its pthread type was
@@ -87,13 +86,20 @@ enum Tracking {
             mutex.lock()
             return
         }
-        let acquisition = beginAcquire(lock, recursive: recursive)
+        complete(lock, beginAcquire(lock, recursive: recursive), tryLock: { mutex.tryLock() }, lock: { mutex.lock() })
+    }
+
+    /// Takes the raw lock after `beginAcquire`: one try-lock, and only when that fails is the
+    /// wait published (for the watchdog and the dump) before blocking; then the held-lock
+    /// bookkeeping and statistics.
+    @inline(__always)
+    static func complete(_ lock: LockInfo, _ acquisition: Acquisition, tryLock: () -> Bool, lock rawLock: () -> Void) {
         var waited: UInt64?
-        if !mutex.tryLock() {
+        if !tryLock() {
             if let reference = acquisition.threadReference {
-                waited = contendedLock(lock, mutex: mutex, thread: reference.takeUnretainedValue())
+                waited = contendedLock(lock, thread: reference.takeUnretainedValue(), rawLock: rawLock)
             } else {
-                mutex.lock()
+                rawLock()
             }
         }
         finishAcquire(lock, acquisition)
@@ -121,10 +127,10 @@ enum Tracking {
 
     /// The lock is taken: publish the wait (for the watchdog and the dump), then block.
     @inline(never)
-    private static func contendedLock(_ lock: LockInfo, mutex: RawMutex, thread: ThreadState) -> UInt64 {
+    private static func contendedLock(_ lock: LockInfo, thread: ThreadState, rawLock: () -> Void) -> UInt64 {
         Watchdog.shared.ensureStarted()
         thread.beginWait(for: lock.id, kind: .acquiring)
-        mutex.lock()
+        rawLock()
         return finishWait(thread, lock)
     }
 
@@ -156,9 +162,9 @@ enum Tracking {
         }
     }
 
-    /// Call before a raw unlock. Returns false when the caller does not hold `lock` according
-    /// to LockGraph; `rawUnlock` then decides: 0 means the thread did own it (taken while
-    /// tracking was off), anything else is reported as an invalid unlock.
+    /// Releases `lock` through `rawUnlock`. When LockGraph does not record the caller as a holder,
+    /// `rawUnlock`'s result decides: 0 means the thread did own it (taken while tracking was off),
+    /// anything else (`EPERM` from an error-checking mutex) is reported as an invalid unlock.
     @inline(__always)
     static func release(_ lock: LockInfo, rawUnlock: () -> Int32) {
         guard lock.isRegistered, let reference = currentThreadReference() else {
@@ -228,16 +234,12 @@ enum Tracking {
     /// Reports a condition wait while other tracked locks are held, once per condition and set
     /// of held locks.
     private static func checkWaitWhileHolding(_ condition: LockInfo, thread: ThreadState) {
-        var others: [(lock: LockInfo, stack: StackTrace)] = []
-        var key: [UInt64] = [condition.id]
+        // Deduplicate first: stacks and the registry are only needed for a first report.
+        let held = (0..<thread.heldCount).map { (index: $0, id: thread.held(at: $0).id) }.filter { $0.id != condition.id }
+        guard reportedWaits.withLock({ $0.insert([condition.id] + held.map(\.id)).inserted }) else { return }
         let live = LockGraphStore.shared.state.withLock { $0.liveLocks }
-        for index in 0..<thread.heldCount {
-            let id = thread.held(at: index).id
-            guard id != condition.id, let lock = live[id] else { continue }
-            others.append((lock, thread.acquisitionStack(at: index)))
-            key.append(id)
-        }
-        guard !others.isEmpty, reportedWaits.withLock({ $0.insert(key).inserted }) else { return }
+        let others = held.compactMap { entry in live[entry.id].map { (lock: $0, stack: thread.acquisitionStack(at: entry.index)) } }
+        guard !others.isEmpty else { return }
         Reporter.waitWhileHolding(condition, others: others, by: thread)
     }
 
@@ -253,8 +255,6 @@ enum Tracking {
         return waited
     }
 
-    /// One probe in steady state: the held stack's chain key with `lock`. On a miss, each edge
-    /// is looked up; if all are known the chain is remembered, so the next time is one probe.
     /// One probe in steady state: the held stack's chain key with the target node. A chain
     /// is remembered only once every edge from it is known (with its guards settled for this
     /// exact held set), so the next time is one probe.

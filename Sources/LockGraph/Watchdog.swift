@@ -64,10 +64,9 @@ final class Watchdog: Sendable {
         }
     }
 
+    /// Nil for a duration that is not positive (the setting is then left as it was).
     private static func nanoseconds(_ duration: Duration) -> UInt64? {
-        let (seconds, attoseconds) = duration.components
-        guard seconds >= 0, attoseconds >= 0, duration > .zero else { return nil }
-        return UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
+        duration > .zero ? duration.clampedNanoseconds : nil
     }
 
     /// Starts the thread once; cheap to call on every contended wait.

@@ -32,22 +32,21 @@ public enum LockGraphMetrics {
                                threadSampling: Duration? = .seconds(1)) {
         let publisher = MetricsPublisher(factory: factory)
         if let threadSampling { publisher.startThreadSampling(every: threadSampling) }
+        replace(with: publisher)
+    }
+
+    /// Stops publishing. Statistics collection stays as it is (see `LockMonitor.collectsStatistics`).
+    public static func uninstall() {
+        replace(with: nil)
+    }
+
+    private static func replace(with publisher: MetricsPublisher?) {
         let previous = installed.withLock { slot in
             defer { slot = publisher }
             return slot
         }
         previous?.stopThreadSampling()
         LockMonitor.setStatisticsObserver(publisher)
-    }
-
-    /// Stops publishing. Statistics collection stays as it is (see `LockMonitor.collectsStatistics`).
-    public static func uninstall() {
-        let previous = installed.withLock { slot in
-            defer { slot = nil }
-            return slot
-        }
-        previous?.stopThreadSampling()
-        LockMonitor.setStatisticsObserver(nil)
     }
 
     /// Records the process's thread count now (also done every `threadSampling`).
@@ -81,7 +80,7 @@ final class MetricsPublisher: StatisticsObserver, @unchecked Sendable {
     }
 
     func queueDepthChanged(queue: String, depth: Int) {
-        gauge("lockgraph_queue_depth", "queue", queue).record(depth)
+        gauge("lockgraph_queue_depth", [("queue", queue)]).record(depth)
     }
 
     func queueElementDelivered(queue: String, waitedNanoseconds: UInt64) {
@@ -96,31 +95,24 @@ final class MetricsPublisher: StatisticsObserver, @unchecked Sendable {
     // MARK: Metric objects, created once per label and dimension value
 
     private func timer(_ label: String, _ dimension: String, _ value: String) -> CoreMetrics.Timer {
-        timers.withLock { all in
-            let key = label + "\u{0}" + value
-            if let existing = all[key] { return existing }
-            let created = CoreMetrics.Timer(label: label, dimensions: [(dimension, value)], factory: factory)
-            all[key] = created
-            return created
-        }
+        Self.cached(in: timers, label, [(dimension, value)]) { CoreMetrics.Timer(label: label, dimensions: $0, factory: factory) }
     }
 
     private func counter(_ label: String, _ dimension: String, _ value: String) -> Counter {
-        counters.withLock { all in
-            let key = label + "\u{0}" + value
-            if let existing = all[key] { return existing }
-            let created = Counter(label: label, dimensions: [(dimension, value)], factory: factory)
-            all[key] = created
-            return created
-        }
+        Self.cached(in: counters, label, [(dimension, value)]) { Counter(label: label, dimensions: $0, factory: factory) }
     }
 
-    private func gauge(_ label: String, _ dimension: String?, _ value: String?) -> Gauge {
-        gauges.withLock { all in
-            let key = label + "\u{0}" + (value ?? "")
+    private func gauge(_ label: String, _ dimensions: [(String, String)] = []) -> Gauge {
+        Self.cached(in: gauges, label, dimensions) { Gauge(label: label, dimensions: $0, factory: factory) }
+    }
+
+    /// The metric for `label` and `dimensions`, created on first use.
+    private static func cached<Metric>(in table: borrowing Mutex<[String: Metric]>, _ label: String, _ dimensions: [(String, String)],
+                                       make: ([(String, String)]) -> Metric) -> Metric {
+        table.withLock { all in
+            let key = ([label] + dimensions.map { $0.0 + "=" + $0.1 }).joined(separator: "\u{0}")
             if let existing = all[key] { return existing }
-            let dimensions = dimension.flatMap { name in value.map { [(name, $0)] } } ?? []
-            let created = Gauge(label: label, dimensions: dimensions, factory: factory)
+            let created = make(dimensions)
             all[key] = created
             return created
         }
@@ -128,16 +120,9 @@ final class MetricsPublisher: StatisticsObserver, @unchecked Sendable {
 
     // MARK: Thread count
 
-    /// The process's thread count (`Threads:` in /proc/self/status), nil if unreadable.
-    static func processThreadCount() -> Int? {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Threads:") })
-        else { return nil }
-        return Int(line.dropFirst("Threads:".count).trimmingCharacters(in: .whitespaces))
-    }
-
     func sampleThreadCount() {
-        if let count = Self.processThreadCount() { gauge("lockgraph_threads", nil, nil).record(count) }
+        let count = ThreadMonitor.currentThreadCount()
+        if count > 0 { gauge("lockgraph_threads").record(count) }
     }
 
     func startThreadSampling(every interval: Duration) {

@@ -308,9 +308,7 @@ struct GraphAlgorithmTests {
     @Test func readerWriterNodesFollowTheReadLockRule() {
         func rwGraph(_ locks: [LockInfo]) -> OrderGraph {
             var graph = OrderGraph()
-            for lock in locks {
-                for (from, to) in LockNode.internalEdges(of: lock.id) { _ = graph.graph.insertEdge(from: from, to: to) }
-            }
+            for lock in locks { graph.addInternalEdges(of: lock) }
             return graph
         }
         let a = lock("a", readerWriter: true), b = lock("b", readerWriter: true)
