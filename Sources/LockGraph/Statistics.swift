@@ -98,7 +98,7 @@ extension LockMonitor {
 
 /// Process-wide statistics switch and registry.
 enum Statistics {
-    static let observer = Mutex<(any StatisticsObserver)?>(nil)
+    static let observer = InternalProtected<(any StatisticsObserver)?>(nil)
     static let hasObserver = Atomic<Bool>(false)
 
     /// The observer, if one is installed (one relaxed load when none is).

@@ -4,7 +4,6 @@ import Glibc
 import CoreMetrics
 import Dispatch
 @_spi(Integration) import LockGraph
-import Synchronization
 
 /// Publishes LockGraph's contention statistics through swift-metrics.
 ///
@@ -21,7 +20,7 @@ import Synchronization
 ///
 /// Statistics are collected only for tracked locks and queues created after ``install(factory:threadSampling:)``.
 public enum LockGraphMetrics {
-    private static let installed = Mutex<MetricsPublisher?>(nil)
+    private static let installed = InternalProtected<MetricsPublisher?>(nil)
 
     /// Starts publishing (replacing an earlier installation), turning statistics collection on.
     /// - Parameters:
@@ -58,9 +57,9 @@ public enum LockGraphMetrics {
 /// The observer behind `LockGraphMetrics`: one metric object per label and dimension value.
 final class MetricsPublisher: StatisticsObserver, @unchecked Sendable {
     private let factory: any MetricsFactory
-    private let timers = Mutex<[String: CoreMetrics.Timer]>([:])
-    private let counters = Mutex<[String: Counter]>([:])
-    private let gauges = Mutex<[String: Gauge]>([:])
+    private let timers = InternalProtected<[String: CoreMetrics.Timer]>([:])
+    private let counters = InternalProtected<[String: Counter]>([:])
+    private let gauges = InternalProtected<[String: Gauge]>([:])
     private var threadTimer: DispatchSourceTimer?
 
     init(factory: any MetricsFactory) {
@@ -107,7 +106,7 @@ final class MetricsPublisher: StatisticsObserver, @unchecked Sendable {
     }
 
     /// The metric for `label` and `dimensions`, created on first use.
-    private static func cached<Metric>(in table: borrowing Mutex<[String: Metric]>, _ label: String, _ dimensions: [(String, String)],
+    private static func cached<Metric>(in table: InternalProtected<[String: Metric]>, _ label: String, _ dimensions: [(String, String)],
                                        make: ([(String, String)]) -> Metric) -> Metric {
         table.withLock { all in
             let key = ([label] + dimensions.map { $0.0 + "=" + $0.1 }).joined(separator: "\u{0}")

@@ -1,4 +1,3 @@
-import Synchronization
 @_spi(Integration) import LockGraph
 
 /// Which violations belong to which test, and which were expected.
@@ -15,7 +14,7 @@ enum TestAttribution {
         var expecting: [UInt64: [LockViolation.Kind: Int]] = [:]
     }
 
-    private static let state = Mutex(State())
+    private static let state = InternalProtected(State())
 
     static func newScope() -> UInt64 {
         state.withLock { state in

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import XCTest
 @_spi(Integration) import LockGraph
 
@@ -13,7 +12,7 @@ import XCTest
 /// registering.
 public final class LockGraphTestObserver: NSObject, XCTestObservation, @unchecked Sendable {
     private static let shared = LockGraphTestObserver()
-    private static let registered = Mutex(false)
+    private static let registered = InternalProtected(false)
 
     /// Registers the observer with `XCTestObservationCenter.shared` (once).
     public static func register() {
@@ -59,7 +58,7 @@ enum XCTestSession {
         let recordsImmediately: Bool
     }
 
-    private static let running = Mutex<Running?>(nil)
+    private static let running = InternalProtected<Running?>(nil)
 
     @discardableResult
     static func begin(_ testCase: XCTestCase, recordsImmediately: Bool) -> UInt64 {

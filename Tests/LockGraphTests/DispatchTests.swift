@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Testing
 @testable import LockGraph
 
@@ -11,7 +10,7 @@ extension MonitorTests {
             #expect(queue.sync { 42 } == 42)
             #expect(throws: Failure()) { try queue.sync { throw Failure() } }
             let done = DispatchSemaphore(value: 0)
-            let order = Mutex<[Int]>([])
+            let order = InternalProtected<[Int]>([])
             queue.async { order.withLock { $0.append(1) } }
             queue.asyncAfter(deadline: .now() + .milliseconds(20)) { order.withLock { $0.append(2) }; done.signal() }
             #expect(done.wait(timeout: .now() + 10) == .success)

@@ -26,7 +26,7 @@ extension MonitorTests {
             for round in 0..<10_000 {
                 let pool = try TrackedThreadPool(threads: 2, name: "race")
                 let shutDown = Atomic<Bool>(false)
-                let accepted = Mutex<[TrackedThreadPool.Handle<Int>]>([])
+                let accepted = InternalProtected<[TrackedThreadPool.Handle<Int>]>([])
                 let submitterDone = DispatchSemaphore(value: 0)
                 Thread {
                     while true {
