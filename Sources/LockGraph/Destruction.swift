@@ -33,7 +33,7 @@ extension Tracking {
         // Held by another thread (which can no longer reach the object to unlock it).
         let holder = ThreadRegistry.shared.all().first { $0.observedHeldIDs().contains(lock.id) }
         let acquired = holder.flatMap { state in
-            state.observedHeldIDs().firstIndex(of: lock.id).map { state.acquisitionStack(at: $0) }
+            state.observedHeldIDs().firstIndex(of: lock.id).map { state.acquisitionStack(at: $0, expecting: lock.id) }
         } ?? .empty
         let descriptor = holder.map { ThreadDescriptor(id: $0.threadID, name: ThreadState.name(ofThread: $0.threadID)) }
         Reporter.destroyedWhileHeld(lock, holder: descriptor, acquired: acquired, by: thread)

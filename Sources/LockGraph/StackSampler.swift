@@ -37,6 +37,10 @@ final class StackSampler: Sendable {
                 guard Self.thread(tid, blocks: SIGPROF) == false, claimProfilingSignal() else { return nil }
                 chosen = SIGPROF
             }
+            sampleTarget.store(tid, ordering: .releasing)
+            // A late answer must not become the next request's result: the handler answers
+            // only while it runs on the thread currently asked for.
+            defer { sampleTarget.store(0, ordering: .releasing) }
             guard lockgraph_tgkill(getpid(), pid_t(tid), chosen) == 0 else { return nil }
             let deadline = MonotonicClock.nanoseconds() + UInt64(timeout * 1_000_000_000)
             while MonotonicClock.nanoseconds() < deadline {
@@ -49,8 +53,6 @@ final class StackSampler: Sendable {
                 }
                 usleep(500)
             }
-            // A late answer must not write into the next request's result: the slot stays
-            // reserved until the handler runs (count reset at the next request).
             return nil
         }
     }
@@ -101,12 +103,17 @@ final class StackSampler: Sendable {
 
 nonisolated(unsafe) private let sampleSlot: UnsafeMutablePointer<UnsafeMutableRawPointer?> = .allocate(capacity: StackTrace.maximumDepth)
 private let sampleCount = Atomic<Int>(-1)
+/// The kernel id of the thread the pending request asks (0: none).
+private let sampleTarget = Atomic<Int>(0)
 
-/// Async-signal-safe: libunwind's local `unw_backtrace`, an atomic store; `errno` preserved.
+/// Async-signal-safe: gettid, libunwind's local `unw_backtrace`, atomic loads and stores;
+/// `errno` preserved. A signal that arrives after its request timed out (or for another
+/// thread's request) is ignored.
 private func sampleSignalHandler(_ signal: Int32) {
     let savedErrno = errno
+    defer { errno = savedErrno }
+    guard sampleTarget.load(ordering: .acquiring) == Int(lockgraph_gettid()) else { return }
     let count = lockgraph_backtrace(sampleSlot, Int32(StackTrace.maximumDepth))
     sampleCount.store(max(Int(count), 0), ordering: .releasing)
-    errno = savedErrno
 }
 

@@ -56,8 +56,13 @@ final class ThreadState: @unchecked Sendable {
     let cacheResets = Atomic<UInt64>(0)
     /// One fixed slot of `StackTrace.maximumDepth` addresses for each of the first
     /// `observableDepth` held entries. Never reallocated, so the watchdog can read a running
-    /// thread's acquisition stacks; deeper entries keep no stack.
-    private let stackSlots: UnsafeMutablePointer<UInt>
+    /// thread's acquisition stacks; deeper entries keep no stack. Atomic (relaxed) words under
+    /// the `slotsVersion` sequence lock: a reader on another thread never sees a torn stack.
+    private let stackSlots: UnsafeMutablePointer<Atomic<UInt>>
+    /// Odd while the owner rewrites frames in `stackSlots`; bumped twice per rewrite.
+    private let slotsVersion = Atomic<UInt>(0)
+    /// Where the owner captures a stack before publishing it into its slot (owner only).
+    private let captureScratch: UnsafeMutablePointer<UInt>
     /// Frames in each slot, as other threads see them.
     private let observedDepth: UnsafeMutablePointer<Atomic<Int>>
     private let observedIDs: UnsafeMutablePointer<Atomic<UInt64>>
@@ -80,6 +85,10 @@ final class ThreadState: @unchecked Sendable {
         hot = .allocate(capacity: 1)
         hot.initialize(to: HotThreadState(held: .allocate(capacity: capacity), heldCapacity: capacity))
         stackSlots = .allocate(capacity: Self.observableDepth * StackTrace.maximumDepth)
+        for index in 0..<Self.observableDepth * StackTrace.maximumDepth {
+            (stackSlots + index).initialize(to: Atomic<UInt>(0))
+        }
+        captureScratch = .allocate(capacity: StackTrace.maximumDepth)
         observedDepth = .allocate(capacity: Self.observableDepth)
         observedIDs = .allocate(capacity: Self.observableDepth)
         observedSince = .allocate(capacity: Self.observableDepth)
@@ -97,7 +106,9 @@ final class ThreadState: @unchecked Sendable {
         hot.pointee.knownChains.deallocate()
         hot.deinitialize(count: 1)
         hot.deallocate()
+        stackSlots.deinitialize(count: Self.observableDepth * StackTrace.maximumDepth)
         stackSlots.deallocate()
+        captureScratch.deallocate()
         observedDepth.deinitialize(count: Self.observableDepth)
         observedDepth.deallocate()
         observedIDs.deinitialize(count: Self.observableDepth)
@@ -139,16 +150,19 @@ final class ThreadState: @unchecked Sendable {
         if index == hot.pointee.heldCapacity { growHeld() }
         var depth = 0
         if index < Self.observableDepth {
-            let slot = stackSlots + index * StackTrace.maximumDepth
             if let stack {
-                depth = min(stack.addresses.count, StackTrace.maximumDepth)
-                for frame in 0..<depth { slot[frame] = stack.addresses[frame] }
+                depth = stack.addresses.withUnsafeBufferPointer { publishStack($0, of: lock.id, at: index) }
             } else if lock.takeStackBudget() {
-                depth = StackTrace.capture(into: slot)
+                let captured = StackTrace.capture(into: captureScratch)
+                depth = publishStack(UnsafeBufferPointer(start: captureScratch, count: captured), of: lock.id, at: index)
+            } else if observedDepth[index].load(ordering: .relaxed) != 0 {
+                // The slot still shows an earlier entry's frames: clear them with the id, so a
+                // reader never pairs this lock with that stack.
+                depth = publishStack(UnsafeBufferPointer(start: nil, count: 0), of: lock.id, at: index)
+            } else {
+                observedIDs[index].store(lock.id, ordering: .relaxed)
             }
-            observedIDs[index].store(lock.id, ordering: .relaxed)
             observedSince[index].store(MonotonicClock.coarseNanoseconds(), ordering: .relaxed)
-            observedDepth[index].store(depth, ordering: .relaxed)
         }
         let below = index == 0 ? 0 : hot.pointee.held[index - 1].chain
         (hot.pointee.held + index).initialize(
@@ -183,9 +197,15 @@ final class ThreadState: @unchecked Sendable {
             held[position].chain = Self.chain(position == 0 ? 0 : held[position - 1].chain, held[position].node)
         }
         let width = StackTrace.maximumDepth
-        let movable = max(0, min(newCount, Self.observableDepth - 1) - index)
-        let destination = stackSlots + index * width
-        destination.update(from: destination + width, count: movable * width)
+        let lastMoved = min(newCount, Self.observableDepth - 1)
+        beginSlotWrite()
+        for position in index..<max(index, lastMoved) {
+            let destination = stackSlots + position * width
+            let source = destination + width
+            for frame in 0..<Int(held[position].stackDepth) {
+                destination[frame].store(source[frame].load(ordering: .relaxed), ordering: .relaxed)
+            }
+        }
         for position in index..<min(newCount, Self.observableDepth) {
             observedDepth[position].store(Int(held[position].stackDepth), ordering: .relaxed)
             observedIDs[position].store(held[position].id, ordering: .relaxed)
@@ -194,6 +214,34 @@ final class ThreadState: @unchecked Sendable {
                 : MonotonicClock.coarseNanoseconds()
             observedSince[position].store(since, ordering: .relaxed)
         }
+        endSlotWrite()
+    }
+
+    /// Copies `frames` (at most `maximumDepth`) into slot `index` and publishes its depth and
+    /// lock id, inside one sequence-lock write. Returns the depth.
+    @inline(never)
+    private func publishStack(_ frames: UnsafeBufferPointer<UInt>, of id: UInt64, at index: Int) -> Int {
+        let depth = min(frames.count, StackTrace.maximumDepth)
+        let slot = stackSlots + index * StackTrace.maximumDepth
+        beginSlotWrite()
+        for frame in 0..<depth { slot[frame].store(frames[frame], ordering: .relaxed) }
+        observedDepth[index].store(depth, ordering: .relaxed)
+        observedIDs[index].store(id, ordering: .relaxed)
+        endSlotWrite()
+        return depth
+    }
+
+    /// Sequence-lock writer side (the owner thread only): odd version, then a release fence so
+    /// no frame store becomes visible before the odd version does.
+    @inline(__always)
+    private func beginSlotWrite() {
+        slotsVersion.store(slotsVersion.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
+        atomicMemoryFence(ordering: .releasing)
+    }
+
+    @inline(__always)
+    private func endSlotWrite() {
+        slotsVersion.store(slotsVersion.load(ordering: .relaxed) &+ 1, ordering: .releasing)
     }
 
     /// The chain key of a held stack extended by `id`. Never 0 (0 marks an empty cache slot).
@@ -219,12 +267,31 @@ final class ThreadState: @unchecked Sendable {
     func decrementRecursion(at index: Int) { hot.pointee.held[index].recursion -= 1 }
 
     /// The stack captured when the entry at `index` was acquired (empty if none was captured).
-    /// Safe to call from another thread (the watchdog): it reads only the fixed slots.
-    func acquisitionStack(at index: Int) -> StackTrace {
+    ///
+    /// Safe to call from another thread (the watchdog, a dump): it reads only the fixed slots,
+    /// under the sequence lock, so the frames are one stack the owner published, never a mix.
+    /// Such a reader passes the lock `id` it expects at `index`; if the owner has since moved
+    /// on (released it, took another), the result is empty rather than another lock's stack.
+    func acquisitionStack(at index: Int, expecting id: UInt64? = nil) -> StackTrace {
         guard index < Self.observableDepth else { return .empty }
-        let depth = min(observedDepth[index].load(ordering: .relaxed), StackTrace.maximumDepth)
         let slot = stackSlots + index * StackTrace.maximumDepth
-        return StackTrace(addresses: Array(UnsafeBufferPointer(start: slot, count: depth)))
+        // The owner writes a slot in well under a microsecond; a few attempts always suffice
+        // unless it is rewriting in a loop, and then an empty stack is the honest answer.
+        for _ in 0..<8 {
+            let before = slotsVersion.load(ordering: .acquiring)
+            guard before & 1 == 0 else {
+                sched_yield()
+                continue
+            }
+            let depth = min(max(observedDepth[index].load(ordering: .relaxed), 0), StackTrace.maximumDepth)
+            let frames = (0..<depth).map { slot[$0].load(ordering: .relaxed) }
+            let owner = observedIDs[index].load(ordering: .relaxed)
+            atomicMemoryFence(ordering: .acquiring)
+            guard slotsVersion.load(ordering: .relaxed) == before else { continue }
+            if let id, owner != id { return .empty }
+            return StackTrace(addresses: frames)
+        }
+        return .empty
     }
 
     /// Restores an entry removed by a condition wait, keeping its original acquisition stack.

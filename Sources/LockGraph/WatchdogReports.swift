@@ -20,7 +20,7 @@ enum WatchdogReports {
         state.observedHeld().enumerated().compactMap { index, entry in
             guard let lock = locks[entry.id] else { return nil }
             return LockBacktrace(label: "holds \(lock.descriptor), acquired", thread: thread,
-                                 frames: Symbolication.frames(of: state.acquisitionStack(at: index)))
+                                 frames: Symbolication.frames(of: state.acquisitionStack(at: index, expecting: entry.id)))
         }
     }
 
@@ -57,7 +57,7 @@ enum WatchdogReports {
         if let holder = stall.holder {
             lines.append("\(stall.lock.descriptor) held by \(holder.thread) for \(seconds(holder.since, MonotonicClock.coarseNanoseconds()))")
             backtraces.append(LockBacktrace(label: "\(holder.thread) acquired \(stall.lock.descriptor)", thread: holder.thread,
-                                            frames: Symbolication.frames(of: holder.state.acquisitionStack(at: holder.index))))
+                                            frames: Symbolication.frames(of: holder.state.acquisitionStack(at: holder.index, expecting: stall.lock.id))))
             let (stack, label) = currentStack(of: holder.state)
             backtraces.append(LockBacktrace(label: "\(holder.thread) (the holder): \(label), where it is now",
                                             thread: holder.thread, frames: Symbolication.frames(of: stack)))
