@@ -20,8 +20,13 @@ extension LockMonitor {
 
 /// Process-wide settings read from the environment once, at first use of LockGraph.
 enum Configuration {
-    /// Current mode, stored as the raw index into `Mode.allCases` so the hot path reads one word.
-    static let modeStorage = Atomic<Int>(initialModeIndex())
+    /// Current mode, stored as the raw index into `Mode.allCases` so the hot path reads one word;
+    /// -1 until the environment is first read. The initializer is a constant, so the global is
+    /// laid out statically: reading it costs no lazy-initialisation check (`swift_once`).
+    static let modeStorage = Atomic<Int>(-1)
+
+    /// `LOCKGRAPH_MODE` as read once (a warning for an invalid value is printed once).
+    private static let environmentModeIndex = initialModeIndex()
 
     /// How many acquisitions of a lock capture their stack after the lock is created or
     /// takes part in a new edge: those stacks become the "where the held lock was acquired"
@@ -35,13 +40,27 @@ enum Configuration {
     }()
 
     static var mode: LockMonitor.Mode {
-        LockMonitor.Mode.allCases[modeStorage.load(ordering: .relaxed)]
+        LockMonitor.Mode.allCases[modeIndex]
+    }
+
+    @inline(__always)
+    private static var modeIndex: Int {
+        let index = modeStorage.load(ordering: .relaxed)
+        return index >= 0 ? index : initializeMode()
+    }
+
+    /// First read: the environment's mode, unless `setMode` got there first.
+    @inline(never)
+    private static func initializeMode() -> Int {
+        let initial = environmentModeIndex
+        let (exchanged, current) = modeStorage.compareExchange(expected: -1, desired: initial, ordering: .relaxed)
+        return exchanged ? initial : current
     }
 
     /// The hot path's check: one relaxed load and a compare (`off` is index 0 of `allCases`).
     @inline(__always)
     static var isOff: Bool {
-        modeStorage.load(ordering: .relaxed) == 0
+        modeIndex == 0
     }
 
     static func setMode(_ mode: LockMonitor.Mode) {

@@ -407,15 +407,27 @@ final class ThreadState: @unchecked Sendable {
 
     // MARK: Thread-local storage
 
-    private static let key: pthread_key_t = {
+    /// The thread-local key plus one (0: not created yet). A constant initializer, so reading it
+    /// costs no lazy-initialisation check (`swift_once`) on the hot path.
+    private static let keyPlusOne = Atomic<UInt>(0)
+
+    /// Created once, on the first thread that needs its state.
+    private static let createdKey: pthread_key_t = {
         var key = pthread_key_t()
         pthread_key_create(&key) { pointer in
             guard let pointer else { return }
             let state = Unmanaged<ThreadState>.fromOpaque(pointer).takeRetainedValue()
             ThreadRegistry.shared.remove(state)
         }
+        keyPlusOne.store(UInt(key) + 1, ordering: .releasing)
         return key
     }()
+
+    @inline(__always)
+    private static var key: pthread_key_t {
+        let stored = keyPlusOne.load(ordering: .acquiring)
+        return stored != 0 ? pthread_key_t(truncatingIfNeeded: stored - 1) : createdKey
+    }
 
     /// The calling thread's state, created on first use.
     @inline(__always)
