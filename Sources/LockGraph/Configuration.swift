@@ -23,7 +23,7 @@ enum Configuration {
     /// Current mode, stored as the raw index into `Mode.allCases` so the hot path reads one word;
     /// -1 until the environment is first read. The initializer is a constant, so the global is
     /// laid out statically: reading it costs no lazy-initialisation check (`swift_once`).
-    static let modeStorage = Atomic<Int>(-1)
+    private static let modeStorage = Atomic<Int>(-1)
 
     /// `LOCKGRAPH_MODE` as read once (a warning for an invalid value is printed once).
     private static let environmentModeIndex = initialModeIndex()

@@ -108,10 +108,14 @@ final class MetricsPublisher: StatisticsObserver, @unchecked Sendable {
     /// The metric for `label` and `dimensions`, created on first use.
     private static func cached<Metric>(in table: InternalProtected<[String: Metric]>, _ label: String, _ dimensions: [(String, String)],
                                        make: ([(String, String)]) -> Metric) -> Metric {
-        table.withLock { all in
-            let key = ([label] + dimensions.map { $0.0 + "=" + $0.1 }).joined(separator: "\u{0}")
+        let key = ([label] + dimensions.map { $0.0 + "=" + $0.1 }).joined(separator: "\u{0}")
+        if let existing = table.withLock({ $0[key] }) { return existing }
+        // Made outside the lock: the factory is the backend's code, and LockGraph's internal
+        // locks never run foreign code (fork() waits for every one of them). Two threads racing
+        // on a first use both ask the factory; the first stored metric wins.
+        let created = make(dimensions)
+        return table.withLock { all in
             if let existing = all[key] { return existing }
-            let created = make(dimensions)
             all[key] = created
             return created
         }
