@@ -62,9 +62,12 @@ let package = Package(
             pkgConfig: "libunwind",
             providers: [.apt(["libunwind-dev"])]
         ),
+        // The hot path's thread-local word and the frame-pointer call-site walk (C: Swift has no
+        // thread-local storage of its own and no access to frame addresses).
+        .target(name: "CLockGraphSupport"),
         .target(
             name: "LockGraph",
-            dependencies: ["CUnwind"],
+            dependencies: ["CUnwind", "CLockGraphSupport"],
             swiftSettings: strictSwift
         ),
         .target(

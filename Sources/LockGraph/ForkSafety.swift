@@ -34,5 +34,6 @@ enum ForkSafety {
         survivor?.refreshAfterFork()
         ThreadRegistry.shared.keepOnly(survivor)
         Watchdog.shared.forgetThreadAfterFork()
+        HoldClock.stop()
     }
 }

@@ -32,7 +32,7 @@ enum LiveStateReport {
         let locksByID = Dictionary(uniqueKeysWithValues: snapshot.locks.map { ($0.id, $0) })
         let threads = threadViews(locks: locksByID)
         let now = MonotonicClock.nanoseconds()
-        let coarseNow = MonotonicClock.coarseNanoseconds()
+        let coarseNow = now  // hold stamps come from `HoldClock` (monotonic, to one watchdog tick)
         func duration(_ since: UInt64, coarse: Bool) -> String {
             String(format: "%.3f s", MonotonicClock.seconds(from: since, to: coarse ? coarseNow : now))
         }

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CLockGraphSupport
 import Foundation
 import Synchronization
 
@@ -23,6 +24,10 @@ struct HeldLock {
     var stackDepth: Int32
     /// Monotonic time of the acquisition, kept only for locks that collect statistics (else 0).
     var acquiredAt: UInt64 = 0
+    /// The return address of the user's call into LockGraph that took the lock (see
+    /// `ThreadState.callSite()`), 0 if unknown. Always recorded: when no stack was kept for this
+    /// acquisition, it still names the file:line that took the lock.
+    var site: UInt = 0
 }
 
 /// The state the hot path touches, behind a pointer: stored properties of a class are subject
@@ -40,6 +45,9 @@ struct HotThreadState {
     /// True while this thread delivers a report: locks taken by handlers are tracked but not
     /// checked, so a handler can never recurse into another report.
     var isReporting = false
+    /// The thread's stack, [low, high): the call-site walk reads frames only inside it.
+    var stackLow: UInt = 0
+    var stackHigh: UInt = 0
 }
 
 /// Everything LockGraph knows about one thread. Only the owning thread mutates it, so the hot
@@ -84,6 +92,7 @@ final class ThreadState: @unchecked Sendable {
         let capacity = 16
         hot = .allocate(capacity: 1)
         hot.initialize(to: HotThreadState(held: .allocate(capacity: capacity), heldCapacity: capacity))
+        (hot.pointee.stackLow, hot.pointee.stackHigh) = Self.stackBounds()
         stackSlots = .allocate(capacity: Self.observableDepth * StackTrace.maximumDepth)
         for index in 0..<Self.observableDepth * StackTrace.maximumDepth {
             (stackSlots + index).initialize(to: Atomic<UInt>(0))
@@ -145,7 +154,7 @@ final class ThreadState: @unchecked Sendable {
     /// Records `lock` as held. Captures its acquisition stack while the lock's budget lasts,
     /// or copies `stack` when the slow path already captured one.
     @inline(__always)
-    func push(_ lock: LockInfo, node: UInt64, capturedStack stack: StackTrace?) {
+    func push(_ lock: LockInfo, node: UInt64, capturedStack stack: StackTrace?, site: UInt) {
         let index = hot.pointee.heldCount
         if index == hot.pointee.heldCapacity { growHeld() }
         var depth = 0
@@ -162,7 +171,7 @@ final class ThreadState: @unchecked Sendable {
             } else {
                 observedIDs[index].store(lock.id, ordering: .relaxed)
             }
-            observedSince[index].store(MonotonicClock.coarseNanoseconds(), ordering: .relaxed)
+            observedSince[index].store(HoldClock.current, ordering: .relaxed)
         }
         let below = index == 0 ? 0 : hot.pointee.held[index - 1].chain
         (hot.pointee.held + index).initialize(
@@ -211,7 +220,7 @@ final class ThreadState: @unchecked Sendable {
             observedIDs[position].store(held[position].id, ordering: .relaxed)
             let since = position + 1 < Self.observableDepth
                 ? observedSince[position + 1].load(ordering: .relaxed)
-                : MonotonicClock.coarseNanoseconds()
+                : HoldClock.current
             observedSince[position].store(since, ordering: .relaxed)
         }
         endSlotWrite()
@@ -296,7 +305,7 @@ final class ThreadState: @unchecked Sendable {
 
     /// Restores an entry removed by a condition wait, keeping its original acquisition stack.
     func reinsert(_ entry: HeldLock, lock: LockInfo, stack: StackTrace) {
-        push(lock, node: entry.node, capturedStack: stack)
+        push(lock, node: entry.node, capturedStack: stack, site: entry.site)
         hot.pointee.held[hot.pointee.heldCount - 1].recursion = entry.recursion
     }
 
@@ -314,11 +323,22 @@ final class ThreadState: @unchecked Sendable {
         observedHeld().map(\.id)
     }
 
-    /// Held locks with the coarse monotonic time they were acquired, as another thread sees them.
+    /// Held locks with the time they were acquired, as another thread sees them: the hold
+    /// clock's tick at acquisition (see `HoldClock`), or, for an entry acquired while no tick was
+    /// published, the moment an observer first saw it (stamped now), so a hold time is never
+    /// overstated by more than one tick.
     func observedHeld() -> [(id: UInt64, since: UInt64)] {
         let count = min(observedCount.load(ordering: .acquiring), Self.observableDepth)
-        return (0..<count).map {
-            (observedIDs[$0].load(ordering: .relaxed), observedSince[$0].load(ordering: .relaxed))
+        var now: UInt64 = 0
+        return (0..<count).map { index in
+            var since = observedSince[index].load(ordering: .relaxed)
+            if since == 0 {
+                if now == 0 { now = MonotonicClock.nanoseconds() }
+                // Only an unstamped entry is stamped; a push racing with this keeps its own value.
+                let (exchanged, current) = observedSince[index].compareExchange(expected: 0, desired: now, ordering: .relaxed)
+                since = exchanged ? now : current
+            }
+            return (observedIDs[index].load(ordering: .relaxed), since)
         }
     }
 
@@ -372,22 +392,6 @@ final class ThreadState: @unchecked Sendable {
         return (lock, waitingSince.load(ordering: .relaxed), kind)
     }
 
-    // MARK: Thread identity
-
-    /// The kernel's name for thread `id` of this process (`/proc/self/task/<id>/comm`), which is
-    /// what `pthread_setname_np` and Foundation's `Thread.name` set. Safe for any live thread.
-    static func name(ofThread id: Int) -> String? {
-        let descriptor = open("/proc/self/task/\(id)/comm", O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var buffer = [UInt8](repeating: 0, count: 64)
-        let count = read(descriptor, &buffer, buffer.count)
-        guard count > 0 else { return nil }
-        let name = String(decoding: buffer[..<count], as: UTF8.self)
-            .trimmingCharacters(in: .newlines)
-        return name.isEmpty ? nil : name
-    }
-
     private var cachedName: String??
 
     /// In a forked child, this (the only surviving) thread has a new kernel id.
@@ -403,57 +407,5 @@ final class ThreadState: @unchecked Sendable {
             cachedName = .some(Self.name(ofThread: threadID))
         }
         return ThreadDescriptor(id: threadID, name: cachedName ?? nil)
-    }
-
-    // MARK: Thread-local storage
-
-    /// The thread-local key plus one (0: not created yet). A constant initializer, so reading it
-    /// costs no lazy-initialisation check (`swift_once`) on the hot path.
-    private static let keyPlusOne = Atomic<UInt>(0)
-
-    /// Created once, on the first thread that needs its state.
-    private static let createdKey: pthread_key_t = {
-        var key = pthread_key_t()
-        pthread_key_create(&key) { pointer in
-            guard let pointer else { return }
-            let state = Unmanaged<ThreadState>.fromOpaque(pointer).takeRetainedValue()
-            ThreadRegistry.shared.remove(state)
-        }
-        keyPlusOne.store(UInt(key) + 1, ordering: .releasing)
-        return key
-    }()
-
-    @inline(__always)
-    private static var key: pthread_key_t {
-        let stored = keyPlusOne.load(ordering: .acquiring)
-        return stored != 0 ? pthread_key_t(truncatingIfNeeded: stored - 1) : createdKey
-    }
-
-    /// The calling thread's state, created on first use.
-    @inline(__always)
-    static var current: ThreadState {
-        currentReference.takeUnretainedValue()
-    }
-
-    /// The calling thread's state, unretained (the thread-local slot owns it until the thread exits).
-    @inline(__always)
-    static var currentReference: Unmanaged<ThreadState> {
-        if let pointer = pthread_getspecific(key) {
-            return Unmanaged<ThreadState>.fromOpaque(pointer)
-        }
-        return Unmanaged.passUnretained(makeCurrent())
-    }
-
-    /// The calling thread's state if it has one (does not create it).
-    static var existingCurrent: ThreadState? {
-        pthread_getspecific(key).map { Unmanaged<ThreadState>.fromOpaque($0).takeUnretainedValue() }
-    }
-
-    @inline(never)
-    private static func makeCurrent() -> ThreadState {
-        let state = ThreadState()
-        pthread_setspecific(key, Unmanaged.passRetained(state).toOpaque())
-        ThreadRegistry.shared.add(state)
-        return state
     }
 }

@@ -18,8 +18,10 @@ enum Tracking {
         fileprivate let stack: StackTrace?
         /// The node the lock is held from once acquired (see `LockNode`).
         fileprivate let holdNode: UInt64
+        /// The user's call site (see `ThreadState.callSite()`).
+        fileprivate let site: UInt
 
-        static let untracked = Acquisition(threadReference: nil, reentryIndex: nil, stack: nil, holdNode: 0)
+        static let untracked = Acquisition(threadReference: nil, reentryIndex: nil, stack: nil, holdNode: 0, site: 0)
     }
 
     /// The calling thread's state without retaining it (the hot path must not touch reference
@@ -61,11 +63,14 @@ enum Tracking {
     static func beginAcquire(_ lock: LockInfo, target: UInt64, holdNode: UInt64, what: String = "lock",
                              reentry: (HeldLock) -> (recursive: Bool, reason: String?)) -> Acquisition {
         guard lock.isRegistered, let reference = currentThreadReference() else { return .untracked }
+        // Taken here, directly on the acquisition path: no standard-library closure frame lies
+        // between this function and the user's call (see `callSite()`).
+        let site = reference.takeUnretainedValue().callSite()
         return reference._withUnsafeGuaranteedRef { thread in
             if let index = thread.indexOfHeld(lock.id) {
                 let decision = reentry(thread.held(at: index))
                 if decision.recursive {
-                    return Acquisition(threadReference: reference, reentryIndex: index, stack: nil, holdNode: holdNode)
+                    return Acquisition(threadReference: reference, reentryIndex: index, stack: nil, holdNode: holdNode, site: site)
                 }
                 Reporter.reentrantAcquire(of: lock, heldAt: index, by: thread, fatal: true, what: what, reason: decision.reason)
             }
@@ -73,7 +78,7 @@ enum Tracking {
             if !thread.isReporting && !knowsAllEdges(into: target, of: lock, thread: thread) {
                 stack = slowPath(into: lock, target: target, thread: thread)
             }
-            return Acquisition(threadReference: reference, reentryIndex: nil, stack: stack, holdNode: holdNode)
+            return Acquisition(threadReference: reference, reentryIndex: nil, stack: stack, holdNode: holdNode, site: site)
         }
     }
 
@@ -142,7 +147,7 @@ enum Tracking {
             if let index = acquisition.reentryIndex {
                 thread.incrementRecursion(at: index)
             } else {
-                thread.push(lock, node: acquisition.holdNode, capturedStack: acquisition.stack)
+                thread.push(lock, node: acquisition.holdNode, capturedStack: acquisition.stack, site: acquisition.site)
             }
         }
     }
@@ -152,11 +157,12 @@ enum Tracking {
     @inline(__always)
     static func didTryAcquire(_ lock: LockInfo, holdNode: UInt64? = nil) {
         guard lock.isRegistered, let reference = currentThreadReference() else { return }
+        let site = reference.takeUnretainedValue().callSite()
         reference._withUnsafeGuaranteedRef { thread in
             if let index = thread.indexOfHeld(lock.id) {
                 thread.incrementRecursion(at: index)
             } else {
-                thread.push(lock, node: holdNode ?? lock.id, capturedStack: nil)
+                thread.push(lock, node: holdNode ?? lock.id, capturedStack: nil, site: site)
                 if let statistics = lock.statistics { count(statistics, waited: nil) }
             }
         }
@@ -324,7 +330,7 @@ extension Tracking {
     /// the block was submitted).
     static func enter(_ lock: LockInfo, stack: StackTrace?) {
         guard lock.isRegistered, let thread = currentThread() else { return }
-        thread.push(lock, node: lock.id, capturedStack: stack)
+        thread.push(lock, node: lock.id, capturedStack: stack, site: thread.callSite())
     }
 
     /// Ends what `enter` (or a finished acquisition) began, without any raw unlock.

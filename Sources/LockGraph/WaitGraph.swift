@@ -98,7 +98,8 @@ struct WaitGraph {
             let holder = holders[lockID]
             // Saturating: a wait or hold that began while this reading was taken is newer than `now`.
             let longestWait = waiting.map { MonotonicClock.elapsed(from: $0.since, to: now) }.max() ?? 0
-            let heldFor = holder.map { MonotonicClock.elapsed(from: $0.since, to: MonotonicClock.coarseNanoseconds()) } ?? 0
+            // A hold's stamp may precede the acquisition by one tick: judge by the lower bound.
+            let heldFor = holder.map { HoldClock.heldAtLeast(since: $0.since, now: now) } ?? 0
             guard longestWait > threshold || heldFor > threshold else { return nil }
             let key = holder.map { "stall:\(lockID):held:\($0.thread.id)@\($0.since)" }
                 ?? "stall:\(lockID):waited:" + waiting.map { "\($0.thread.id)@\($0.since)" }.sorted().joined(separator: ",")

@@ -85,11 +85,13 @@ final class Watchdog: Sendable {
     }
 
     private func run() {
+        HoldClock.advance(interval: settings.withLock { $0.interval })
         while true {
             let interval = settings.withLock { $0.interval }
             var pause = timespec(tv_sec: Int(interval / 1_000_000_000), tv_nsec: Int(interval % 1_000_000_000))
             var remaining = timespec()
             while nanosleep(&pause, &remaining) != 0 && errno == EINTR { pause = remaining }
+            HoldClock.advance(interval: interval)
             guard Configuration.mode != .off else { continue }
             tick()
         }

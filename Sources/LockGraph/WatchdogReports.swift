@@ -55,7 +55,7 @@ enum WatchdogReports {
         var backtraces: [LockBacktrace] = []
         var lines: [String] = []
         if let holder = stall.holder {
-            lines.append("\(stall.lock.descriptor) held by \(holder.thread) for \(seconds(holder.since, MonotonicClock.coarseNanoseconds()))")
+            lines.append("\(stall.lock.descriptor) held by \(holder.thread) for \(seconds(holder.since, MonotonicClock.nanoseconds()))")
             backtraces.append(LockBacktrace(label: "\(holder.thread) acquired \(stall.lock.descriptor)", thread: holder.thread,
                                             frames: Symbolication.frames(of: holder.state.acquisitionStack(at: holder.index, expecting: stall.lock.id))))
             let (stack, label) = currentStack(of: holder.state)

@@ -120,10 +120,10 @@ extension MonitorTests {
                 started.signal()
                 while !stop.isSet {
                     for _ in 0..<100 {
-                        state.push(first, node: first.id, capturedStack: firstStack)
+                        state.push(first, node: first.id, capturedStack: firstStack, site: 0)
                         state.remove(at: 0)
-                        state.push(second, node: second.id, capturedStack: secondStack)
-                        state.push(first, node: first.id, capturedStack: firstStack)
+                        state.push(second, node: second.id, capturedStack: secondStack, site: 0)
+                        state.push(first, node: first.id, capturedStack: firstStack, site: 0)
                         state.remove(at: 0)  // out of order: first's slot moves down to 0
                         state.remove(at: 0)
                     }

@@ -1,0 +1,92 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CLockGraphSupport
+import Foundation
+import Synchronization
+
+extension ThreadState {
+    // MARK: Thread identity
+
+    /// The kernel's name for thread `id` of this process (`/proc/self/task/<id>/comm`), which is
+    /// what `pthread_setname_np` and Foundation's `Thread.name` set. Safe for any live thread.
+    static func name(ofThread id: Int) -> String? {
+        let descriptor = open("/proc/self/task/\(id)/comm", O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let count = read(descriptor, &buffer, buffer.count)
+        guard count > 0 else { return nil }
+        let name = String(decoding: buffer[..<count], as: UTF8.self)
+            .trimmingCharacters(in: .newlines)
+        return name.isEmpty ? nil : name
+    }
+
+    /// The calling thread's stack as [low, high), for the call-site walk; (0, 0) if unknown
+    /// (the walk then records no site).
+    static func stackBounds() -> (low: UInt, high: UInt) {
+        var low: UInt = 0
+        var high: UInt = 0
+        guard lockgraph_stack_bounds(&low, &high) == 0 else { return (0, 0) }
+        return (low, high)
+    }
+
+    /// The return address of the user's call into LockGraph on this thread: one word, found by
+    /// following frame pointers over LockGraph's own frames (see `InternalCode`), no unwinding.
+    /// Call it directly from the acquisition path (not from inside a standard-library closure
+    /// helper, whose frames would stop the walk early in unoptimised builds).
+    @inline(__always)
+    func callSite() -> UInt {
+        UInt(lockgraph_call_site(hot.pointee.stackLow, hot.pointee.stackHigh, 48))
+    }
+
+    // MARK: Thread-local storage
+
+    /// The pthread key whose destructor frees a thread's state when the thread exits (the fast
+    /// path reads the C thread-local word instead; see `lockgraph_thread_state`).
+    private static let exitKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key) { pointer in
+            guard let pointer else { return }
+            // Later destructors on this exiting thread must not see the freed state: a tracked
+            // lock taken by one of them starts a fresh state, as on a new thread.
+            lockgraph_thread_state_set(nil)
+            let state = Unmanaged<ThreadState>.fromOpaque(pointer).takeRetainedValue()
+            ThreadRegistry.shared.remove(state)
+        }
+        return key
+    }()
+
+    /// The calling thread's state, created on first use.
+    @inline(__always)
+    static var current: ThreadState {
+        currentReference.takeUnretainedValue()
+    }
+
+    /// The calling thread's state, unretained (the thread-exit key owns it): one thread-local load.
+    @inline(__always)
+    static var currentReference: Unmanaged<ThreadState> {
+        if let pointer = lockgraph_thread_state_get() {
+            return Unmanaged<ThreadState>.fromOpaque(pointer)
+        }
+        return Unmanaged.passUnretained(makeCurrent())
+    }
+
+    /// The calling thread's state if it has one (does not create it).
+    static var existingCurrent: ThreadState? {
+        lockgraph_thread_state_get().map { Unmanaged<ThreadState>.fromOpaque($0).takeUnretainedValue() }
+    }
+
+    @inline(never)
+    private static func makeCurrent() -> ThreadState {
+        InternalCode.locate()
+        let state = ThreadState()
+        let pointer = Unmanaged.passRetained(state).toOpaque()
+        pthread_setspecific(exitKey, pointer)
+        lockgraph_thread_state_set(pointer)
+        ThreadRegistry.shared.add(state)
+        return state
+    }
+}
