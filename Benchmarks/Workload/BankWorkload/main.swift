@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import BenchSupport
 import Foundation
 import LockGraph
 
@@ -52,45 +53,32 @@ enum LockKind: String, CaseIterable {
 }
 
 struct Options {
-    var lock: LockKind
-    var threads = 8
-    var transfers = 100_000
-    var accounts = 1_000
-
-    static let usage = """
-        usage: BankWorkload pthread|nslock|tracked [--threads N] [--transfers N] [--accounts N]
-          --threads N     worker threads (default 8)
-          --transfers N   transfers per thread (default 100000)
-          --accounts N    accounts, one lock each, at least 2 (default 1000)
-
-        """
+    let lock: LockKind
+    let threads: Int
+    let transfers: Int
+    let accounts: Int
 
     /// Parses `arguments` (without the program name); nil after printing why on standard error.
     static func parse(_ arguments: ArraySlice<String>) -> Options? {
+        let kinds = LockKind.allCases.map(\.rawValue).joined(separator: "|")
+        let flags: [IntegerFlags.Flag] = [
+            .init("threads", default: 8, "worker threads"),
+            .init("transfers", default: 100_000, "transfers per thread"),
+            .init("accounts", default: 1_000, "accounts, one lock each, at least 2"),
+        ]
         guard let first = arguments.first, let kind = LockKind(rawValue: first) else {
-            return fail("the first argument must be one of: \(LockKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            let usage = IntegerFlags.usage(program: "BankWorkload", prefix: "\(kinds) ", flags: flags)
+            FileHandle.standardError.write(Data("BankWorkload: the first argument must be one of \(kinds)\n\(usage)".utf8))
+            return nil
         }
-        var options = Options(lock: kind)
-        var rest = arguments.dropFirst()
-        while let flag = rest.popFirst() {
-            guard let raw = rest.popFirst() else { return fail("\(flag) needs a value") }
-            guard let value = Int(raw.replacingOccurrences(of: "_", with: "")), value > 0 else {
-                return fail("\(flag) takes a positive integer, not \(raw)")
-            }
-            switch flag {
-            case "--threads": options.threads = value
-            case "--transfers": options.transfers = value
-            case "--accounts": options.accounts = value
-            default: return fail("unknown option \(flag)")
-            }
+        guard let values = IntegerFlags.parse(arguments.dropFirst(), program: "BankWorkload", prefix: "\(kinds) ", flags: flags) else {
+            return nil
         }
-        guard options.accounts >= 2 else { return fail("--accounts must be at least 2 (a transfer needs two)") }
-        return options
-    }
-
-    private static func fail(_ message: String) -> Options? {
-        FileHandle.standardError.write(Data("BankWorkload: \(message)\n\(usage)".utf8))
-        return nil
+        guard values["accounts"] >= 2 else {
+            FileHandle.standardError.write(Data("BankWorkload: --accounts must be at least 2 (a transfer needs two)\n".utf8))
+            return nil
+        }
+        return Options(lock: kind, threads: values["threads"], transfers: values["transfers"], accounts: values["accounts"])
     }
 }
 
@@ -144,21 +132,6 @@ func run<Lock: AccountLock>(_ options: Options, makeLock: () -> Lock) -> (second
     return (seconds, accounts.reduce(0) { $0 + $1.balance })
 }
 
-/// Peak resident set size of this process so far, in MiB.
-func peakResidentMiB() -> Double {
-    var usage = rusage()
-    #if canImport(Glibc)
-    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)  // Glibc imports RUSAGE_SELF as an enum case
-    #else
-    getrusage(RUSAGE_SELF, &usage)
-    #endif
-    #if canImport(Darwin)
-    return Double(usage.ru_maxrss) / 1_048_576  // bytes on Darwin
-    #else
-    return Double(usage.ru_maxrss) / 1_024  // KiB on Linux
-    #endif
-}
-
 guard let options = Options.parse(CommandLine.arguments.dropFirst()) else { exit(2) }
 
 let result: (seconds: Double, total: Int)
@@ -172,7 +145,7 @@ let reports = options.lock == .tracked ? LockMonitor.violations.count : 0
 
 print(
     "lock=\(options.lock.rawValue) threads=\(options.threads) transfers=\(options.transfers) accounts=\(options.accounts)",
-    String(format: "seconds=%.3f peak_rss_mb=%.1f", result.seconds, peakResidentMiB()),
+    String(format: "seconds=%.3f peak_rss_mb=%.1f", result.seconds, ProcessMemory.mebibytes(ProcessMemory.peakResidentBytes())),
     "reports=\(reports)"
 )
 
