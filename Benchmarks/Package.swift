@@ -21,6 +21,11 @@ let package = Package(
             path: "Workload/BankWorkload"
         ),
         .executableTarget(
+            name: "ReportCost",
+            dependencies: ["BenchSupport", .product(name: "LockGraph", package: "LockGraph")],
+            path: "Workload/ReportCost"
+        ),
+        .executableTarget(
             name: "LockBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
