@@ -26,6 +26,11 @@ let package = Package(
             path: "Workload/ReportCost"
         ),
         .executableTarget(
+            name: "EdgeMemory",
+            dependencies: ["BenchSupport", .product(name: "LockGraph", package: "LockGraph")],
+            path: "Workload/EdgeMemory"
+        ),
+        .executableTarget(
             name: "LockBenchmarks",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
