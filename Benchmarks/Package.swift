@@ -12,10 +12,23 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
+        // Standalone workloads: plain executables, run by bank.sh, stress.sh, workload.sh or by
+        // hand (see README.md here). BenchSupport holds what they share.
+        .target(name: "BenchSupport", path: "Workload/BenchSupport"),
         .executableTarget(
             name: "BankWorkload",
-            dependencies: [.product(name: "LockGraph", package: "LockGraph")],
+            dependencies: ["BenchSupport", .product(name: "LockGraph", package: "LockGraph")],
             path: "Workload/BankWorkload"
+        ),
+        .executableTarget(
+            name: "ReportCost",
+            dependencies: ["BenchSupport", .product(name: "LockGraph", package: "LockGraph")],
+            path: "Workload/ReportCost"
+        ),
+        .executableTarget(
+            name: "EdgeMemory",
+            dependencies: ["BenchSupport", .product(name: "LockGraph", package: "LockGraph")],
+            path: "Workload/EdgeMemory"
         ),
         .executableTarget(
             name: "LockBenchmarks",
