@@ -27,6 +27,13 @@ final class InternalLock: @unchecked Sendable {
         mutex.deallocate()
     }
 
+    /// For callers that hold several internal locks at once (`GraphState`); prefer `withLock`.
+    @inline(__always)
+    func lock() { pthread_mutex_lock(mutex) }
+
+    @inline(__always)
+    func unlock() { pthread_mutex_unlock(mutex) }
+
     @inline(__always)
     func withLock<Result>(_ body: () throws -> Result) rethrows -> Result {
         pthread_mutex_lock(mutex)

@@ -17,6 +17,7 @@ extension LockMonitor {
             let changed = LockGraphStore.shared.state.withLock { state in
                 guard (state.classes != nil) != newValue else { return false }
                 state.classes = newValue ? OrderGraph() : nil
+                state.classEndpoints.removeAll()
                 state.reportedSameClass.removeAll()
                 return true
             }
@@ -62,12 +63,14 @@ enum LockClasses {
         }
         guards.remove(fromClass)
         guards.remove(toClass)
-        let classRecord = EdgeRecord(from: record.from, to: record.to, fromNode: fromClass, toNode: toClass,
-                                     thread: record.thread, holderStack: record.holderStack,
-                                     acquirerStack: record.acquirerStack, guards: guards)
-        guard let added = state.classes?.add(classRecord) else { return }
+        let key = EdgeKey(from: fromClass, to: toClass)
+        // Mutated in place through the optional (a copy would duplicate the whole class graph).
+        guard state.classes != nil else { return }
+        if state.classes?.lookup(key) == nil { state.classEndpoints[key] = (record.from, record.to) }
+        guard let added = state.classes?.add(key, record.data, guards: guards) else { return }
+        let cycles = added.cycles.map { cycle in cycle.compactMap { state.classRecord($0) } }.filter { !$0.isEmpty }
         // A class cycle made of one instance cycle is the instance report's business.
-        outcome.classCycles += added.cycles.filter { !closesAtInstanceLevel($0) }
+        outcome.classCycles += cycles.filter { !closesAtInstanceLevel($0) }
     }
 
     private static func closesAtInstanceLevel(_ cycle: [EdgeRecord]) -> Bool {

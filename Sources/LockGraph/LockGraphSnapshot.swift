@@ -55,10 +55,9 @@ public struct LockGraphSnapshot: Sendable {
     static func capture() -> LockGraphSnapshot {
         let (locks, edges, byID) = LockGraphStore.shared.state.withLock { state in
             let locks = state.liveLocks.values.map(\.descriptor).sorted { $0.id < $1.id }
-            let acyclic = state.edges.values.map { Edge($0, closesCycle: false) }
-            let closing = state.inversionEdges.values.map { Edge($0, closesCycle: true) }
+            let edges = state.instanceRecords().map { Edge($0.record, closesCycle: $0.closesCycle) }
             let byID = Dictionary(uniqueKeysWithValues: locks.map { ($0.id, $0) })
-            return (locks, (acyclic + closing).sorted { ($0.from.id, $0.to.id) < ($1.from.id, $1.to.id) }, byID)
+            return (locks, edges.sorted { ($0.from.id, $0.to.id) < ($1.from.id, $1.to.id) }, byID)
         }
         let threads = ThreadRegistry.shared.all().compactMap { state -> ThreadLocks? in
             let held = state.observedHeldIDs().compactMap { byID[$0] }

@@ -1,5 +1,3 @@
-import Synchronization
-
 struct ClassEdgeKey: Hashable, Sendable {
     let from: String
     let to: String
@@ -8,23 +6,58 @@ struct ClassEdgeKey: Hashable, Sendable {
 struct EdgeKey: Hashable, Sendable {
     let from: UInt64
     let to: UInt64
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(NodeHash.mix(from, to))
+    }
+
+    /// Set and Dictionary call this directly: a multiply-xorshift mix of the two ids instead of
+    /// SipHash over 16 bytes (edges are hashed several times per new edge; the keys are
+    /// process-internal ids, not attacker-chosen input, so hash flooding is not a concern).
+    func _rawHashValue(seed: Int) -> Int {
+        Int(truncatingIfNeeded: NodeHash.mix(from, to) ^ UInt64(truncatingIfNeeded: seed))
+    }
 }
 
-/// What the graph remembers about an edge: who made it first, both raw stacks, and its guards.
+/// A cheap, well-mixed hash of graph node ids (all bits of the result depend on all input bits,
+/// as the hash tables take the low bits for the bucket).
+enum NodeHash {
+    @inline(__always)
+    static func mix(_ a: UInt64, _ b: UInt64 = 0) -> UInt64 {
+        var x = a &* 0x9E37_79B9_7F4A_7C15 ^ b &* 0xC2B2_AE3D_27D4_EB4F
+        x ^= x >> 32
+        x = x &* 0xD6E8_FEB8_6659_FD93
+        x ^= x >> 32
+        return x
+    }
+}
+
+/// An edge as reports and exports see it: its locks and the stacks that first made it, resolved
+/// from the compact `EdgeData` (built only when a report or an export needs it).
 struct EdgeRecord: Sendable {
     let from: LockInfo
     let to: LockInfo
     /// The graph nodes (see `LockNode`): for reader-writer locks they carry the mode.
     let fromNode: UInt64
     let toNode: UInt64
-    let thread: ThreadDescriptor
-    /// Where `from` was acquired (empty when the lock was past its stack budget).
-    let holderStack: StackTrace
+    let data: EdgeData
+    /// Other locks held exclusively every time this edge was taken (see `OrderGraph.guards`).
+    let guards: Set<UInt64>
+
+    var thread: ThreadDescriptor { ThreadTable.descriptor(data.thread) }
+    /// Where `from` was acquired: the full stack, or only the call site when the lock was past
+    /// its stack budget (see `holderStackIsSiteOnly`), or empty.
+    var holderStack: StackTrace { StackTable.stack(data.holderStack) }
+    /// True when `holderStack` is the one-frame call site that took `from`, not a whole stack.
+    var holderStackIsSiteOnly: Bool { StackTable.isSiteOnly(data.holderStack) }
     /// Where `to` was acquired while `from` was held.
-    let acquirerStack: StackTrace
-    /// Other locks held exclusively every time this edge was taken (the intersection only
-    /// shrinks). A cycle whose edges share a guard is serialised by it and is not reported.
-    var guards: Set<UInt64>
+    var acquirerStack: StackTrace { StackTable.stack(data.acquirerStack) }
+}
+
+/// One held lock that precedes a new acquisition, as the slow path hands it to the store.
+struct EdgeCandidate {
+    let from: UInt64
+    let holderStack: UInt32
 }
 
 /// What one slow-path call found.
@@ -42,8 +75,9 @@ struct EdgeOutcome {
 /// The one global lock graph: live locks, the instance order graph and (opt-in) the class order
 /// graph, and which reentrant queues were reported.
 ///
-/// Everything here is guarded by one `InternalLock`, taken only on the slow path (a new edge,
-/// lock creation and destruction, snapshots), never while user code runs.
+/// Guarded by a `GraphState`: most new edges agree with the current order and are added under
+/// one shard of its lock (threads on other shards go on), everything else takes all shards.
+/// Never held while user code runs.
 final class LockGraphStore: Sendable {
     static let shared = LockGraphStore()
 
@@ -56,13 +90,33 @@ final class LockGraphStore: Sendable {
         /// each; kept after the locks are destroyed. Filled only while `recordsClassEdges`.
         var classEdges: [ClassEdgeKey: EdgeRecord] = [:]
         var recordsClassEdges = Configuration.environment("LOCKGRAPH_RECORD").map { !$0.isEmpty } ?? false
-        /// The class order graph, present while class checking is on.
+        /// The class order graph, present while class checking is on, with the instance locks
+        /// that first made each class edge (for its reports).
         var classes: OrderGraph? = LockClasses.enabledAtStart ? OrderGraph() : nil
+        var classEndpoints: [EdgeKey: (from: LockInfo, to: LockInfo)] = [:]
         var classIDs: [String: UInt64] = [:]
         var reportedSameClass: Set<String> = []
 
-        var edges: [EdgeKey: EdgeRecord] { instances.edges }
-        var inversionEdges: [EdgeKey: EdgeRecord] { instances.inversionEdges }
+        /// Every edge of the instance graph with its record, the cycle-closing ones flagged.
+        func instanceRecords() -> [(record: EdgeRecord, closesCycle: Bool)] {
+            let acyclic = instances.edges.compactMap { key, data in record(key, data).map { ($0, false) } }
+            let closing = instances.inversionEdges.compactMap { key, data in record(key, data).map { ($0, true) } }
+            return acyclic + closing
+        }
+
+        /// The record of an instance edge (nil if one of its locks is gone).
+        func record(_ key: EdgeKey, _ data: EdgeData? = nil) -> EdgeRecord? {
+            guard let data = data ?? instances.lookup(key),
+                  let from = liveLocks[LockNode.lock(of: key.from)], let to = liveLocks[LockNode.lock(of: key.to)]
+            else { return nil }
+            return EdgeRecord(from: from, to: to, fromNode: key.from, toNode: key.to, data: data, guards: instances.guards(of: key))
+        }
+
+        /// The record of a class edge, with the instance locks that first made it.
+        func classRecord(_ key: EdgeKey) -> EdgeRecord? {
+            guard let classes, let data = classes.lookup(key), let locks = classEndpoints[key] else { return nil }
+            return EdgeRecord(from: locks.from, to: locks.to, fromNode: key.from, toNode: key.to, data: data, guards: classes.guards(of: key))
+        }
 
         mutating func classID(of lock: LockInfo) -> UInt64 {
             let key = lock.classKey
@@ -71,9 +125,15 @@ final class LockGraphStore: Sendable {
             classIDs[key] = id
             return id
         }
+
+        /// Whether the shared path may add unguarded forward edges: it records nothing beyond
+        /// the instance graph, so class checking and recording take the exclusive path.
+        var allowsSharedEdges: Bool { classes == nil && !recordsClassEdges }
     }
 
-    let state = InternalProtected(State())
+    let state = GraphState(State())
+    /// A shard queue this long is drained into the graph by the thread that filled it.
+    static let drainThreshold = 4_096
 
     func register(_ lock: LockInfo) {
         state.withLock { state in
@@ -95,35 +155,78 @@ final class LockGraphStore: Sendable {
     /// into `target` of `lock`, each guarded by `exclusivelyHeld` minus its own two locks.
     /// Held locks are resolved through the registry under the store's lock, so a held lock
     /// destroyed meanwhile (or created while tracking was off) is simply skipped.
-    func addEdges(from held: [(from: UInt64, holderStack: StackTrace)], to lock: LockInfo, target: UInt64,
-                  exclusivelyHeld: Set<UInt64>, thread: ThreadDescriptor, acquirerStack: StackTrace) -> EdgeOutcome {
-        state.withLock { state in
-            var outcome = EdgeOutcome()
+    ///
+    /// First under one shard (`shard`, the caller's): every candidate that is already known
+    /// unguarded, or new, unguarded and in agreement with the current order, is settled there
+    /// (see `GraphState`). The rest, if any, under the whole lock.
+    func addEdges(from held: [EdgeCandidate], to lock: LockInfo, target: UInt64, exclusivelyHeld: Set<UInt64>,
+                  thread: UInt32, acquirerStack: UInt32, shard: Int) -> EdgeOutcome {
+        var outcome = EdgeOutcome()
+        let guardsFor = { (from: UInt64) -> Set<UInt64> in
+            var guards = exclusivelyHeld
+            guards.remove(LockNode.lock(of: from))
+            guards.remove(lock.id)
+            return guards
+        }
+        var queued = 0
+        let remaining: [EdgeCandidate] = state.withShared(shard: shard) { pointer, pending in
+            defer { queued = pending.count }
+            guard pointer.pointee.allowsSharedEdges else { return held }
+            var remaining: [EdgeCandidate] = []
             for entry in held {
+                guard let from = pointer.pointee.liveLocks[LockNode.lock(of: entry.from)] else { continue }
+                let key = EdgeKey(from: entry.from, to: target)
+                guard guardsFor(entry.from).isEmpty else {
+                    remaining.append(entry)
+                    continue
+                }
+                switch pointer.pointee.instances.sharedDecision(for: key) {
+                case .knownUnguarded:
+                    outcome.unguarded.insert(entry.from)
+                case .approved:
+                    from.renewStackBudget()
+                    lock.renewStackBudget()
+                    pending.append((key, EdgeData(holderStack: entry.holderStack, acquirerStack: acquirerStack, thread: thread)))
+                    outcome.unguarded.insert(entry.from)
+                case .needsExclusive:
+                    remaining.append(entry)
+                }
+            }
+            return remaining
+        }
+        guard !remaining.isEmpty else {
+            // Keep queues short: a queued edge is not yet visible to other shards (which may
+            // queue it again) and costs its queue entry on top of its graph entry.
+            if queued >= Self.drainThreshold { state.withLock { _ in } }
+            return outcome
+        }
+        state.withLock { state in
+            for entry in remaining {
                 guard let from = state.liveLocks[LockNode.lock(of: entry.from)] else { continue }
-                var guards = exclusivelyHeld
-                guards.remove(from.id)
-                guards.remove(lock.id)
-                let record = EdgeRecord(from: from, to: lock, fromNode: entry.from, toNode: target, thread: thread,
-                                        holderStack: entry.holderStack, acquirerStack: acquirerStack, guards: guards)
-                let isNew = state.instances.lookup(EdgeKey(from: entry.from, to: target)) == nil
-                if isNew {
+                let key = EdgeKey(from: entry.from, to: target)
+                let data = EdgeData(holderStack: entry.holderStack, acquirerStack: acquirerStack, thread: thread)
+                let guards = guardsFor(entry.from)
+                if state.instances.lookup(key) == nil {
                     from.renewStackBudget()
                     lock.renewStackBudget()
                     if state.recordsClassEdges {
                         let classKey = ClassEdgeKey(from: from.descriptor.classKey, to: lock.descriptor.classKey)
-                        if state.classEdges[classKey] == nil { state.classEdges[classKey] = record }
+                        if state.classEdges[classKey] == nil {
+                            state.classEdges[classKey] = EdgeRecord(from: from, to: lock, fromNode: entry.from, toNode: target,
+                                                                    data: data, guards: guards)
+                        }
                     }
                 }
-                let added = state.instances.add(record)
-                outcome.cycles += added.cycles
+                let added = state.instances.add(key, data, guards: guards)
+                outcome.cycles += added.cycles.map { cycle in cycle.compactMap { state.record($0) } }.filter { !$0.isEmpty }
                 if added.unguarded { outcome.unguarded.insert(entry.from) }
                 if state.classes != nil {
+                    let record = EdgeRecord(from: from, to: lock, fromNode: entry.from, toNode: target, data: data, guards: guards)
                     LockClasses.add(record, to: &state, outcome: &outcome)
                 }
             }
-            return outcome
         }
+        return outcome
     }
 
     /// Forgets every edge and reported cycle; live locks stay registered.
@@ -133,7 +236,10 @@ final class LockGraphStore: Sendable {
             for lock in state.liveLocks.values {
                 state.instances.addInternalEdges(of: lock)
             }
-            if state.classes != nil { state.classes = OrderGraph() }
+            if state.classes != nil {
+                state.classes = OrderGraph()
+                state.classEndpoints.removeAll()
+            }
             state.reportedSameClass.removeAll()
             state.reportedReentrantQueues.removeAll()
         }

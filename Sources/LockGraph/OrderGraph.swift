@@ -1,14 +1,35 @@
+/// What the graph keeps of one edge: 12 bytes. Both stacks and the thread are ids into
+/// `StackTable` and `ThreadTable`, so a program with hundreds of thousands of edges but a few
+/// hundred code paths stores each stack once. The locks are the edge's key (`EdgeKey`).
+struct EdgeData: Hashable, Sendable {
+    /// Where the held lock was acquired: a stack id, a site-only id (`StackTable.siteOnly`)
+    /// when the lock was past its stack budget, or 0.
+    var holderStack: UInt32
+    /// Where the target was acquired while the other was held.
+    var acquirerStack: UInt32
+    /// The thread that first made the edge (`ThreadTable`).
+    var thread: UInt32
+}
+
 /// One order graph: nodes are locks (or lock classes), edges "taken while holding", with the
-/// record of who made each edge first and the locks that guarded it every time.
+/// compact record of who made each edge first and the locks that guarded it every time.
 ///
 /// Used twice by `LockGraphStore`: for lock instances, and (opt-in) for lock classes.
+///
+/// Invariants: every key of `edges` is an edge of `graph` (the acyclic part); `inversionEdges`
+/// are not in `graph` (each closed a cycle when it came); `guards` only holds keys of those two
+/// maps, each with a non-empty set.
 struct OrderGraph {
     var graph = GraphCycles()
     /// Edges of the acyclic graph.
-    var edges: [EdgeKey: EdgeRecord] = [:]
+    var edges: [EdgeKey: EdgeData] = [:]
     /// Edges that closed a cycle; kept out of `graph` so its order stays valid, and remembered
     /// so the same cycle is not examined again.
-    var inversionEdges: [EdgeKey: EdgeRecord] = [:]
+    var inversionEdges: [EdgeKey: EdgeData] = [:]
+    /// Other locks held exclusively every time an edge was taken (the intersection only
+    /// shrinks), for the few edges that have any: a cycle whose edges share a guard is
+    /// serialised by it and is not reported (a gate lock).
+    var guards: [EdgeKey: Set<UInt64>] = [:]
     /// Normalised cycles (rotated to start at the smallest node) already reported.
     var reportedCycles: Set<[UInt64]> = []
     /// Cycles every edge of which was always taken while one same exclusive lock was held (a
@@ -24,18 +45,53 @@ struct OrderGraph {
         }
     }
 
-    func lookup(_ key: EdgeKey) -> EdgeRecord? {
+    func lookup(_ key: EdgeKey) -> EdgeData? {
         edges[key] ?? inversionEdges[key]
     }
 
-    /// Adds an edge, or narrows the guards of a known one. Returns the cycles to report now, and
-    /// whether the edge's guards are empty (then they can never change again).
-    mutating func add(_ record: EdgeRecord) -> (cycles: [[EdgeRecord]], unguarded: Bool) {
-        let key = EdgeKey(from: record.fromNode, to: record.toNode)
-        if let existing = lookup(key) {
-            let narrowed = existing.guards.intersection(record.guards)
-            guard narrowed != existing.guards else { return ([], narrowed.isEmpty) }
-            if edges[key] != nil { edges[key]!.guards = narrowed } else { inversionEdges[key]!.guards = narrowed }
+    func guards(of key: EdgeKey) -> Set<UInt64> { guards[key] ?? [] }
+
+    /// What the shared path (see `GraphState`) may do with an unguarded edge `key`.
+    enum SharedDecision {
+        /// Known, with no guards left: nothing to do.
+        case knownUnguarded
+        /// New, and both nodes exist with ranks that already agree, and no inversion edge exists
+        /// (a new edge could complete a cycle through one): it can be queued without a search.
+        case approved
+        /// Anything else (a new node, a reorder, guards to narrow): the exclusive path.
+        case needsExclusive
+    }
+
+    func sharedDecision(for key: EdgeKey) -> SharedDecision {
+        if edges[key] != nil { return guards.isEmpty || guards[key] == nil ? .knownUnguarded : .needsExclusive }
+        guard inversionEdges.isEmpty, let from = graph.rank(of: key.from), let to = graph.rank(of: key.to), from < to
+        else { return .needsExclusive }
+        return .approved
+    }
+
+    /// Adds an edge that `sharedDecision` approved while the graph did not change since.
+    /// A duplicate (two threads made the same edge) keeps the first record.
+    mutating func addApproved(_ key: EdgeKey, _ data: EdgeData) {
+        switch graph.insertEdge(from: key.from, to: key.to) {
+        case .inserted:
+            edges[key] = data
+        case .alreadyPresent:
+            break
+        case .cycle:
+            // The ranks agreed when the edge was approved and no reorder ran since: impossible.
+            assertionFailure("an approved edge closed a cycle")
+        }
+    }
+
+    /// Adds an edge, or narrows the guards of a known one. Returns the cycles to report now (as
+    /// their edge keys, in cycle order), and whether the edge's guards are empty (then they can
+    /// never change again).
+    mutating func add(_ key: EdgeKey, _ data: EdgeData, guards newGuards: Set<UInt64>) -> (cycles: [[EdgeKey]], unguarded: Bool) {
+        if lookup(key) != nil {
+            let existing = guards(of: key)
+            let narrowed = existing.intersection(newGuards)
+            guard narrowed != existing else { return ([], narrowed.isEmpty) }
+            guards[key] = narrowed.isEmpty ? nil : narrowed
             let affected = gatedCycles.filter { Self.contains(key, in: $0) }
             return (affected.compactMap { examine($0) }, narrowed.isEmpty)
         }
@@ -44,14 +100,16 @@ struct OrderGraph {
             // An edge inside a reader-writer lock (see `LockNode`); it has no record.
             return ([], true)
         case .inserted:
-            edges[key] = record
-            return (cyclesThroughInversionEdges(after: key), record.guards.isEmpty)
+            edges[key] = data
+            if !newGuards.isEmpty { guards[key] = newGuards }
+            return (cyclesThroughInversionEdges(after: key), newGuards.isEmpty)
         case .cycle(let path):
-            inversionEdges[key] = record
+            inversionEdges[key] = data
+            if !newGuards.isEmpty { guards[key] = newGuards }
             // path runs target ... source; the new edge closes it.
             var nodes = path
             if nodes.first == key.to { nodes.removeFirst() }
-            return ([examine([key.to] + nodes)].compactMap { $0 }, record.guards.isEmpty)
+            return ([examine([key.to] + nodes)].compactMap { $0 }, newGuards.isEmpty)
         }
     }
 
@@ -62,57 +120,63 @@ struct OrderGraph {
     /// A new acyclic edge `x -> y` can complete a cycle that runs through an earlier inversion
     /// edge `u -> v`: `v ... x -> y ... u -> v`. Inversion edges are few (each closed a cycle),
     /// and each search is bounded by the topological order.
-    private mutating func cyclesThroughInversionEdges(after key: EdgeKey) -> [[EdgeRecord]] {
-        var found: [[EdgeRecord]] = []
+    private mutating func cyclesThroughInversionEdges(after key: EdgeKey) -> [[EdgeKey]] {
+        var found: [[EdgeKey]] = []
         for inversion in inversionEdges.keys {
             guard let toSource = graph.path(from: inversion.to, to: key.from),
                   let fromTarget = graph.path(from: key.to, to: inversion.from)
             else { continue }
-            if let records = examine(toSource + fromTarget) { found.append(records) }
+            if let cycle = examine(toSource + fromTarget) { found.append(cycle) }
         }
         return found
     }
 
-    /// `nodes` lists a cycle once (`n0 -> n1 -> ... -> n0`). Returns its edge records (edges
-    /// inside a reader-writer lock left out) if it must be reported now: not reported before and
-    /// not gated. A gated cycle is remembered for `add` to examine again.
-    mutating func examine(_ nodes: [UInt64]) -> [EdgeRecord]? {
+    /// `nodes` lists a cycle once (`n0 -> n1 -> ... -> n0`). Returns its edges (edges inside a
+    /// reader-writer lock left out) if it must be reported now: not reported before and not
+    /// gated. A gated cycle is remembered for `add` to examine again.
+    mutating func examine(_ nodes: [UInt64]) -> [EdgeKey]? {
         guard let smallest = nodes.indices.min(by: { nodes[$0] < nodes[$1] }) else { return nil }
         let normalised = Array(nodes[smallest...] + nodes[..<smallest])
         guard !reportedCycles.contains(normalised) else { return nil }
-        var records: [EdgeRecord] = []
+        var keys: [EdgeKey] = []
         for index in normalised.indices {
             let key = EdgeKey(from: normalised[index], to: normalised[(index + 1) % normalised.count])
-            if let record = lookup(key) {
-                records.append(record)
+            if lookup(key) != nil {
+                keys.append(key)
             } else if LockNode.lock(of: key.from) != LockNode.lock(of: key.to) {
                 return nil
             }
         }
-        guard !records.isEmpty else { return nil }
-        let commonGuards = records.dropFirst().reduce(records[0].guards) { $0.intersection($1.guards) }
+        guard let first = keys.first else { return nil }
+        let commonGuards = keys.dropFirst().reduce(guards(of: first)) { $0.intersection(guards(of: $1)) }
         if !commonGuards.isEmpty {
             gatedCycles.insert(normalised)
             return nil
         }
         gatedCycles.remove(normalised)
         reportedCycles.insert(normalised)
-        return records
+        return keys
     }
 
     /// Forgets `nodes` and every edge and pending cycle touching them.
     mutating func remove(_ nodes: [UInt64]) {
         for node in nodes where graph.contains(node: node) {
-            for next in graph.successors(of: node) { edges[EdgeKey(from: node, to: next)] = nil }
-            for previous in graph.predecessors(of: node) { edges[EdgeKey(from: previous, to: node)] = nil }
+            for next in graph.successors(of: node) { forget(EdgeKey(from: node, to: next)) }
+            for previous in graph.predecessors(of: node) { forget(EdgeKey(from: previous, to: node)) }
             graph.removeNode(node)
         }
         let gone = Set(nodes)
         if !inversionEdges.isEmpty {
-            inversionEdges = inversionEdges.filter { !gone.contains($0.key.from) && !gone.contains($0.key.to) }
+            for key in inversionEdges.keys where gone.contains(key.from) || gone.contains(key.to) { forget(key) }
         }
         if !gatedCycles.isEmpty {
             gatedCycles = gatedCycles.filter { $0.allSatisfy { !gone.contains($0) } }
         }
+    }
+
+    private mutating func forget(_ key: EdgeKey) {
+        edges[key] = nil
+        inversionEdges[key] = nil
+        if !guards.isEmpty { guards[key] = nil }
     }
 }

@@ -40,8 +40,8 @@ enum Reporter {
                 to: record.to.descriptor,
                 thread: record.thread,
                 holderStack: LockBacktrace(
-                    label: record.holderStack.addresses.isEmpty
-                        ? "\(record.from.descriptor) acquired\(held)\(entered) (stack not kept: the lock was past its first acquisitions; LOCKGRAPH_HOLDER_STACKS=always keeps every one)"
+                    label: record.holderStackIsSiteOnly || record.holderStack.addresses.isEmpty
+                        ? "\(record.from.descriptor) acquired\(held)\(entered) (only the call site kept: the lock was past its first acquisitions; LOCKGRAPH_HOLDER_STACKS=always keeps every stack)"
                         : "\(record.from.descriptor) acquired\(held)\(entered)",
                     thread: record.thread,
                     frames: Symbolication.frames(of: record.holderStack)),

@@ -10,6 +10,55 @@ import Synchronization
 extension ThreadState {
     // MARK: Thread identity
 
+    /// The id of this thread's descriptor for edge records (owner thread only).
+    func descriptorID() -> UInt32 {
+        if cachedDescriptorID == 0 || cachedName == nil {
+            cachedDescriptorID = ThreadTable.intern(descriptor())
+        }
+        return cachedDescriptorID
+    }
+
+    /// The id of `stack` in `StackTable`. A thread usually records many new edges from one
+    /// call site in a row: comparing with the last stack it interned is cheaper than hashing.
+    func internStack(_ stack: StackTrace) -> UInt32 {
+        if let last = lastInterned, last.stack == stack { return last.id }
+        let id = StackTable.intern(stack)
+        lastInterned = (stack, id)
+        return id
+    }
+
+    /// The id of the stack that acquired the held entry at `index`, for an edge's holder side:
+    /// its whole stack when one was kept (interned once, then remembered in the entry), else the
+    /// one-frame call site (owner thread only).
+    func holderStackID(at index: Int) -> UInt32 {
+        let entry = hot.pointee.held[index]
+        if entry.stackID != 0 { return entry.stackID }
+        let id = entry.stackDepth > 0
+            ? internStack(acquisitionStack(at: index))
+            : StackTable.internSite(entry.site)
+        hot.pointee.held[index].stackID = id
+        return id
+    }
+
+    /// In a forked child, this (the only surviving) thread has a new kernel id.
+    func refreshAfterFork() {
+        threadID = currentThreadID()
+        cachedName = nil
+        cachedDescriptorID = 0
+    }
+
+    /// This thread as reports show it. The name is read from the kernel once and cached (edges
+    /// are recorded often); reports pass `refreshName` to pick up a later rename.
+    func descriptor(refreshName: Bool = false) -> ThreadDescriptor {
+        if refreshName || cachedName == nil {
+            let name = Self.name(ofThread: threadID)
+            if cachedName != .some(name) { cachedDescriptorID = 0 }
+            cachedName = .some(name)
+        }
+        return ThreadDescriptor(id: threadID, name: cachedName ?? nil)
+    }
+
+
     /// The kernel's name for thread `id` of this process (`/proc/self/task/<id>/comm`), which is
     /// what `pthread_setname_np` and Foundation's `Thread.name` set. Safe for any live thread.
     static func name(ofThread id: Int) -> String? {

@@ -28,6 +28,9 @@ struct HeldLock {
     /// `ThreadState.callSite()`), 0 if unknown. Always recorded: when no stack was kept for this
     /// acquisition, it still names the file:line that took the lock.
     var site: UInt = 0
+    /// The acquisition stack's id in `StackTable`, interned the first time an edge needs it
+    /// (0: not yet, or no stack).
+    var stackID: UInt32 = 0
 }
 
 /// The state the hot path touches, behind a pointer: stored properties of a class are subject
@@ -56,8 +59,9 @@ final class ThreadState: @unchecked Sendable {
     /// Held-lock entries visible to other threads (snapshot, watchdog) are capped at this many.
     static let observableDepth = 64
 
-    /// The kernel thread id; changes only in a forked child (the survivor gets a new one).
-    private(set) var threadID: Int
+    /// The kernel thread id; changes only in a forked child (the survivor gets a new one, set by
+    /// `refreshAfterFork`).
+    var threadID: Int
     let hot: UnsafeMutablePointer<HotThreadState>
     /// Bumped by `LockMonitor.reset()` (from any thread): the owner clears its edge cache when it
     /// sees a new value. Per thread, so the hot path reads no global.
@@ -78,14 +82,20 @@ final class ThreadState: @unchecked Sendable {
     private let observedSince: UnsafeMutablePointer<Atomic<UInt64>>
     private let observedCount = Atomic<Int>(0)
     /// The lock this thread is blocked on (0: none), since when, and how (see `WaitKind`).
-    private let waitingFor = Atomic<UInt64>(0)
-    private let waitingSince = Atomic<UInt64>(0)
-    private let waitingKind = Atomic<UInt8>(0)
+    let waitingFor = Atomic<UInt64>(0)
+    let waitingSince = Atomic<UInt64>(0)
+    let waitingKind = Atomic<UInt8>(0)
     /// The waiting call site of the last long wait (see `captureWaitStack`).
-    private let waitStack: UnsafeMutablePointer<UInt>
-    private let waitStackDepth = Atomic<Int>(0)
+    let waitStack: UnsafeMutablePointer<UInt>
+    let waitStackDepth = Atomic<Int>(0)
     /// Tracked queues whose put/get this thread is currently inside (innermost last).
     var activeQueueOperations: [UInt64] = []
+    /// The kernel name read for `descriptor()` (nil: not read yet).
+    var cachedName: String??
+    /// The last stack `internStack` interned, and its id (owner thread only).
+    var lastInterned: (stack: StackTrace, id: UInt32)?
+    /// `ThreadTable`'s id for the descriptor with `cachedName` (0: not interned yet).
+    var cachedDescriptorID: UInt32 = 0
 
     init() {
         threadID = currentThreadID()
@@ -340,72 +350,5 @@ final class ThreadState: @unchecked Sendable {
             }
             return (observedIDs[index].load(ordering: .relaxed), since)
         }
-    }
-
-    // MARK: Waits
-
-    /// How a thread waits for a lock.
-    enum WaitKind: UInt8 {
-        /// Blocked acquiring the lock: it waits for the lock's holder.
-        case acquiring = 1
-        /// Waiting on a condition variable (or a queue's put/get) associated with the lock;
-        /// it waits for a signal, not for the holder.
-        case condition = 2
-        /// Waiting on a `TrackedSemaphore`: no holder, but a long wait is a stall.
-        case semaphore = 3
-    }
-
-    /// Publishes that this thread is about to block on `lock`. No stack is captured here: under
-    /// heavy contention every acquisition comes this way. The watchdog samples a waiter's stack
-    /// by signal when it needs it; a long wait inside a task records its stack when it ends.
-    func beginWait(for lock: UInt64, kind: WaitKind) {
-        waitStackDepth.store(0, ordering: .relaxed)
-        waitingSince.store(MonotonicClock.nanoseconds(), ordering: .relaxed)
-        waitingKind.store(kind.rawValue, ordering: .relaxed)
-        waitingFor.store(lock, ordering: .releasing)
-    }
-
-    /// Ends the wait; returns how long it lasted in nanoseconds.
-    @discardableResult
-    func endWait() -> UInt64 {
-        waitingFor.store(0, ordering: .releasing)
-        return MonotonicClock.elapsed(from: waitingSince.load(ordering: .relaxed), to: MonotonicClock.nanoseconds())
-    }
-
-    /// Records the calling thread's stack as its wait stack (the waiting call site: called by the
-    /// waiter itself right after a long wait, still inside the acquisition).
-    func captureWaitStack() {
-        waitStackDepth.store(StackTrace.capture(into: waitStack), ordering: .relaxed)
-    }
-
-    /// The stack recorded by `captureWaitStack` (empty if none).
-    func observedWaitStack() -> StackTrace {
-        let depth = min(waitStackDepth.load(ordering: .acquiring), StackTrace.maximumDepth)
-        return StackTrace(addresses: Array(UnsafeBufferPointer(start: waitStack, count: depth)))
-    }
-
-    /// What this thread is blocked on, as another thread sees it.
-    func observedWait() -> (lock: UInt64, since: UInt64, kind: WaitKind)? {
-        let lock = waitingFor.load(ordering: .acquiring)
-        guard lock != 0 else { return nil }
-        let kind = WaitKind(rawValue: waitingKind.load(ordering: .relaxed)) ?? .acquiring
-        return (lock, waitingSince.load(ordering: .relaxed), kind)
-    }
-
-    private var cachedName: String??
-
-    /// In a forked child, this (the only surviving) thread has a new kernel id.
-    func refreshAfterFork() {
-        threadID = currentThreadID()
-        cachedName = nil
-    }
-
-    /// This thread as reports show it. The name is read from the kernel once and cached (edges
-    /// are recorded often); reports pass `refreshName` to pick up a later rename.
-    func descriptor(refreshName: Bool = false) -> ThreadDescriptor {
-        if refreshName || cachedName == nil {
-            cachedName = .some(Self.name(ofThread: threadID))
-        }
-        return ThreadDescriptor(id: threadID, name: cachedName ?? nil)
     }
 }

@@ -293,7 +293,7 @@ enum Tracking {
     @inline(never)
     private static func slowPath(into lock: LockInfo, target: UInt64, thread: ThreadState) -> StackTrace {
         let stack = StackTrace.capture()
-        var candidates: [(from: UInt64, holderStack: StackTrace)] = []
+        var candidates: [EdgeCandidate] = []
         var exclusivelyHeld: Set<UInt64> = []
         var seen: Set<UInt64> = []
         for index in 0..<thread.heldCount {
@@ -302,10 +302,11 @@ enum Tracking {
             guard entry.id != lock.id, seen.insert(entry.node).inserted,
                   !thread.hot.pointee.knownEdges.contains(from: entry.node, to: target)
             else { continue }
-            candidates.append((entry.node, thread.acquisitionStack(at: index)))
+            candidates.append(EdgeCandidate(from: entry.node, holderStack: thread.holderStackID(at: index)))
         }
-        let outcome = LockGraphStore.shared.addEdges(from: candidates, to: lock, target: target, exclusivelyHeld: exclusivelyHeld,
-                                                     thread: thread.descriptor(), acquirerStack: stack)
+        let outcome = LockGraphStore.shared.addEdges(
+            from: candidates, to: lock, target: target, exclusivelyHeld: exclusivelyHeld,
+            thread: thread.descriptorID(), acquirerStack: thread.internStack(stack), shard: thread.threadID)
         for from in outcome.unguarded {
             thread.hot.pointee.knownEdges.insert(from: from, to: target)
         }
