@@ -151,6 +151,32 @@ final class LockGraphStore: Sendable {
         }
     }
 
+    /// The guards of an edge from `from` into `lock`: the exclusively held locks but those two.
+    private static func guards(_ exclusivelyHeld: [UInt64], from: UInt64, lock: UInt64) -> Set<UInt64> {
+        let fromLock = LockNode.lock(of: from)
+        var guards: Set<UInt64> = []
+        for id in exclusivelyHeld where id != fromLock && id != lock { guards.insert(id) }
+        return guards
+    }
+
+    /// True when an edge from `from` into `lock` has no guard (no third lock held exclusively).
+    private static func isUnguarded(_ exclusivelyHeld: [UInt64], from: UInt64, lock: UInt64) -> Bool {
+        let fromLock = LockNode.lock(of: from)
+        return exclusivelyHeld.allSatisfy { $0 == fromLock || $0 == lock }
+    }
+
+    /// Which of the edges from `nodes` into `target` the graph already has without guards, so the
+    /// thread can cache them: read under one shard, no stack needed. (An edge queued on another
+    /// shard is not seen yet; the caller then goes on to `addEdges`, which settles it.)
+    func knownUnguarded(_ nodes: [UInt64], into target: UInt64, exclusivelyHeld: [UInt64], lock: UInt64, shard: Int) -> [UInt64] {
+        state.withShared(shard: shard) { pointer, _ in
+            nodes.filter { node in
+                Self.isUnguarded(exclusivelyHeld, from: node, lock: lock)
+                    && pointer.pointee.instances.sharedDecision(for: EdgeKey(from: node, to: target)) == .knownUnguarded
+            }
+        }
+    }
+
     /// Adds the edges from the nodes a thread holds (with the stacks where it acquired them)
     /// into `target` of `lock`, each guarded by `exclusivelyHeld` minus its own two locks.
     /// Held locks are resolved through the registry under the store's lock, so a held lock
@@ -159,24 +185,17 @@ final class LockGraphStore: Sendable {
     /// First under one shard (`shard`, the caller's): every candidate that is already known
     /// unguarded, or new, unguarded and in agreement with the current order, is settled there
     /// (see `GraphState`). The rest, if any, under the whole lock.
-    func addEdges(from held: [EdgeCandidate], to lock: LockInfo, target: UInt64, exclusivelyHeld: Set<UInt64>,
+    func addEdges(from held: [EdgeCandidate], to lock: LockInfo, target: UInt64, exclusivelyHeld: [UInt64],
                   thread: UInt32, acquirerStack: UInt32, shard: Int) -> EdgeOutcome {
         var outcome = EdgeOutcome()
-        let guardsFor = { (from: UInt64) -> Set<UInt64> in
-            var guards = exclusivelyHeld
-            guards.remove(LockNode.lock(of: from))
-            guards.remove(lock.id)
-            return guards
-        }
         var queued = 0
         let remaining: [EdgeCandidate] = state.withShared(shard: shard) { pointer, pending in
             defer { queued = pending.count }
             guard pointer.pointee.allowsSharedEdges else { return held }
             var remaining: [EdgeCandidate] = []
             for entry in held {
-                guard let from = pointer.pointee.liveLocks[LockNode.lock(of: entry.from)] else { continue }
                 let key = EdgeKey(from: entry.from, to: target)
-                guard guardsFor(entry.from).isEmpty else {
+                guard Self.isUnguarded(exclusivelyHeld, from: entry.from, lock: lock.id) else {
                     remaining.append(entry)
                     continue
                 }
@@ -184,6 +203,7 @@ final class LockGraphStore: Sendable {
                 case .knownUnguarded:
                     outcome.unguarded.insert(entry.from)
                 case .approved:
+                    guard let from = pointer.pointee.liveLocks[LockNode.lock(of: entry.from)] else { continue }
                     from.renewStackBudget()
                     lock.renewStackBudget()
                     pending.append((key, EdgeData(holderStack: entry.holderStack, acquirerStack: acquirerStack, thread: thread)))
@@ -205,7 +225,7 @@ final class LockGraphStore: Sendable {
                 guard let from = state.liveLocks[LockNode.lock(of: entry.from)] else { continue }
                 let key = EdgeKey(from: entry.from, to: target)
                 let data = EdgeData(holderStack: entry.holderStack, acquirerStack: acquirerStack, thread: thread)
-                let guards = guardsFor(entry.from)
+                let guards = Self.guards(exclusivelyHeld, from: entry.from, lock: lock.id)
                 if state.instances.lookup(key) == nil {
                     from.renewStackBudget()
                     lock.renewStackBudget()

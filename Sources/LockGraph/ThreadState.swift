@@ -164,7 +164,7 @@ final class ThreadState: @unchecked Sendable {
     /// Records `lock` as held. Captures its acquisition stack while the lock's budget lasts,
     /// or copies `stack` when the slow path already captured one.
     @inline(__always)
-    func push(_ lock: LockInfo, node: UInt64, capturedStack stack: StackTrace?, site: UInt) {
+    func push(_ lock: LockInfo, node: UInt64, capturedStack stack: StackTrace?, stackID: UInt32 = 0, site: UInt) {
         let index = hot.pointee.heldCount
         if index == hot.pointee.heldCapacity { growHeld() }
         var depth = 0
@@ -315,7 +315,7 @@ final class ThreadState: @unchecked Sendable {
 
     /// Restores an entry removed by a condition wait, keeping its original acquisition stack.
     func reinsert(_ entry: HeldLock, lock: LockInfo, stack: StackTrace) {
-        push(lock, node: entry.node, capturedStack: stack, site: entry.site)
+        push(lock, node: entry.node, capturedStack: stack, stackID: entry.stackID, site: entry.site)
         hot.pointee.held[hot.pointee.heldCount - 1].recursion = entry.recursion
     }
 

@@ -15,7 +15,7 @@ enum Tracking {
     struct Acquisition {
         fileprivate let threadReference: Unmanaged<ThreadState>?
         fileprivate let reentryIndex: Int?
-        fileprivate let stack: StackTrace?
+        fileprivate let stack: (trace: StackTrace, id: UInt32)?
         /// The node the lock is held from once acquired (see `LockNode`).
         fileprivate let holdNode: UInt64
         /// The user's call site (see `ThreadState.callSite()`).
@@ -74,7 +74,7 @@ enum Tracking {
                 }
                 Reporter.reentrantAcquire(of: lock, heldAt: index, by: thread, fatal: true, what: what, reason: decision.reason)
             }
-            var stack: StackTrace?
+            var stack: (trace: StackTrace, id: UInt32)?
             if !thread.isReporting && !knowsAllEdges(into: target, of: lock, thread: thread) {
                 stack = slowPath(into: lock, target: target, thread: thread)
             }
@@ -147,7 +147,8 @@ enum Tracking {
             if let index = acquisition.reentryIndex {
                 thread.incrementRecursion(at: index)
             } else {
-                thread.push(lock, node: acquisition.holdNode, capturedStack: acquisition.stack, site: acquisition.site)
+                thread.push(lock, node: acquisition.holdNode, capturedStack: acquisition.stack?.trace,
+                            stackID: acquisition.stack?.id ?? 0, site: acquisition.site)
             }
         }
     }
@@ -265,7 +266,7 @@ enum Tracking {
     /// is remembered only once every edge from it is known (with its guards settled for this
     /// exact held set), so the next time is one probe.
     @inline(__always)
-    private static func knowsAllEdges(into target: UInt64, of lock: LockInfo, thread: ThreadState) -> Bool {
+    static func knowsAllEdges(into target: UInt64, of lock: LockInfo, thread: ThreadState) -> Bool {
         let chain = thread.topChain
         if chain == 0 || thread.hot.pointee.knownChains.contains(from: chain, to: target) { return true }
         guard !hasUnknownEdge(into: target, of: lock, thread: thread) else { return false }
@@ -277,7 +278,7 @@ enum Tracking {
     /// holds only edges without guards (see `EdgeRecord.guards`): a guarded edge taken under a
     /// new held set must reach the graph, which narrows its guards.
     @inline(__always)
-    private static func hasUnknownEdge(into target: UInt64, of lock: LockInfo, thread: ThreadState) -> Bool {
+    static func hasUnknownEdge(into target: UInt64, of lock: LockInfo, thread: ThreadState) -> Bool {
         let hot = thread.hot
         let held = hot.pointee.held
         for index in 0..<hot.pointee.heldCount {
@@ -285,43 +286,6 @@ enum Tracking {
             if entry.id != lock.id && !hot.pointee.knownEdges.contains(from: entry.node, to: target) { return true }
         }
         return false
-    }
-
-    /// A held lock precedes `lock` in an order not yet cached: capture the stack, add the
-    /// edges to the global graph, report any cycle they close. Returns the captured stack so
-    /// the push can reuse it as this lock's acquisition stack.
-    @inline(never)
-    private static func slowPath(into lock: LockInfo, target: UInt64, thread: ThreadState) -> StackTrace {
-        let stack = StackTrace.capture()
-        var candidates: [EdgeCandidate] = []
-        var exclusivelyHeld: Set<UInt64> = []
-        var seen: Set<UInt64> = []
-        for index in 0..<thread.heldCount {
-            let entry = thread.held(at: index)
-            if LockNode.isExclusiveHold(entry.node) { exclusivelyHeld.insert(entry.id) }
-            guard entry.id != lock.id, seen.insert(entry.node).inserted,
-                  !thread.hot.pointee.knownEdges.contains(from: entry.node, to: target)
-            else { continue }
-            candidates.append(EdgeCandidate(from: entry.node, holderStack: thread.holderStackID(at: index)))
-        }
-        let outcome = LockGraphStore.shared.addEdges(
-            from: candidates, to: lock, target: target, exclusivelyHeld: exclusivelyHeld,
-            thread: thread.descriptorID(), acquirerStack: thread.internStack(stack), shard: thread.threadID)
-        for from in outcome.unguarded {
-            thread.hot.pointee.knownEdges.insert(from: from, to: target)
-        }
-        // This exact held set is now fully recorded (guards narrowed for it).
-        thread.hot.pointee.knownChains.insert(from: thread.topChain, to: target)
-        for cycle in outcome.cycles {
-            Reporter.lockOrderInversion(cycle, thread: thread)
-        }
-        for cycle in outcome.classCycles {
-            Reporter.lockOrderInversion(cycle, thread: thread, betweenClasses: true)
-        }
-        for record in outcome.sameClassNesting {
-            Reporter.sameClassNesting(record, thread: thread)
-        }
-        return stack
     }
 }
 

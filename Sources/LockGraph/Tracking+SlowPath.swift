@@ -1,0 +1,54 @@
+extension Tracking {
+    /// A held lock precedes `lock` in an order not in the thread's cache. First, with no stack
+    /// and under one shard only, the graph tells which of these edges it already has (another
+    /// thread made them, or the cache forgot them): those go into the cache. Only if a new edge
+    /// remains is the stack captured, the edges added, and any cycle they close reported.
+    /// Returns the captured stack (and its `StackTable` id) so the push can reuse it as this
+    /// lock's acquisition stack, or nil when every edge was known.
+    @inline(never)
+    static func slowPath(into lock: LockInfo, target: UInt64, thread: ThreadState) -> (trace: StackTrace, id: UInt32)? {
+        let hot = thread.hot
+        // Candidates: distinct held nodes (not the lock itself) whose edge is not cached.
+        var candidates: [(node: UInt64, index: Int)] = []
+        var exclusivelyHeld: [UInt64] = []
+        for index in 0..<hot.pointee.heldCount {
+            let entry = hot.pointee.held[index]
+            if LockNode.isExclusiveHold(entry.node) && !exclusivelyHeld.contains(entry.id) { exclusivelyHeld.append(entry.id) }
+            guard entry.id != lock.id, !candidates.contains(where: { $0.node == entry.node }),
+                  !hot.pointee.knownEdges.contains(from: entry.node, to: target)
+            else { continue }
+            candidates.append((entry.node, index))
+        }
+        let store = LockGraphStore.shared
+        let known = store.knownUnguarded(candidates.map(\.node), into: target, exclusivelyHeld: exclusivelyHeld,
+                                         lock: lock.id, shard: thread.threadID)
+        for node in known { hot.pointee.knownEdges.insert(from: node, to: target) }
+        candidates.removeAll { known.contains($0.node) }
+        guard !candidates.isEmpty else {
+            hot.pointee.knownChains.insert(from: thread.topChain, to: target)
+            return nil
+        }
+
+        let stack = StackTrace.capture()
+        let stackID = thread.internStack(stack)
+        let outcome = store.addEdges(
+            from: candidates.map { EdgeCandidate(from: $0.node, holderStack: thread.holderStackID(at: $0.index)) },
+            to: lock, target: target, exclusivelyHeld: exclusivelyHeld,
+            thread: thread.descriptorID(), acquirerStack: stackID, shard: thread.threadID)
+        for from in outcome.unguarded {
+            hot.pointee.knownEdges.insert(from: from, to: target)
+        }
+        // This exact held set is now fully recorded (guards narrowed for it).
+        hot.pointee.knownChains.insert(from: thread.topChain, to: target)
+        for cycle in outcome.cycles {
+            Reporter.lockOrderInversion(cycle, thread: thread)
+        }
+        for cycle in outcome.classCycles {
+            Reporter.lockOrderInversion(cycle, thread: thread, betweenClasses: true)
+        }
+        for record in outcome.sameClassNesting {
+            Reporter.sameClassNesting(record, thread: thread)
+        }
+        return (stack, stackID)
+    }
+}
