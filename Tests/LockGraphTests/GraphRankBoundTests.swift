@@ -36,4 +36,48 @@ extension GraphAlgorithmTests {
         }
         #expect(graph.nodeCount == 2)
     }
+
+    /// Moves into the space beyond either end, over and over, with spacings so large that the
+    /// space runs out every few moves: the move must then renumber instead of leaving the
+    /// bound. Below: `x` has no predecessor, so each new low node `y` it gains an edge to
+    /// moves it below everything. Above: `y` (low, no successors) moves above `x`, whose
+    /// ancestor `p` keeps the backward search busy so the forward one finishes first.
+    @Test(arguments: [1 << 56, Int.max])
+    func movesBeyondTheEndsRenumberAtTheBound(spacing: Int) {
+        var graph = GraphCycles(spacing: spacing)
+        var nextID: UInt64 = 10
+        func fresh() -> UInt64 {
+            defer { nextID += 1 }
+            return nextID
+        }
+        let x: UInt64 = 1, p: UInt64 = 2, other: UInt64 = 3
+        #expect(graph.insertEdge(from: other, to: x) == .inserted)  // x takes a sink's rank
+        graph.removeNode(other)
+        for round in 0..<2_000 {
+            // Below: a new source y (the lowest node), then x -> y.
+            let y = fresh(), t = fresh()
+            #expect(graph.insertEdge(from: y, to: t) == .inserted)
+            graph.removeNode(t)
+            #expect(graph.insertEdge(from: x, to: y) == .inserted)
+            if let violation = graph.checkInvariants() {
+                Issue.record("round \(round), below: \(violation)")
+                return
+            }
+            graph.removeNode(y)
+        }
+        #expect(graph.insertEdge(from: p, to: x) == .inserted)
+        for round in 0..<2_000 {
+            // Above: a lone low node y, then x -> y.
+            let y = fresh(), t = fresh()
+            #expect(graph.insertEdge(from: y, to: t) == .inserted)
+            graph.removeNode(t)
+            #expect(graph.insertEdge(from: x, to: y) == .inserted)
+            if let violation = graph.checkInvariants() {
+                Issue.record("round \(round), above: \(violation)")
+                return
+            }
+            #expect(graph.path(from: p, to: y) == [p, x, y])
+            graph.removeNode(y)
+        }
+    }
 }
