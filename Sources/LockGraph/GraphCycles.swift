@@ -12,6 +12,25 @@
 ///
 /// An edge that would close a cycle is not inserted; the caller gets the cycle's path instead.
 /// Not thread-safe: the owner serialises access.
+///
+/// Invariants, after every operation (`checkInvariants()` verifies them):
+/// - every edge goes from a lower to a higher rank;
+/// - `-rankBound <= firstRank <= rank < nextRank <= rankBound` for every node, with
+///   `rankBound` = 2^60, so the difference of any two of these values (at most 2^61 in
+///   magnitude) fits in an `Int` and the rank arithmetic below can never overflow;
+/// - successor and predecessor sets mirror each other and name only nodes in the graph.
+///
+/// Ranks need not be distinct: a move gives nodes ranks in a gap between their neighbours,
+/// which an unrelated node may already hold. Only edges order nodes, and the searches compare
+/// strictly, so ties are harmless there; a gap bounded by a tie is too narrow and falls back
+/// to renumbering. Right after a renumbering every rank is distinct, which is what the
+/// Pearce–Kelly fallback (reusing the moved nodes' ranks) needs, and only then does it run.
+///
+/// Whenever an assignment would leave the bound (a new source or sink, a move into the space
+/// beyond `firstRank` or `nextRank`), the ranks are first compacted to `index * spacing`, the
+/// spacing reduced if `(count + 1) * spacing` would pass `rankBound / 2`. That leaves room
+/// for n more nodes at either end, so the O(n log n) renumbering stays amortised; with the
+/// default spacing and any realistic number of locks it never happens for the bound's sake.
 struct GraphCycles {
     private struct Node {
         var rank: Int
@@ -29,16 +48,26 @@ struct GraphCycles {
         case cycle(path: [UInt64])
     }
 
+    /// Every rank, `firstRank` and `nextRank` lie within `-rankBound...rankBound`.
+    static let rankBound = 1 << 60
+
     private var nodes: [UInt64: Node] = [:]
     /// Ranks are spaced `spacing` apart when assigned, so most reorders fit a few nodes into a
     /// gap instead of renumbering a band of the graph. (Tests use tiny spacings to exercise the
-    /// renumbering and the Pearce–Kelly fallback.)
-    private let spacing: Int
+    /// renumbering and the Pearce–Kelly fallback, and huge ones to reach the bound.)
+    private let maximumSpacing: Int
+    /// `maximumSpacing`, unless the last renumbering packed the nodes tighter to fit them
+    /// within half the bound. Always in `1...rankBound / 4`.
+    private var spacing: Int
+    /// Above every rank: the rank of the next new sink.
     private var nextRank = 0
+    /// At or below every rank: a new source takes the rank one spacing below it.
     private var firstRank = 0
 
     init(spacing: Int = 1 << 20) {
-        self.spacing = max(1, spacing)
+        // At most a quarter of the bound: one step from 0 (after a renumbering) stays inside.
+        maximumSpacing = min(max(1, spacing), Self.rankBound / 4)
+        self.spacing = maximumSpacing
     }
 
     var nodeCount: Int { nodes.count }
@@ -62,14 +91,21 @@ struct GraphCycles {
     }
 
     /// A node without edges may take any rank: a new source goes first, a new sink last, so
-    /// its first edge never reorders anything.
+    /// its first edge never reorders anything. The room left at either end (at most 2^61, as
+    /// both ends are within the bound) cannot overflow; when it is less than a step, renumber:
+    /// then `firstRank` is 0 and `nextRank + spacing <= rankBound / 2`, so the step fits.
     private mutating func ensureNode(_ id: UInt64, asSource: Bool) {
         guard nodes[id] == nil else { return }
+        if nodes.isEmpty {
+            // Nothing is ordered against an empty graph: start afresh wherever the ranks were.
+            (firstRank, nextRank, spacing) = (0, 0, maximumSpacing)
+        }
         if asSource && !nodes.isEmpty {
+            if firstRank + Self.rankBound < spacing { renumber() }
             firstRank -= spacing
             nodes[id] = Node(rank: firstRank)
         } else {
-            if nodes.isEmpty { firstRank = nextRank }
+            if Self.rankBound - nextRank < spacing { renumber() }
             nodes[id] = Node(rank: nextRank)
             nextRank += spacing
         }
@@ -112,8 +148,9 @@ struct GraphCycles {
         return .inserted
     }
 
-    /// No gap was wide enough (or equal ranks were in the way): spread the ranks out again,
-    /// which also makes them distinct as Pearce–Kelly requires, and move the two sets there.
+    /// No gap was wide enough (or equal ranks were in the way, or the space beyond the ends
+    /// ran out): spread the ranks out again, which also makes them distinct as Pearce–Kelly
+    /// requires, and move the two sets there.
     private mutating func reorderAfterRenumbering(_ x: UInt64, _ y: UInt64) -> InsertResult {
         renumber()
         var backward = BandSearch(from: x, towards: y, forward: false, bound: nodes[y]!.rank)
@@ -190,9 +227,14 @@ struct GraphCycles {
                 floor = max(floor, nodes[previous]!.rank)
             }
         }
-        if floor == Int.min { floor = min(ceiling, firstRank) - spacing * (moving.count + 1) }
-        guard let lowest = spread(moving, above: floor, below: ceiling) else { return false }
-        firstRank = min(firstRank, lowest)
+        if floor == Int.min {
+            // Nothing bounds the set from below: use room below every rank (`firstRank`, which
+            // is at most `ceiling`), unless that would leave the bound.
+            guard let room = offset(firstRank, bySpacings: moving.count + 1, downward: true) else { return false }
+            floor = room
+        }
+        guard let given = spread(moving, above: floor, below: ceiling) else { return false }
+        firstRank = min(firstRank, given.lowerBound)
         return true
     }
 
@@ -206,31 +248,58 @@ struct GraphCycles {
                 ceiling = min(ceiling, nodes[next]!.rank)
             }
         }
-        if ceiling == Int.max { ceiling = max(floor, nextRank) + spacing * (moving.count + 1) }
-        guard let lowest = spread(moving, above: floor, below: ceiling) else { return false }
-        nextRank = max(nextRank, lowest + (ceiling - floor) + spacing)
+        if ceiling == Int.max {
+            // Nothing bounds the set from above: use room above every rank (`nextRank`, which
+            // exceeds `floor`), unless that would leave the bound.
+            guard let room = offset(nextRank, bySpacings: moving.count + 1, downward: false) else { return false }
+            ceiling = room
+        }
+        guard let given = spread(moving, above: floor, below: ceiling) else { return false }
+        // Just above the highest rank given (below `ceiling`, so within the bound). A ceiling
+        // set by a successor is below `nextRank` already, and this changes nothing.
+        nextRank = max(nextRank, given.upperBound + 1)
         return true
     }
 
-    /// Assigns `moving` evenly spaced ranks strictly between `floor` and `ceiling`, in order.
-    /// Returns the lowest rank given, or nil (changing nothing) when the gap is too narrow.
-    private mutating func spread(_ moving: [UInt64], above floor: Int, below ceiling: Int) -> Int? {
-        guard ceiling - floor > moving.count else { return nil }
-        let step = (ceiling - floor) / (moving.count + 1)
-        for (offset, id) in moving.enumerated() {
-            nodes[id]!.rank = floor + step * (offset + 1)
-        }
-        return floor + step
+    /// `rank` moved `steps` spacings down or up, or nil when that would leave the bound.
+    /// `rank` is within the bound, so the room left (at most 2^61) cannot overflow, and the
+    /// distance is only applied once it is known to fit that room.
+    private func offset(_ rank: Int, bySpacings steps: Int, downward: Bool) -> Int? {
+        let (distance, overflow) = spacing.multipliedReportingOverflow(by: steps)
+        let room = downward ? rank + Self.rankBound : Self.rankBound - rank
+        guard !overflow, distance <= room else { return nil }
+        return downward ? rank - distance : rank + distance
     }
 
-    /// Spreads every rank `spacing` apart again, keeping the order.
+    /// Assigns `moving` evenly spaced ranks strictly between `floor` and `ceiling`, in order.
+    /// Returns the lowest and highest ranks given, or nil (changing nothing) when the gap is
+    /// too narrow. Both ends are within the bound, so `ceiling - floor` is at most 2^61, and
+    /// `step * (index + 1) <= step * count < ceiling - floor`: no product or sum overflows,
+    /// and every rank given lies strictly between the ends.
+    private mutating func spread(_ moving: [UInt64], above floor: Int, below ceiling: Int) -> ClosedRange<Int>? {
+        let gap = ceiling - floor
+        guard gap > moving.count else { return nil }
+        let step = gap / (moving.count + 1)
+        for (index, id) in moving.enumerated() {
+            nodes[id]!.rank = floor + step * (index + 1)
+        }
+        return (floor + step)...(floor + step * moving.count)
+    }
+
+    /// Spreads every rank `spacing` apart again from 0, keeping the order (ties broken
+    /// arbitrarily: tied nodes have no edge between them), so all ranks become distinct. The
+    /// spacing shrinks if `(count + 1) * spacing` would pass `rankBound / 2`, leaving half the
+    /// bound free at each end. (No dictionary holds 2^59 nodes, so the quotient is never 0.)
     private mutating func renumber() {
-        let ordered = nodes.keys.sorted { nodes[$0]!.rank < nodes[$1]!.rank }
-        for (index, id) in ordered.enumerated() {
-            nodes[id]!.rank = index * spacing
+        let ordered = nodes.map { (id: $0.key, rank: $0.value.rank) }.sorted { $0.rank < $1.rank }
+        spacing = max(1, min(maximumSpacing, Self.rankBound / 2 / (ordered.count + 1)))
+        for (index, entry) in ordered.enumerated() {
+            nodes[entry.id]!.rank = index * spacing
         }
         firstRank = 0
         nextRank = ordered.count * spacing
+        assert(checkInvariants(requireDistinctRanks: true) == nil,
+               "GraphCycles after renumbering: \(checkInvariants(requireDistinctRanks: true) ?? "")")
     }
 
     private mutating func addEdge(_ x: UInt64, _ y: UInt64) {
@@ -290,5 +359,41 @@ struct GraphCycles {
         nodes.allSatisfy { _, node in
             node.successors.allSatisfy { nodes[$0].map { node.rank < $0.rank } ?? false }
         }
+    }
+
+    /// Describes the first broken invariant (see the type's documentation), or returns nil
+    /// when all hold. With `requireDistinctRanks`, also that no two nodes share a rank, which
+    /// holds right after a renumbering. O(nodes + edges): tests call it after every
+    /// operation, debug builds only after a renumbering (itself O(n log n)).
+    func checkInvariants(requireDistinctRanks: Bool = false) -> String? {
+        guard -Self.rankBound <= firstRank, firstRank <= nextRank, nextRank <= Self.rankBound else {
+            return "firstRank \(firstRank), nextRank \(nextRank): out of order or beyond ±2^60"
+        }
+        var ranks: Set<Int> = []
+        var successorEntries = 0, predecessorEntries = 0
+        for (id, node) in nodes {
+            guard firstRank <= node.rank, node.rank < nextRank else {
+                return "node \(id): rank \(node.rank) outside \(firstRank)..<\(nextRank)"
+            }
+            if requireDistinctRanks && !ranks.insert(node.rank).inserted {
+                return "node \(id): rank \(node.rank) is shared with another node"
+            }
+            for next in node.successors {
+                guard let successor = nodes[next] else { return "edge \(id)->\(next): no node \(next)" }
+                guard node.rank < successor.rank, successor.predecessors.contains(id) else {
+                    let mirrored = successor.predecessors.contains(id)
+                    return "edge \(id)->\(next): ranks \(node.rank) -> \(successor.rank), mirrored: \(mirrored)"
+                }
+            }
+            successorEntries += node.successors.count
+            predecessorEntries += node.predecessors.count
+        }
+        // Every successor entry has its predecessor entry (checked above); equal counts mean
+        // there is no other predecessor entry, so the two sides mirror each other exactly and
+        // no predecessor entry names a missing node either.
+        guard successorEntries == predecessorEntries else {
+            return "\(predecessorEntries) predecessor entries for \(successorEntries) edges"
+        }
+        return nil
     }
 }

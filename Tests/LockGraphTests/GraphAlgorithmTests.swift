@@ -2,7 +2,7 @@ import Testing
 @testable import LockGraph
 
 /// `GraphCycles` (Pearce–Kelly) against a brute-force reference: a plain adjacency-set model
-/// with breadth-first reachability, over random insertions, removals and queries.
+/// with a reachability search, over random insertions, removals and queries.
 @Suite("Graph algorithm")
 struct GraphAlgorithmTests {
     /// A tiny deterministic generator so a failing seed can be replayed.
@@ -18,8 +18,15 @@ struct GraphAlgorithmTests {
         mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
     }
 
+    /// The reference: adjacency sets and a depth-first search, nothing clever. It keeps the
+    /// predecessors too only so that removing a node touches its neighbours rather than every
+    /// node (the scale test removes thousands of nodes from a 1,000-node graph).
     struct Model {
         var successors: [UInt64: Set<UInt64>] = [:]
+        var predecessors: [UInt64: Set<UInt64>] = [:]
+        /// Nodes named by any insertion (of distinct endpoints) and not removed since.
+        var nodes: Set<UInt64> = []
+        private(set) var edgeCount = 0
 
         func reaches(_ start: UInt64, _ target: UInt64) -> Bool {
             if start == target { return true }
@@ -38,11 +45,21 @@ struct GraphAlgorithmTests {
             zip(path, path.dropFirst()).allSatisfy { successors[$0]?.contains($1) ?? false }
         }
 
-        var edgeCount: Int { successors.values.reduce(0) { $0 + $1.count } }
+        mutating func insert(_ x: UInt64, _ y: UInt64) {
+            if successors[x, default: []].insert(y).inserted { edgeCount += 1 }
+            predecessors[y, default: []].insert(x)
+        }
 
         mutating func remove(_ node: UInt64) {
-            successors[node] = nil
-            for key in successors.keys { successors[key]?.remove(node) }
+            nodes.remove(node)
+            for next in successors.removeValue(forKey: node) ?? [] {
+                predecessors[next]?.remove(node)
+                edgeCount -= 1
+            }
+            for previous in predecessors.removeValue(forKey: node) ?? [] {
+                successors[previous]?.remove(node)
+                edgeCount -= 1
+            }
         }
     }
 
@@ -51,12 +68,14 @@ struct GraphAlgorithmTests {
         case insert(UInt64, UInt64)
         case remove(UInt64)
         case query(UInt64, UInt64)
+        case removeAll
 
         var description: String {
             switch self {
             case .insert(let x, let y): "insert \(x)->\(y)"
             case .remove(let x): "remove \(x)"
             case .query(let x, let y): "path \(x)..\(y)"
+            case .removeAll: "remove all"
             }
         }
 
@@ -64,6 +83,7 @@ struct GraphAlgorithmTests {
             switch self {
             case .insert(let x, let y), .query(let x, let y): [x, y]
             case .remove(let x): [x]
+            case .removeAll: []
             }
         }
 
@@ -72,6 +92,7 @@ struct GraphAlgorithmTests {
             case .insert(let x, let y): .insert(rename(x), rename(y))
             case .remove(let x): .remove(rename(x))
             case .query(let x, let y): .query(rename(x), rename(y))
+            case .removeAll: .removeAll
             }
         }
     }
@@ -88,19 +109,33 @@ struct GraphAlgorithmTests {
         }
     }
 
-    /// Replays `operations` on `GraphCycles` and the brute-force model; returns the first
-    /// disagreement (or broken invariant), nil when they agree throughout. With
-    /// `modelForgetsRemovals` the reference is deliberately wrong (it keeps a removed node's
-    /// edges), which gives the shrinker a known failure to minimise.
-    static func firstDisagreement(_ operations: [Operation], spacing: Int = 1 << 20, modelForgetsRemovals: Bool = false) -> String? {
-        var graph = GraphCycles(spacing: spacing)
+    /// `GraphCycles` and the model side by side: applies one operation to both and returns
+    /// the first disagreement or broken invariant (`checkInvariants()` after every change).
+    /// With `modelForgetsRemovals` the reference is deliberately wrong (it keeps a removed
+    /// node's edges), which gives the shrinker a known failure to minimise.
+    struct Replay {
+        var graph: GraphCycles
         var model = Model()
-        for (step, operation) in operations.enumerated() {
+        var step = 0
+        let modelForgetsRemovals: Bool
+
+        init(spacing: Int, modelForgetsRemovals: Bool = false) {
+            graph = GraphCycles(spacing: spacing)
+            self.modelForgetsRemovals = modelForgetsRemovals
+        }
+
+        mutating func apply(_ operation: Operation) -> String? {
+            defer { step += 1 }
             let context = "step \(step) (\(operation))"
             switch operation {
             case .insert(let x, let y):
+                // Reachability between the endpoints alone decides the answer.
                 let expectedCycle = model.reaches(y, x)
                 let alreadyThere = model.successors[x]?.contains(y) ?? false
+                if x != y {
+                    model.nodes.insert(x)
+                    model.nodes.insert(y)
+                }
                 switch graph.insertEdge(from: x, to: y) {
                 case .cycle(let path):
                     if !expectedCycle { return "\(context): false cycle" }
@@ -109,21 +144,36 @@ struct GraphAlgorithmTests {
                     if !alreadyThere { return "\(context): claimed present" }
                 case .inserted:
                     if expectedCycle || alreadyThere { return "\(context): inserted (cycle \(expectedCycle), present \(alreadyThere))" }
-                    model.successors[x, default: []].insert(y)
+                    model.insert(x, y)
                 }
             case .remove(let x):
                 graph.removeNode(x)
                 if !modelForgetsRemovals { model.remove(x) }
             case .query(let x, let y):
                 let path = graph.path(from: x, to: y)
-                let reachable = model.reaches(x, y) && (x != y || graph.contains(node: x))
+                let reachable = model.reaches(x, y) && (x != y || model.nodes.contains(x))
                 if (path != nil) != reachable { return "\(context): path \(String(describing: path)), expected reachable \(reachable)" }
                 if let path, !(model.isPath(path) && path.first == x && path.last == y) { return "\(context): bad path \(path)" }
+            case .removeAll:
+                graph.removeAll()
+                model = Model()
             }
-            if !graph.isTopologicallyOrdered() { return "\(context): order broken" }
-            if !modelForgetsRemovals && graph.edgeCount != model.edgeCount {
-                return "\(context): \(graph.edgeCount) edges, model \(model.edgeCount)"
+            // A query is a non-mutating method of a value type: it cannot break an invariant.
+            if case .query = operation { return nil }
+            if let violation = graph.checkInvariants() { return "\(context): \(violation)" }
+            if !modelForgetsRemovals && (graph.edgeCount, graph.nodeCount) != (model.edgeCount, model.nodes.count) {
+                return "\(context): \(graph.edgeCount) edges, \(graph.nodeCount) nodes; model \(model.edgeCount), \(model.nodes.count)"
             }
+            return nil
+        }
+    }
+
+    /// Replays `operations` from an empty graph; returns the first disagreement, nil when the
+    /// graph and the model agree throughout.
+    static func firstDisagreement(_ operations: [Operation], spacing: Int = 1 << 20, modelForgetsRemovals: Bool = false) -> String? {
+        var replay = Replay(spacing: spacing, modelForgetsRemovals: modelForgetsRemovals)
+        for operation in operations {
+            if let failure = replay.apply(operation) { return failure }
         }
         return nil
     }
