@@ -26,6 +26,11 @@ let package = Package(
             path: "Workload/ReportCost"
         ),
         .executableTarget(
+            name: "HotPath",
+            dependencies: [.product(name: "LockGraph", package: "LockGraph")],
+            path: "Workload/HotPath"
+        ),
+        .executableTarget(
             name: "EdgeMemory",
             dependencies: ["BenchSupport", .product(name: "LockGraph", package: "LockGraph")],
             path: "Workload/EdgeMemory"

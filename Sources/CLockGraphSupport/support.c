@@ -6,13 +6,20 @@
 
 __thread void *lockgraph_thread_state __attribute__((tls_model("initial-exec"))) = 0;
 
+// The calling thread's stack, [low, high): 0, 0 until lockgraph_set_thread_stack.
+static __thread uintptr_t thread_stack_low __attribute__((tls_model("initial-exec"))) = 0;
+static __thread uintptr_t thread_stack_high __attribute__((tls_model("initial-exec"))) = 0;
+
 uintptr_t lockgraph_internal_text_low = 0;
 uintptr_t lockgraph_internal_text_high = 0;
 
 // noinline: the walk starts from this function's own frame, so depth 0 is always its caller.
 // __builtin_frame_address forces a frame pointer here even when optimised.
 __attribute__((noinline))
-uintptr_t lockgraph_call_site(uintptr_t stack_low, uintptr_t stack_high, int max_depth) {
+uintptr_t lockgraph_call_site(int max_depth) {
+    const uintptr_t stack_low = thread_stack_low;
+    const uintptr_t stack_high = thread_stack_high;
+    if (stack_high <= stack_low + 2 * sizeof(uintptr_t)) return 0;
     const uintptr_t low = lockgraph_internal_text_low;
     const uintptr_t high = lockgraph_internal_text_high;
     // frame[0]: the caller's saved frame pointer; frame[1]: the return address into the caller.
@@ -71,7 +78,7 @@ int lockgraph_image_containing(uintptr_t address, char *path, unsigned long capa
     return 0;
 }
 
-int lockgraph_stack_bounds(uintptr_t *low, uintptr_t *high) {
+int lockgraph_set_thread_stack(void) {
     pthread_attr_t attributes;
     if (pthread_getattr_np(pthread_self(), &attributes) != 0) return -1;
     void *base = 0;
@@ -79,7 +86,7 @@ int lockgraph_stack_bounds(uintptr_t *low, uintptr_t *high) {
     int result = pthread_attr_getstack(&attributes, &base, &size);
     pthread_attr_destroy(&attributes);
     if (result != 0 || base == 0) return -1;
-    *low = (uintptr_t)base;
-    *high = (uintptr_t)base + size;
+    thread_stack_low = (uintptr_t)base;
+    thread_stack_high = (uintptr_t)base + size;
     return 0;
 }

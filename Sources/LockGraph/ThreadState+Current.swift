@@ -73,22 +73,14 @@ extension ThreadState {
         return name.isEmpty ? nil : name
     }
 
-    /// The calling thread's stack as [low, high), for the call-site walk; (0, 0) if unknown
-    /// (the walk then records no site).
-    static func stackBounds() -> (low: UInt, high: UInt) {
-        var low: UInt = 0
-        var high: UInt = 0
-        guard lockgraph_stack_bounds(&low, &high) == 0 else { return (0, 0) }
-        return (low, high)
-    }
-
-    /// The return address of the user's call into LockGraph on this thread: one word, found by
-    /// following frame pointers over LockGraph's own frames (see `InternalCode`), no unwinding.
-    /// Call it directly from the acquisition path (not from inside a standard-library closure
-    /// helper, whose frames would stop the walk early in unoptimised builds).
+    /// The return address of the user's call into LockGraph on the calling thread: one word,
+    /// found by following frame pointers over LockGraph's own frames (see `InternalCode`), no
+    /// unwinding, no reference to the thread's state. Call it directly on the acquisition path
+    /// (not from inside a standard-library closure helper, whose frame would end the walk early
+    /// in unoptimised builds).
     @inline(__always)
-    func callSite() -> UInt {
-        UInt(lockgraph_call_site(hot.pointee.stackLow, hot.pointee.stackHigh, 48))
+    static func callSite() -> UInt {
+        UInt(lockgraph_call_site(48))
     }
 
     // MARK: Thread-local storage
@@ -131,6 +123,7 @@ extension ThreadState {
     @inline(never)
     private static func makeCurrent() -> ThreadState {
         InternalCode.locate()
+        _ = lockgraph_set_thread_stack()
         let state = ThreadState()
         let pointer = Unmanaged.passRetained(state).toOpaque()
         pthread_setspecific(exitKey, pointer)

@@ -48,9 +48,6 @@ struct HotThreadState {
     /// True while this thread delivers a report: locks taken by handlers are tracked but not
     /// checked, so a handler can never recurse into another report.
     var isReporting = false
-    /// The thread's stack, [low, high): the call-site walk reads frames only inside it.
-    var stackLow: UInt = 0
-    var stackHigh: UInt = 0
 }
 
 /// Everything LockGraph knows about one thread. Only the owning thread mutates it, so the hot
@@ -102,7 +99,6 @@ final class ThreadState: @unchecked Sendable {
         let capacity = 16
         hot = .allocate(capacity: 1)
         hot.initialize(to: HotThreadState(held: .allocate(capacity: capacity), heldCapacity: capacity))
-        (hot.pointee.stackLow, hot.pointee.stackHigh) = Self.stackBounds()
         stackSlots = .allocate(capacity: Self.observableDepth * StackTrace.maximumDepth)
         for index in 0..<Self.observableDepth * StackTrace.maximumDepth {
             (stackSlots + index).initialize(to: Atomic<UInt>(0))

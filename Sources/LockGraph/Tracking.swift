@@ -65,7 +65,7 @@ enum Tracking {
         guard lock.isRegistered, let reference = currentThreadReference() else { return .untracked }
         // Taken here, directly on the acquisition path: no standard-library closure frame lies
         // between this function and the user's call (see `callSite()`).
-        let site = reference.takeUnretainedValue().callSite()
+        let site = ThreadState.callSite()
         return reference._withUnsafeGuaranteedRef { thread in
             if let index = thread.indexOfHeld(lock.id) {
                 let decision = reentry(thread.held(at: index))
@@ -158,7 +158,7 @@ enum Tracking {
     @inline(__always)
     static func didTryAcquire(_ lock: LockInfo, holdNode: UInt64? = nil) {
         guard lock.isRegistered, let reference = currentThreadReference() else { return }
-        let site = reference.takeUnretainedValue().callSite()
+        let site = ThreadState.callSite()
         reference._withUnsafeGuaranteedRef { thread in
             if let index = thread.indexOfHeld(lock.id) {
                 thread.incrementRecursion(at: index)
@@ -295,7 +295,7 @@ extension Tracking {
     /// the block was submitted).
     static func enter(_ lock: LockInfo, stack: StackTrace?) {
         guard lock.isRegistered, let thread = currentThread() else { return }
-        thread.push(lock, node: lock.id, capturedStack: stack, site: thread.callSite())
+        thread.push(lock, node: lock.id, capturedStack: stack, site: ThreadState.callSite())
     }
 
     /// Ends what `enter` (or a finished acquisition) began, without any raw unlock.

@@ -26,9 +26,6 @@ static inline void lockgraph_thread_state_set(void *state) {
 extern uintptr_t lockgraph_internal_text_low;
 extern uintptr_t lockgraph_internal_text_high;
 
-/// The calling thread's stack as [low, high). Returns 0 on success.
-int lockgraph_stack_bounds(uintptr_t *low, uintptr_t *high);
-
 /// Sets the range above (once, before the first walk).
 void lockgraph_set_internal_text(uintptr_t low, uintptr_t high);
 
@@ -39,9 +36,13 @@ int lockgraph_image_containing(uintptr_t address, char *path, unsigned long capa
 /// The return address of the innermost frame above the caller that is outside LockGraph's own
 /// code: the user's call into LockGraph (one word, no unwinding), or 0 if none was found within
 /// `max_depth` frames. Follows saved frame pointers (Swift keeps them on Linux); every frame read
-/// must lie inside [stack_low, stack_high) (the calling thread's stack), be 8-byte aligned and
-/// lie above the previous one, so a frame without a frame pointer ends the walk instead of
-/// faulting. Async-signal-safe, allocates nothing.
-uintptr_t lockgraph_call_site(uintptr_t stack_low, uintptr_t stack_high, int max_depth);
+/// must lie inside the calling thread's stack (`lockgraph_set_thread_stack`; no walk before it is
+/// set), be 8-byte aligned and lie above the previous one, so a frame without a frame pointer
+/// ends the walk instead of faulting. Async-signal-safe, allocates nothing.
+uintptr_t lockgraph_call_site(int max_depth);
+
+/// Records the calling thread's stack bounds for `lockgraph_call_site` (thread-local). Returns 0
+/// when they could be read.
+int lockgraph_set_thread_stack(void);
 
 #endif
