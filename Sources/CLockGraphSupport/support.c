@@ -43,6 +43,11 @@ void lockgraph_set_internal_text(uintptr_t low, uintptr_t high) {
     lockgraph_internal_text_high = high;
 }
 
+void lockgraph_get_internal_text(uintptr_t *low, uintptr_t *high) {
+    *low = lockgraph_internal_text_low;
+    *high = lockgraph_internal_text_high;
+}
+
 struct image_search {
     uintptr_t address;
     char *path;

@@ -38,16 +38,66 @@ struct ELFSymbols {
         return base.loadUnaligned(fromByteOffset: offset, as: T.self)
     }
 
-    /// The lowest start and highest end of the function symbols (`STT_FUNC`, defined, non-empty)
-    /// whose names start with `prefix`, from `.symtab` (or `.dynsym` when the file is stripped).
-    func functionRange(withPrefix prefix: String) -> (low: UInt, high: UInt)? {
+    /// How a function symbol relates to one Swift module (see `moduleRange`).
+    enum Owner {
+        /// The module's own code (or a copy of it, inlined into another module's object).
+        case module
+        /// Neither: standard-library specializations, thunks, the module's C helpers.
+        case neutral
+        /// Another module's code, or C: where the module's code ends.
+        case other
+    }
+
+    /// The address range of the module's code around `address` (a link-time address inside it).
+    ///
+    /// A linked image's symbol table lists each object file's local symbols after a `STT_FILE`
+    /// entry naming it; Swift's internal functions become local when linked, so each object's
+    /// code can be told apart. An object belongs to the module when most of its functions that
+    /// name a module (`.module` or `.other`) are the module's own; the range is the run of such
+    /// objects, in address order, around the one containing `address`. A min/max over the
+    /// module's mangled prefix alone would not do: other modules' objects hold copies of its
+    /// inlinable code and specializations of its generics, and its objects hold theirs.
+    func moduleRange(containing address: UInt, classify: (UnsafeBufferPointer<UInt8>) -> Owner) -> (low: UInt, high: UInt)? {
+        struct Group { var low = UInt.max, high: UInt = 0, own = 0, others = 0 }
+        var groups: [Group] = []
+        forEachSymbol { kind, low, high, name in
+            if kind == 4 {  // STT_FILE: a new object's locals follow
+                groups.append(Group())
+                return
+            }
+            guard kind == 2, low < high, !groups.isEmpty else { return }
+            let index = groups.count - 1
+            groups[index].low = min(groups[index].low, low)
+            groups[index].high = max(groups[index].high, high)
+            switch classify(name) {
+            case .module: groups[index].own += 1
+            case .other: groups[index].others += 1
+            case .neutral: break
+            }
+        }
+        // The object holding `address` is the smallest group around it (the linker may file
+        // stray locals under the first object's entry, making a group that spans the image);
+        // groups enclosing it are set aside for the same reason.
+        let around = groups.filter { $0.low <= address && address < $0.high }
+        guard let home = around.min(by: { $0.high - $0.low < $1.high - $1.low }), home.own > home.others else { return nil }
+        let placed = groups.filter { $0.low < $0.high && !($0.low <= home.low && $0.high >= home.high && $0.high - $0.low > home.high - home.low) }
+            .sorted { $0.low < $1.low }
+        guard let start = placed.firstIndex(where: { $0.low == home.low && $0.high == home.high }) else { return nil }
+        var first = start, last = start
+        while first > 0 && placed[first - 1].own > placed[first - 1].others { first -= 1 }
+        while last + 1 < placed.count && placed[last + 1].own > placed[last + 1].others { last += 1 }
+        return (placed[first].low, placed[first...last].map(\.high).max() ?? placed[last].high)
+    }
+
+    /// Calls `body` with each local function (`STT_FUNC` = 2, defined, non-empty) and object-file
+    /// marker (`STT_FILE` = 4) of `.symtab`, in table order: its kind, link-time range and name.
+    private func forEachSymbol(_ body: (UInt8, UInt, UInt, UnsafeBufferPointer<UInt8>) -> Void) {
         guard let sectionTable = read(UInt64.self, at: 0x28), let entrySize = read(UInt16.self, at: 0x3A),
               let count = read(UInt16.self, at: 0x3C), entrySize >= 64
-        else { return nil }
-        let prefixBytes = Array(prefix.utf8)
-        var best: (low: UInt, high: UInt)?
-        // SHT_SYMTAB = 2, SHT_DYNSYM = 11: prefer the full table.
-        for wanted: UInt32 in [2, 11] where best == nil {
+        else { return }
+        // SHT_SYMTAB = 2 only: a stripped image's .dynsym has no object-file markers.
+        for wanted: UInt32 in [2] {
+            var found = false
             for index in 0..<Int(count) {
                 let header = Int(sectionTable) + index * Int(entrySize)
                 guard read(UInt32.self, at: header + 4) == wanted,
@@ -57,29 +107,29 @@ struct ELFSymbols {
                 else { continue }
                 let stringHeader = Int(sectionTable) + Int(link) * Int(entrySize)
                 guard let strings = read(UInt64.self, at: stringHeader + 0x18),
-                      let stringsLength = read(UInt64.self, at: stringHeader + 0x20)
+                      let stringsLength = read(UInt64.self, at: stringHeader + 0x20),
+                      Int(strings) >= 0, Int(strings + stringsLength) <= size
                 else { continue }
+                found = true
                 for symbol in 0..<Int(length / symbolSize) {
                     let entry = Int(offset) + symbol * Int(symbolSize)
                     guard let nameOffset = read(UInt32.self, at: entry), let info = read(UInt8.self, at: entry + 4),
                           let section = read(UInt16.self, at: entry + 6), let value = read(UInt64.self, at: entry + 8),
                           let extent = read(UInt64.self, at: entry + 16),
-                          info & 0xF == 2, section != 0, extent > 0, UInt64(nameOffset) < stringsLength,
-                          hasPrefix(prefixBytes, at: Int(strings) + Int(nameOffset), limit: Int(strings + stringsLength))
+                          UInt64(nameOffset) < stringsLength
                     else { continue }
-                    let low = UInt(value), high = UInt(value + extent)
-                    best = best.map { (min($0.low, low), max($0.high, high)) } ?? (low, high)
+                    let kind = info & 0xF
+                    // Only local symbols are grouped under their object's STT_FILE entry.
+                    guard info >> 4 == 0, kind == 4 || (kind == 2 && section != 0 && extent > 0) else { continue }
+                    let name = base + Int(strings) + Int(nameOffset)
+                    let limit = Int(stringsLength) - Int(nameOffset)
+                    var length = 0
+                    while length < limit && name.load(fromByteOffset: length, as: UInt8.self) != 0 { length += 1 }
+                    body(kind, UInt(value), UInt(value + extent),
+                         UnsafeBufferPointer(start: name.assumingMemoryBound(to: UInt8.self), count: length))
                 }
             }
+            if found { return }
         }
-        return best
-    }
-
-    private func hasPrefix(_ prefix: [UInt8], at offset: Int, limit: Int) -> Bool {
-        guard offset >= 0, offset + prefix.count <= min(limit, size) else { return false }
-        for (index, byte) in prefix.enumerated() where base.load(fromByteOffset: offset + index, as: UInt8.self) != byte {
-            return false
-        }
-        return true
     }
 }

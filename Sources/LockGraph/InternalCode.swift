@@ -23,8 +23,39 @@ enum InternalCode {
 
     static func locate() { _ = located }
 
+    /// The range found (nil until located, or if none could be): for tests.
+    static var range: Range<UInt>? {
+        var low: UInt = 0, high: UInt = 0
+        lockgraph_get_internal_text(&low, &high)
+        return low < high ? low..<high : nil
+    }
+
+    /// A function of this module, for tests to check that it lies inside the range.
+    static let probe: @convention(c) () -> Void = {}
+
     /// A function of this module whose address tells which image holds LockGraph.
     private static let marker: @convention(c) () -> Void = {}
+
+    /// LockGraph's functions are `$s9LockGraph…`; other Swift symbols whose mangling starts
+    /// with a module name (`$s` and its length) belong to other modules; the standard library's
+    /// (`$ss…`, `$sS…`), thunks, the runtime helpers emitted into each object (`__swift_…`) and
+    /// our C helpers are neutral; any other name (C) is not ours.
+    private static func owner(ofSymbol name: UnsafeBufferPointer<UInt8>) -> ELFSymbols.Owner {
+        func starts(with prefix: StaticString) -> Bool {
+            let count = prefix.utf8CodeUnitCount
+            guard name.count >= count else { return false }
+            return (0..<count).allSatisfy { name[$0] == prefix.utf8Start[$0] }
+        }
+        if starts(with: "$s9LockGraph") { return .module }
+        // Our C helpers, and the small runtime helpers Swift emits into every object.
+        if starts(with: "lockgraph_") || starts(with: "__swift_") { return .neutral }
+        if starts(with: "$s") {
+            guard name.count > 2 else { return .other }
+            let next = name[2]
+            return next >= UInt8(ascii: "0") && next <= UInt8(ascii: "9") ? .other : .neutral
+        }
+        return .other
+    }
 
     private static func findRange() -> (low: UInt, high: UInt)? {
         let address = UInt(bitPattern: unsafeBitCast(marker, to: UnsafeRawPointer.self))
@@ -34,7 +65,9 @@ enum InternalCode {
               let symbols = ELFSymbols(path: String(cString: path))
         else { return nil }
         defer { symbols.close() }
-        guard let range = symbols.functionRange(withPrefix: "$s9LockGraph") else { return nil }
+        guard address >= bias, let range = symbols.moduleRange(containing: address &- bias, classify: owner(ofSymbol:)) else {
+            return nil
+        }
         // Symbol values are link-time addresses: add the image's load bias (0 for a fixed-address
         // executable).
         return (range.low &+ bias, range.high &+ bias)

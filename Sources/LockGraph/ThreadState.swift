@@ -182,7 +182,8 @@ final class ThreadState: @unchecked Sendable {
         let below = index == 0 ? 0 : hot.pointee.held[index - 1].chain
         (hot.pointee.held + index).initialize(
             to: HeldLock(id: lock.id, node: node, chain: Self.chain(below, node), recursion: 1, stackDepth: Int32(depth),
-                         acquiredAt: lock.statistics == nil ? 0 : MonotonicClock.nanoseconds()))
+                         acquiredAt: lock.statistics == nil ? 0 : MonotonicClock.nanoseconds(), site: site,
+                         stackID: depth > 0 ? stackID : 0))
         hot.pointee.heldCount = index + 1
         observedCount.store(index + 1, ordering: .releasing)
     }

@@ -29,6 +29,9 @@ extern uintptr_t lockgraph_internal_text_high;
 /// Sets the range above (once, before the first walk).
 void lockgraph_set_internal_text(uintptr_t low, uintptr_t high);
 
+/// Reads the range above (for tests).
+void lockgraph_get_internal_text(uintptr_t *low, uintptr_t *high);
+
 /// The loaded object whose segments contain `address`: copies its file path into `path` (the
 /// main program's is "/proc/self/exe") and its load bias into `bias`. Returns 0 when found.
 int lockgraph_image_containing(uintptr_t address, char *path, unsigned long capacity, uintptr_t *bias);
