@@ -83,9 +83,12 @@ enum LiveStateReport {
             }
         }
 
-        let violations = LockMonitor.violations
+        // Not `LockMonitor.violations`: a dump must not wait for the reporter thread (it may be
+        // what the dump is asked to explain). Reports still being prepared are counted instead.
+        let violations = Reporter.violations
+        let preparing = ReportQueue.shared.pendingCount
         lines.append("")
-        lines.append("Violations so far (\(violations.count)):")
+        lines.append("Violations so far (\(violations.count)):" + (preparing > 0 ? " (\(preparing) more being reported)" : ""))
         for violation in violations {
             lines.append("  #\(violation.sequenceNumber) \(violation.summary)")
         }
