@@ -69,6 +69,9 @@ enum Symbolication {
                     return trace.addresses.map { LockBacktrace.Frame(address: $0) }
                 }
                 resolved.merge(frames) { first, _ in first }
+                // Symbolizing can take long (the first time an image is indexed): a reader
+                // waiting for pending reports counts it as progress, not as a stuck reporter.
+                ReportQueue.shared.noteProgress()
             }
             cache.withLock { cache in
                 for (key, frames) in resolved where cache[key] == nil { cache[key] = frames }
