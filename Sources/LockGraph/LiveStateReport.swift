@@ -1,7 +1,8 @@
 import Foundation
 
 /// The text of a dump: every live lock with its holder and waiters, each thread's held-lock
-/// stack and wait, every edge with its first-seen stacks, and the violations so far.
+/// stack and wait, every edge with its first-seen stacks, and the violations so far (each once,
+/// with how many times its code path was seen).
 ///
 /// Built from the graph store, the thread registry and the violation list, each read under its
 /// own internal lock; no tracked lock is ever taken, so a dump cannot deadlock the program.
@@ -90,7 +91,10 @@ enum LiveStateReport {
         lines.append("")
         lines.append("Violations so far (\(violations.count)):" + (preparing > 0 ? " (\(preparing) more being reported)" : ""))
         for violation in violations {
-            lines.append("  #\(violation.sequenceNumber) \(violation.summary)")
+            // On the summary's first line (deadlock and stall summaries go on over more lines).
+            var summary = violation.summary.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            if violation.occurrences > 1 { summary[0] += " (seen \(violation.occurrences) times)" }
+            lines.append("  #\(violation.sequenceNumber) " + summary.joined(separator: "\n"))
         }
         if LockMonitor.collectsStatistics {
             let contended = LockMonitor.statistics().lockClasses.filter { $0.contendedAcquisitions > 0 }.prefix(10)

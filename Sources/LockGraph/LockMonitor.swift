@@ -12,7 +12,8 @@ public enum LockMonitor {
     }
 
     /// Every violation recorded since the process started or since the last ``reset()``,
-    /// oldest first.
+    /// oldest first: one per code path, with ``LockViolation/occurrences`` counting how many
+    /// times that path was detected so far.
     ///
     /// Reports are prepared on LockGraph's reporter thread; reading this first waits until every
     /// violation detected before the call is recorded (and printed, and handed to the
@@ -24,13 +25,16 @@ public enum LockMonitor {
         return Reporter.violations
     }
 
-    /// Registers `handler` to run for every violation, after it was printed and recorded.
+    /// Registers `handler` to run for every violation that is printed, after it was printed and
+    /// recorded.
     ///
     /// Handlers run on LockGraph's reporter thread ("lockgraph-report"), one violation at a
     /// time in detection order, while the thread that detected it goes on (it does not wait
     /// for symbolication or handlers). A report that ends the process (mode `abort`, a
     /// non-recursive lock re-acquired by its holder) is the exception: it is delivered on the
-    /// detecting thread, handlers included, before the process terminates.
+    /// detecting thread, handlers included, before the process terminates. A repeat of a code
+    /// path already reported is counted in ``LockViolation/occurrences`` and not handed to
+    /// handlers again.
     ///
     /// Tracked locks a handler takes are tracked but not checked, so a handler never recurses
     /// into another report. A slow handler delays later reports and readers of ``violations``;
@@ -42,8 +46,8 @@ public enum LockMonitor {
         ViolationHandlerRegistration(id: Reporter.addHandler(handler))
     }
 
-    /// Forgets every edge, every reported cycle and every recorded violation. Live locks and
-    /// handlers stay. Reports
+    /// Forgets every edge, every reported cycle and every recorded violation (with their code
+    /// paths, so a repeated path is reported again). Live locks and handlers stay. Reports
     /// detected before the call are delivered first (bounded wait). Meant for tests; threads
     /// drop their known-edge caches lazily.
     public static func reset() {

@@ -173,6 +173,12 @@ public struct LockViolation: Sendable, CustomStringConvertible {
     /// A number unique to this violation within the process, in detection order. Assigned when
     /// the violation is recorded (0 before: a handler never sees 0).
     public internal(set) var sequenceNumber: UInt64 = 0
+    /// How many times this code path was detected: 1 for the report itself, plus every later
+    /// detection of the same code path (see `CodePathKey`: same lock creation sites, same first
+    /// user frames), which is counted here instead of being printed and handled again.
+    /// ``LockMonitor/violations`` returns the count as of the call; the copy a handler receives
+    /// says 1.
+    public internal(set) var occurrences: Int = 1
     /// Integration scopes the violation belongs to (see `ViolationScope`).
     let attribution: Set<UInt64>
 

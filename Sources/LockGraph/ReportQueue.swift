@@ -250,5 +250,6 @@ final class ReportQueue: @unchecked Sendable {
 
     private func flushAtExit() {
         if !isReporterThread { waitUntilDelivered() }
+        Reporter.printExitSummary()
     }
 }

@@ -10,8 +10,8 @@ import Foundation
 ///
 /// The thread that detects a violation only captures raw data (stacks as addresses, lock and
 /// thread descriptors, its test scope, the time) and hands a closure that builds the report to
-/// the reporter thread (`ReportQueue`), which symbolizes, records, prints and calls the
-/// handlers, in detection order. So a Swift
+/// the reporter thread (`ReportQueue`), which symbolizes, deduplicates by code path
+/// (`CodePathKey`), records, prints and calls the handlers, in detection order. So a Swift
 /// cooperative thread, or any thread, that closes a cycle does not wait for symbolication.
 ///
 /// A report that ends the process (mode `abort`, a fatal reentrant acquire) is built and
@@ -200,7 +200,8 @@ enum Reporter {
 
     private static let abortMessage = "LockGraph: LOCKGRAPH_MODE=abort: aborting after the report above.\n"
 
-    /// On the reporter thread: records, prints and hands to every handler registered now.
+    /// On the reporter thread: a repeat of a reported code path is only counted; anything else
+    /// is recorded, printed and handed to every handler registered now.
     private static func deliverOnReporter(_ violation: LockViolation?) {
         guard let violation, let recorded = ViolationLog.record(violation, deduplicate: true) else { return }
         writeToStandardError(recorded.description + "\n")
@@ -233,5 +234,13 @@ enum Reporter {
         writeToStandardError(message)
         signal(SIGABRT, SIG_DFL)
         abort()
+    }
+
+    /// At exit, when some occurrences were counted instead of printed: how many.
+    static func printExitSummary() {
+        let (printed, suppressed) = ViolationLog.counts
+        guard suppressed > 0 else { return }
+        writeToStandardError("LockGraph: \(printed) violation\(printed == 1 ? "" : "s") "
+            + "(\(suppressed) more occurrence\(suppressed == 1 ? "" : "s") not printed)\n")
     }
 }

@@ -1,12 +1,16 @@
-/// The violations recorded so far, and the stream of occurrences that test integrations
-/// attribute to the running tests.
+/// The violations recorded so far, one per code path with its count, and the stream of every
+/// occurrence (printed or not) that test integrations attribute to the running tests.
 ///
 /// Written by the reporter thread (and by a report that ends the process, on its own thread),
 /// read by anyone; guarded by one internal lock, never held while user code runs.
 enum ViolationLog {
     private struct State {
         var violations: [LockViolation] = []
+        /// Index in `violations` of the report each code path got (see `CodePathKey`).
+        var firstByPath: [CodePathKey: Int] = [:]
         var indexBySequence: [UInt64: Int] = [:]
+        /// Occurrences counted but not printed, since the start or the last reset.
+        var suppressed = 0
         /// The most recent occurrences, oldest first (bounded: see `occurrenceLimit`).
         var occurrences: [ViolationOccurrence] = []
         /// Never reset, so numbers stay unique in the process.
@@ -20,14 +24,27 @@ enum ViolationLog {
 
     private static let state = InternalProtected(State())
 
-    /// Records `violation` and returns it with its sequence number, to be printed and handled.
+    /// Records `violation`. Returns it with its sequence number when it is to be printed and
+    /// handled: always when `deduplicate` is false, else only for the first occurrence of its
+    /// code path. A repeat only raises the first report's `occurrences` and is logged as an
+    /// occurrence (so the test it happened in still fails), and nil is returned.
     static func record(_ violation: LockViolation, deduplicate: Bool) -> LockViolation? {
-        state.withLock { state in
+        let path = CodePathKey(violation)
+        return state.withLock { state in
             defer { state.nextOccurrenceNumber += 1 }
+            if deduplicate, let index = state.firstByPath[path] {
+                state.violations[index].occurrences += 1
+                state.suppressed += 1
+                let first = state.violations[index]
+                log(ViolationOccurrence(number: state.nextOccurrenceNumber, sequenceNumber: first.sequenceNumber,
+                                        kind: first.kind, scopes: violation.attribution, isRepeat: true), in: &state)
+                return nil
+            }
             var recorded = violation
             recorded.sequenceNumber = state.nextSequenceNumber
             state.nextSequenceNumber += 1
             state.indexBySequence[recorded.sequenceNumber] = state.violations.count
+            if state.firstByPath[path] == nil { state.firstByPath[path] = state.violations.count }
             state.violations.append(recorded)
             log(ViolationOccurrence(number: state.nextOccurrenceNumber, sequenceNumber: recorded.sequenceNumber,
                                     kind: recorded.kind, scopes: recorded.attribution, isRepeat: false), in: &state)
@@ -46,12 +63,14 @@ enum ViolationLog {
     /// reports still being prepared (see `LockMonitor.violations`, which does).
     static var violations: [LockViolation] { state.withLock { $0.violations } }
 
-    /// Forgets the violations and the occurrence log (numbers keep counting).
+    /// Forgets the violations, their code paths and the occurrence log (numbers keep counting).
     static func clear() {
         state.withLock { state in
             state.violations.removeAll()
+            state.firstByPath.removeAll()
             state.indexBySequence.removeAll()
             state.occurrences.removeAll()
+            state.suppressed = 0
         }
     }
 
@@ -66,9 +85,16 @@ enum ViolationLog {
 
     /// The number the next occurrence will get, minus one (0 before any).
     static var latestOccurrenceNumber: UInt64 { state.withLock { $0.nextOccurrenceNumber - 1 } }
+
+    /// (printed violations, occurrences counted but not printed) since the start or last reset.
+    static var counts: (violations: Int, suppressed: Int) {
+        state.withLock { ($0.violations.count, $0.suppressed) }
+    }
 }
 
-/// One detection of a violation. Test integrations attribute occurrences, not reports.
+/// One detection of a violation: its first report, or a repeat of its code path that was
+/// counted instead of printed (see `LockViolation.occurrences`). Test integrations attribute
+/// occurrences, not reports, so a repeat in another test still fails that test.
 @_spi(Integration)
 public struct ViolationOccurrence: Sendable {
     /// Position in the process's stream of occurrences, from 1, in detection order.
@@ -78,13 +104,13 @@ public struct ViolationOccurrence: Sendable {
     public let kind: LockViolation.Kind
     /// The integration scopes this occurrence belongs to (see `ViolationScope`).
     public let scopes: Set<UInt64>
-    /// False for an occurrence that was printed.
+    /// False for the occurrence that was printed, true for a counted repeat.
     public let isRepeat: Bool
 }
 
 extension LockMonitor {
-    /// Occurrences numbered above `number`, oldest first, each with the report it belongs to.
-    /// Waits (bounded) for reports still being
+    /// Occurrences numbered above `number`, oldest first, each with the report it belongs to
+    /// (its first occurrence, with the count so far). Waits (bounded) for reports still being
     /// prepared, like ``violations``.
     @_spi(Integration)
     public static func occurrences(after number: UInt64) -> [(occurrence: ViolationOccurrence, violation: LockViolation)] {

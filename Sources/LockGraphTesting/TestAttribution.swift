@@ -60,13 +60,18 @@ enum TestAttribution {
         }
     }
 
-    /// One unexpected violation of a test.
+    /// One unexpected violation of a test: the report of its code path, and whether the test
+    /// only repeated it (its report was printed for an earlier occurrence, maybe in another test).
     struct Failure {
         let violation: LockViolation
         let repeatsOnly: Bool
 
-        /// The text a failing test records: the report.
-        var message: String { violation.description }
+        /// The text a failing test records: the report, introduced when the test only repeated it.
+        var message: String {
+            guard repeatsOnly else { return violation.description }
+            return "LockGraph: this test repeated a violation reported earlier (same code path; seen \(violation.occurrences) "
+                + "times in all, printed once). The report of its first occurrence:\n" + violation.description
+        }
     }
 
     /// Occurrences numbered above `number` that belong to `scope` and were not claimed, one
