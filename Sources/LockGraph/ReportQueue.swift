@@ -47,6 +47,8 @@ final class ReportQueue: @unchecked Sendable {
     /// The process in which the reporter thread was started (0: not started), and that thread.
     private var owner: pid_t = 0
     private var reporter: pthread_t?
+    /// A thread delivering on its own because no reporter thread could be created.
+    private var drainer: pthread_t?
     private var exitHookInstalled = false
 
     private init() {
@@ -78,9 +80,14 @@ final class ReportQueue: @unchecked Sendable {
         return body()
     }
 
-    /// True on the reporter thread (where waiting for the queue would wait for itself).
+    /// True on the thread delivering reports (where waiting for the queue would wait for itself).
     var isReporterThread: Bool {
-        withMutex { reporter.map { pthread_equal($0, pthread_self()) != 0 } ?? false }
+        withMutex { isDelivering(pthread_self()) }
+    }
+
+    /// Mutex held.
+    private func isDelivering(_ thread: pthread_t) -> Bool {
+        [reporter, drainer].contains { $0.map { pthread_equal($0, thread) != 0 } ?? false }
     }
 
     /// Queues `work` for the reporter thread, starting it if needed.
@@ -89,14 +96,18 @@ final class ReportQueue: @unchecked Sendable {
             issued += 1
             pending.append(Item(ticket: issued, work: work))
             pthread_cond_signal(workAvailable)
-            guard owner == 0 else { return false }
+            // A thread already delivering on its own (below) takes this item too.
+            guard owner == 0, drainer == nil else { return false }
             owner = getpid()
             return true
         }
         if mustStart && !startReporter() {
             // No thread can be created (the process is at its thread limit): deliver here, as
             // LockGraph did before it had a reporter thread, rather than lose the report.
-            withMutex { owner = 0 }
+            withMutex {
+                owner = 0
+                drainer = pthread_self()
+            }
             drainOnThisThread()
         }
     }
@@ -106,7 +117,7 @@ final class ReportQueue: @unchecked Sendable {
     func waitUntilDelivered(timeout: Double = ReportQueue.progressTimeout) -> Bool {
         pthread_mutex_lock(mutex)
         forgetParentAfterFork()
-        if let reporter, pthread_equal(reporter, pthread_self()) != 0 {
+        if isDelivering(pthread_self()) {
             pthread_mutex_unlock(mutex)
             return true
         }
@@ -203,13 +214,20 @@ final class ReportQueue: @unchecked Sendable {
         close(descriptor)
     }
 
-    /// Runs queued items on the calling thread until none is left (no reporter thread).
+    /// Runs queued items on the calling thread, already recorded as `drainer`, until none is
+    /// left (no reporter thread).
     private func drainOnThisThread() {
         let thread = Tracking.currentThread()
         let wasReporting = thread?.isReporting ?? false
         thread?.isReporting = true
         defer { thread?.isReporting = wasReporting }
-        while let item = withMutex({ pendingHead < pending.count ? takeFirst() : nil }) {
+        // Stop delivering in the same critical section that finds the queue empty, so an item
+        // submitted meanwhile is either taken here or starts a reporter thread.
+        while let item = withMutex({ () -> Item? in
+            if pendingHead < pending.count { return takeFirst() }
+            drainer = nil
+            return nil
+        }) {
             item.work()
             finish(item)
         }
@@ -242,6 +260,7 @@ final class ReportQueue: @unchecked Sendable {
         guard owner != 0, owner != getpid() else { return }
         owner = 0
         reporter = nil
+        drainer = nil
         pending.removeAll()
         pendingHead = 0
         finished = issued
