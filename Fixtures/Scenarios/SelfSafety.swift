@@ -43,8 +43,10 @@ extension Scenario {
         let c = TrackedMutex(name: "c")
         a.withLock { c.withLock {} }
         c.withLock { a.withLock {} }
-        checks.check(calls.load(ordering: .relaxed) == 1, "a handler that locks, reads LockMonitor and cancels itself ran once")
+        // Handlers run on the reporter thread: reading the violations first waits until both
+        // reports were delivered.
         checks.check(LockMonitor.violations.count == 2, "both inversions recorded; the handler's own opposite orders were not reported")
+        checks.check(calls.load(ordering: .relaxed) == 1, "a handler that locks, reads LockMonitor and cancels itself ran once")
 
         // 2. A handler that calls reset(): the report in flight is delivered, later ones still work.
         let resetRegistration = LockMonitor.onViolation { _ in LockMonitor.reset() }

@@ -44,28 +44,32 @@ extension Tracking {
 extension Reporter {
     static func destroyedWhileHeld(_ lock: LockInfo, holder: ThreadDescriptor?, acquired: StackTrace, by thread: ThreadState) {
         let destroyer = thread.descriptor(refreshName: true)
-        let holderText = holder.map { $0 == destroyer ? "the destroying thread itself (\($0))" : "\($0)" } ?? "another thread"
-        var backtraces: [LockBacktrace] = []
-        if !acquired.addresses.isEmpty {
-            backtraces.append(LockBacktrace(label: "\(lock.descriptor) acquired", thread: holder ?? destroyer,
-                                            frames: Symbolication.frames(of: acquired)))
+        let deallocated = StackTrace.capture()
+        let date = Date()
+        submit { scope in
+            let holderText = holder.map { $0 == destroyer ? "the destroying thread itself (\($0))" : "\($0)" } ?? "another thread"
+            var backtraces: [LockBacktrace] = []
+            if !acquired.addresses.isEmpty {
+                backtraces.append(LockBacktrace(label: "\(lock.descriptor) acquired", thread: holder ?? destroyer,
+                                                frames: Symbolication.frames(of: acquired)))
+            }
+            backtraces.append(LockBacktrace(label: "\(lock.descriptor) deallocated", thread: destroyer,
+                                            frames: Symbolication.frames(of: deallocated)))
+            let outcome = holder == destroyer
+                ? "LockGraph released it on the holder's behalf."
+                : "Its holder can never unlock it; LockGraph leaks the mutex rather than destroy a locked one."
+            return LockViolation(
+                kind: .destroyedWhileHeld,
+                locks: [lock.descriptor],
+                threads: [holder, destroyer].compactMap { $0 }.reduce(into: []) { if !$0.contains($1) { $0.append($1) } },
+                edges: [],
+                backtraces: backtraces,
+                summary: "lock destroyed while held: \(lock.descriptor) was deallocated while held by \(holderText). \(outcome)",
+                advice: "Release the lock before its last reference goes away (prefer withLock, which cannot leak a hold), and keep the lock alive as long as any thread may use it.",
+                date: date,
+                scopes: [lock.scope],
+                detectingScope: scope
+            )
         }
-        backtraces.append(LockBacktrace(label: "\(lock.descriptor) deallocated", thread: destroyer,
-                                        frames: Symbolication.frames(of: StackTrace.capture())))
-        let outcome = holder == destroyer
-            ? "LockGraph released it on the holder's behalf."
-            : "Its holder can never unlock it; LockGraph leaks the mutex rather than destroy a locked one."
-        let violation = LockViolation(
-            kind: .destroyedWhileHeld,
-            locks: [lock.descriptor],
-            threads: [holder, destroyer].compactMap { $0 }.reduce(into: []) { if !$0.contains($1) { $0.append($1) } },
-            edges: [],
-            backtraces: backtraces,
-            summary: "lock destroyed while held: \(lock.descriptor) was deallocated while held by \(holderText). \(outcome)",
-            advice: "Release the lock before its last reference goes away (prefer withLock, which cannot leak a hold), and keep the lock alive as long as any thread may use it.",
-            date: Date(),
-            scopes: [lock.scope]
-        )
-        deliver(violation, on: thread)
     }
 }

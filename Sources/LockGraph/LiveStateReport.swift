@@ -1,7 +1,8 @@
 import Foundation
 
 /// The text of a dump: every live lock with its holder and waiters, each thread's held-lock
-/// stack and wait, every edge with its first-seen stacks, and the violations so far.
+/// stack and wait, every edge with its first-seen stacks, and the violations so far (each once,
+/// with how many times its code path was seen).
 ///
 /// Built from the graph store, the thread registry and the violation list, each read under its
 /// own internal lock; no tracked lock is ever taken, so a dump cannot deadlock the program.
@@ -83,11 +84,17 @@ enum LiveStateReport {
             }
         }
 
-        let violations = LockMonitor.violations
+        // Not `LockMonitor.violations`: a dump must not wait for the reporter thread (it may be
+        // what the dump is asked to explain). Reports still being prepared are counted instead.
+        let violations = Reporter.violations
+        let preparing = ReportQueue.shared.pendingCount
         lines.append("")
-        lines.append("Violations so far (\(violations.count)):")
+        lines.append("Violations so far (\(violations.count)):" + (preparing > 0 ? " (\(preparing) more being reported)" : ""))
         for violation in violations {
-            lines.append("  #\(violation.sequenceNumber) \(violation.summary)")
+            // On the summary's first line (deadlock and stall summaries go on over more lines).
+            var summary = violation.summary.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            if violation.occurrences > 1 { summary[0] += " (seen \(violation.occurrences) times)" }
+            lines.append("  #\(violation.sequenceNumber) " + summary.joined(separator: "\n"))
         }
         if LockMonitor.collectsStatistics {
             let contended = LockMonitor.statistics().lockClasses.filter { $0.contendedAcquisitions > 0 }.prefix(10)

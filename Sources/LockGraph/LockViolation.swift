@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// A tracked lock as it appears in reports and snapshots.
 public struct LockDescriptor: Sendable, Hashable, CustomStringConvertible {
@@ -171,13 +170,31 @@ public struct LockViolation: Sendable, CustomStringConvertible {
     public let advice: String
     /// When the violation was detected.
     public let date: Date
-    /// A number unique to this violation within the process, in detection order.
-    public let sequenceNumber: UInt64
+    /// A number unique to this violation within the process, in detection order. Assigned when
+    /// the violation is recorded (0 before: a handler never sees 0).
+    public internal(set) var sequenceNumber: UInt64 = 0
+    /// How many times this code path was detected: 1 for the report itself, plus every later
+    /// detection of the same code path (see `CodePathKey`: same lock creation sites, same first
+    /// user frames), which is counted here instead of being printed and handled again.
+    /// ``LockMonitor/violations`` returns the count as of the call; the copy a handler receives
+    /// says 1.
+    public internal(set) var occurrences: Int = 1
     /// Integration scopes the violation belongs to (see `ViolationScope`).
     let attribution: Set<UInt64>
 
+    /// A violation detected on the calling thread (its scope is the fallback owner).
     init(kind: Kind, locks: [LockDescriptor], threads: [ThreadDescriptor], edges: [LockEdge],
          backtraces: [LockBacktrace], summary: String, advice: String, date: Date, scopes: [UInt64?]) {
+        self.init(kind: kind, locks: locks, threads: threads, edges: edges, backtraces: backtraces, summary: summary,
+                  advice: advice, date: date, scopes: scopes, detectingScope: ViolationScope.current)
+    }
+
+    /// A violation built away from the thread that detected it (on the reporter thread):
+    /// `detectingScope` is the scope that was current on the detecting thread, which owns the
+    /// violation when none of `scopes` (its locks' scopes) is set.
+    init(kind: Kind, locks: [LockDescriptor], threads: [ThreadDescriptor], edges: [LockEdge],
+         backtraces: [LockBacktrace], summary: String, advice: String, date: Date, scopes: [UInt64?],
+         detectingScope: UInt64?) {
         self.kind = kind
         self.locks = locks
         self.threads = threads
@@ -186,12 +203,9 @@ public struct LockViolation: Sendable, CustomStringConvertible {
         self.summary = summary
         self.advice = advice
         self.date = date
-        sequenceNumber = Self.nextSequenceNumber.wrappingAdd(1, ordering: .relaxed).oldValue
         let owned = Set(scopes.compactMap { $0 })
-        attribution = owned.isEmpty ? Set([ViolationScope.current].compactMap { $0 }) : owned
+        attribution = owned.isEmpty ? Set([detectingScope].compactMap { $0 }) : owned
     }
-
-    private static let nextSequenceNumber = Atomic<UInt64>(1)
 
     /// The full report: kind, locks, threads, stacks and advice.
     public var description: String { ReportFormatter.format(self) }

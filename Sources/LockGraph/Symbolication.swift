@@ -1,31 +1,92 @@
 @_spi(Internal) import Runtime
 
-/// Turns raw addresses into readable frames, only when a report is produced.
+/// Turns raw addresses into readable frames, only when a report or an export needs them.
 ///
 /// Uses the toolchain's `Runtime` module (demangled Swift names, file:line from DWARF where it
-/// exists). The image map is captured once and refreshed when an address falls outside it
-/// (a library loaded later).
+/// exists). Every symbolized frame is cached by address for the life of the process (code does
+/// not move, and a library loaded later gets addresses of its own), so a frame is symbolized once
+/// however many reports, dumps, exports and `LOCKGRAPH_RECORD` files show it; each call
+/// symbolizes only the addresses not cached yet, as one batch.
+///
+/// A batch has two paths (`SymbolBatch`): file:line from LockGraph's own index of the image's
+/// line table (`DwarfLineTable`), which costs microseconds per address where `Runtime` costs
+/// milliseconds to tens of milliseconds; and `Runtime`'s full symbolication for what that index
+/// does not cover exactly: addresses inside inlined code (whose extra frames `Runtime` expands)
+/// and images whose debug information the index cannot read. Both give the same frames.
+///
+/// The cache is an `InternalProtected` map, never held while symbolizing (which can take
+/// long): two threads may symbolize one address at once, and both get the same answer.
 enum Symbolication {
-    /// The cached image map, and the addresses that a fresh capture could not place either (a
-    /// vDSO or anonymous code): those do not trigger another capture.
-    private static let imageMap = InternalProtected<(map: ImageMap?, unplaced: Set<UInt>)>((nil, []))
+    /// One symbolized frame, as the filtering rules and reports need it. An address can yield
+    /// several (inlined calls first, then the function that contains them).
+    struct CachedFrame: Sendable {
+        /// The mangled name; empty when no symbol covers the address.
+        let rawName: String
+        /// The demangled name, when a symbol covers the address.
+        let name: String?
+        let imageName: String?
+        let isThunk: Bool
+        /// The source location as DWARF gives it (line 0: compiler-generated code).
+        let path: String?
+        let line: Int
+    }
+
+    /// A captured address and whether it is a return address (the usual case) or the program
+    /// counter of the innermost frame: the two are looked up differently.
+    struct FrameKey: Hashable, Sendable {
+        let address: UInt
+        let isReturnAddress: Bool
+
+        /// The address whose code is meant: a return address points after its call.
+        var lookupAddress: UInt { isReturnAddress && address > 0 ? address - 1 : address }
+    }
+
+    private static let cache = InternalProtected<[FrameKey: [CachedFrame]]>([:])
+
+    /// Image maps captured so far (oldest first), and the addresses that a fresh capture could
+    /// not place either (a vDSO or anonymous code): those do not trigger another capture.
+    ///
+    /// The first map is kept for good and each address uses the oldest map that covers it:
+    /// `ImageMap.capture()` takes every mapping of a file as part of the image, so once
+    /// `Runtime` has mapped an image file to read its symbols, a new capture reports that image
+    /// at the wrong base. A new capture is taken only for an address no map covers (a library
+    /// loaded later), and serves only such addresses.
+    private static let imageMaps = InternalProtected<(maps: [ImageMap], unplaced: Set<UInt>)>(([], []))
 
     /// Symbolizes `trace`, dropping the leading frames inside LockGraph and libunwind so the
     /// first frame shown is the user's code.
     static func frames(of trace: StackTrace, trimThreadStart: Bool = true) -> [LockBacktrace.Frame] {
         guard !trace.addresses.isEmpty else { return [] }
-        let images = currentImages(covering: trace.addresses)
-        let richFrames: [RichFrame<UInt>] = trace.addresses.enumerated().map { index, address in
-            index == 0 ? .programCounter(address) : .returnAddress(address)
+        let keys = trace.addresses.enumerated().map { FrameKey(address: $0.element, isReturnAddress: $0.offset != 0) }
+        var known = cache.withLock { cache in
+            keys.reduce(into: [FrameKey: [CachedFrame]]()) { found, key in found[key] = cache[key] }
         }
-        let backtrace = Backtrace(architecture: architecture, frames: richFrames, images: images)
-        guard let symbolicated = backtrace.symbolicated(with: images) else {
-            return trace.addresses.map { LockBacktrace.Frame(address: $0) }
+        let missing = Array(Set(keys.filter { known[$0] == nil }))
+        if !missing.isEmpty {
+            var resolved: [FrameKey: [CachedFrame]] = [:]
+            for (images, group) in imageMaps(for: missing) {
+                guard let frames = SymbolBatch.symbolize(group, images: images, architecture: architecture) else {
+                    return trace.addresses.map { LockBacktrace.Frame(address: $0) }
+                }
+                resolved.merge(frames) { first, _ in first }
+                // Symbolizing can take long (the first time an image is indexed): a reader
+                // waiting for pending reports counts it as progress, not as a stuck reporter.
+                ReportQueue.shared.noteProgress()
+            }
+            cache.withLock { cache in
+                for (key, frames) in resolved where cache[key] == nil { cache[key] = frames }
+            }
+            known.merge(resolved) { cached, _ in cached }
         }
+        return filtered(keys.flatMap { key in (known[key] ?? []).map { (key.address, $0) } }, trimThreadStart: trimThreadStart)
+    }
+
+    /// The filtering rules, applied to the frames of one stack in order.
+    private static func filtered(_ symbolicated: [(address: UInt, frame: CachedFrame)], trimThreadStart: Bool) -> [LockBacktrace.Frame] {
         var frames: [LockBacktrace.Frame] = []
         var inLeadingRegion = true
-        for frame in symbolicated.frames {
-            let rawName = frame.symbol?.rawName ?? ""
+        for (address, frame) in symbolicated {
+            let rawName = frame.rawName
             // LockGraph's frames are never the user's code, wherever they appear (withLock sits
             // between a user's closure and its caller). Before the first user frame, standard
             // library helpers inlined into LockGraph are noise too.
@@ -36,16 +97,15 @@ enum Symbolication {
             inLeadingRegion = false
             // Thunks, and code generated by macros (Swift Testing's @Test glue), are not the
             // user's code paths.
-            if frame.isSwiftThunk || (frame.symbol?.sourceLocation?.path.contains("@__swiftmacro_") ?? false) { continue }
-            let address = UInt(frame.captured.originalProgramCounter) ?? 0
+            if frame.isThunk || (frame.path?.contains("@__swiftmacro_") ?? false) { continue }
             if address == 0 { continue }
-            let location = frame.symbol?.sourceLocation.flatMap { $0.line > 0 ? $0 : nil }
+            let hasLine = frame.path != nil && frame.line > 0
             frames.append(LockBacktrace.Frame(
                 address: address,
-                symbol: frame.symbol.map { $0.name },
-                file: location.map { $0.path },
-                line: location.map { $0.line },
-                image: frame.symbol?.imageName
+                symbol: frame.name,
+                file: hasLine ? frame.path : nil,
+                line: hasLine ? frame.line : nil,
+                image: frame.imageName
             ))
         }
         // Drop the thread-start tail (Foundation, libc) below the outermost frame with a source
@@ -77,6 +137,9 @@ enum Symbolication {
             || rawName.hasPrefix("unw_")
     }
 
+    /// How many addresses are cached (for tests and measurements).
+    static var cachedAddressCount: Int { cache.withLock { $0.count } }
+
     private static var architecture: String {
         #if arch(x86_64)
         return "x86_64"
@@ -87,16 +150,22 @@ enum Symbolication {
         #endif
     }
 
-    private static func currentImages(covering addresses: [UInt]) -> ImageMap {
-        imageMap.withLock { cached in
-            if let map = cached.map {
-                let uncovered = addresses.filter { !contains(map, $0) && !cached.unplaced.contains($0) }
-                if uncovered.isEmpty { return map }
+    /// Groups `keys` by the image map to symbolize them with (see `imageMaps`).
+    static func imageMaps(for keys: [FrameKey]) -> [(ImageMap, [FrameKey])] {
+        imageMaps.withLock { state in
+            if state.maps.isEmpty { state.maps.append(ImageMap.capture()) }
+            func mapIndex(_ key: FrameKey) -> Int? {
+                state.maps.firstIndex { contains($0, key.lookupAddress) }
             }
-            let fresh = ImageMap.capture()
-            cached.map = fresh
-            cached.unplaced.formUnion(addresses.filter { !contains(fresh, $0) })
-            return fresh
+            let uncovered = keys.filter { mapIndex($0) == nil && !state.unplaced.contains($0.address) }
+            if !uncovered.isEmpty {
+                let fresh = ImageMap.capture()
+                if uncovered.contains(where: { contains(fresh, $0.lookupAddress) }) { state.maps.append(fresh) }
+                state.unplaced.formUnion(uncovered.filter { !contains(fresh, $0.lookupAddress) }.map(\.address))
+            }
+            var groups: [Int: [FrameKey]] = [:]
+            for key in keys { groups[mapIndex(key) ?? 0, default: []].append(key) }
+            return groups.sorted { $0.key < $1.key }.map { (state.maps[$0.key], $0.value) }
         }
     }
 

@@ -7,9 +7,9 @@ extension LockMonitor {
     /// (`lockgraph.threads`), the one-line summary (`lockgraph.summary`) and the sequence number
     /// (`lockgraph.sequence`).
     ///
-    /// The logger is called on the thread that detected the violation, before that thread
-    /// blocks, like any handler (see ``LockMonitor/onViolation(_:)``); the report is still
-    /// written to standard error too.
+    /// The logger is called on LockGraph's reporter thread, like any handler (see
+    /// ``LockMonitor/onViolation(_:)``), once per code path (repeats are counted, not logged
+    /// again); the report is still written to standard error too.
     /// - Parameter level: the log level for lock-order inversions, reentrant acquires, deadlocks
     ///   and every other kind (default `.error`); hints (same-class nesting) use `.notice`.
     /// - Returns: a registration whose `cancel()` stops the logging.

@@ -5,9 +5,12 @@ import Testing
 ///
 /// Add it to a test or a suite: `@Test(.lockGraph)`, `@Suite(.lockGraph)`. Each violation that
 /// belongs to the test (its locks were created by the test, or it was detected on the test's own
-/// task) is recorded with `Issue.record`, the full report as the comment, at the test's source
-/// location. Tests running in parallel only see their own violations. Violations inside
-/// ``LockGraph/LockMonitor/expectViolations(of:sourceLocation:_:)`` are expected and do not fail it.
+/// task) is recorded with `Issue.record` when the test ends, the full report as the comment, at
+/// the test's source location; that includes a repeat of a code path already reported (LockGraph
+/// prints each path once), whose comment says so. Tests running in parallel only see their own
+/// violations. Violations inside ``LockGraph/LockMonitor/expectViolations(of:sourceLocation:_:)``
+/// are expected and do not fail it. Reports are prepared on LockGraph's reporter thread: the
+/// trait waits (bounded) for those detected during the test before it looks.
 public struct LockGraphTrait: TestTrait, SuiteTrait, TestScoping {
     /// Applied to every test of a suite.
     public var isRecursive: Bool { true }
@@ -22,15 +25,15 @@ public struct LockGraphTrait: TestTrait, SuiteTrait, TestScoping {
             return
         }
         let scope = TestAttribution.newScope()
-        let start = TestAttribution.latestSequenceNumber
+        let start = TestAttribution.latestOccurrenceNumber
         var thrown: (any Error)?
         do {
             try await ViolationScope.$taskScope.withValue(scope) { try await function() }
         } catch {
             thrown = error
         }
-        for violation in TestAttribution.unexpectedViolations(in: scope, after: start) {
-            Issue.record(Comment(rawValue: violation.description), sourceLocation: test.sourceLocation)
+        for failure in TestAttribution.unexpectedFailures(in: scope, after: start) {
+            Issue.record(Comment(rawValue: failure.message), sourceLocation: test.sourceLocation)
         }
         if let thrown { throw thrown }
     }

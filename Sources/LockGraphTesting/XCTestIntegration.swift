@@ -6,9 +6,11 @@ import XCTest
 ///
 /// Call `LockGraphTestObserver.register()` once (for example in a test class's `setUp`, or
 /// the first test); it is idempotent. While a case runs, its thread carries the case's scope,
-/// and a violation that belongs to the case (its locks were created by the case, or it was
-/// detected on the case's thread) is recorded on it with `recordFailure`, the full report as the
-/// description, as soon as it happens. Subclassing ``LockGraphTestCase`` does the same without
+/// and every violation that belongs to the case (its locks were created by the case, or it was
+/// detected on the case's thread), a repeat of a code path already reported included, is
+/// recorded on it with `recordFailure`, the full report as the description, when the test
+/// method returns: in a teardown block the observer adds as the case starts, so on the test's
+/// own thread and before `tearDown()`. Subclassing ``LockGraphTestCase`` does the same without
 /// registering.
 public final class LockGraphTestObserver: NSObject, XCTestObservation, @unchecked Sendable {
     private static let shared = LockGraphTestObserver()
@@ -22,12 +24,20 @@ public final class LockGraphTestObserver: NSObject, XCTestObservation, @unchecke
         }
         guard first else { return }
         XCTestObservationCenter.shared.addTestObserver(shared)
-        LockMonitor.onViolation { violation in XCTestSession.violationOccurred(violation) }
     }
 
     public func testCaseWillStart(_ testCase: XCTestCase) {
         guard !(testCase is LockGraphTestCase) else { return }
-        XCTestSession.begin(testCase, recordsImmediately: true)
+        let scope = XCTestSession.begin(testCase)
+        let start = TestAttribution.latestOccurrenceNumber
+        // Reports are prepared on LockGraph's reporter thread; recording them from there could
+        // race the case's own thread, or come after XCTest stopped the run (which XCTest treats
+        // as a fatal error). A teardown block runs on the case's thread while its run is open.
+        testCase.addTeardownBlock { [unowned testCase] in
+            for failure in TestAttribution.unexpectedFailures(in: scope, after: start) {
+                XCTestSession.fail(testCase, with: failure)
+            }
+        }
     }
 
     public func testCaseDidFinish(_ testCase: XCTestCase) {
@@ -37,14 +47,15 @@ public final class LockGraphTestObserver: NSObject, XCTestObservation, @unchecke
 }
 
 /// An `XCTestCase` whose tests fail for every LockGraph violation that belongs to them,
-/// without registering an observer. Violations are recorded when the test method returns.
+/// without registering an observer. Violations are recorded when the test method returns
+/// (after `tearDown`), a repeat of a code path already reported included.
 open class LockGraphTestCase: XCTestCase {
     open override func invokeTest() {
-        let scope = XCTestSession.begin(self, recordsImmediately: false)
-        let start = TestAttribution.latestSequenceNumber
+        let scope = XCTestSession.begin(self)
+        let start = TestAttribution.latestOccurrenceNumber
         super.invokeTest()
-        for violation in TestAttribution.unexpectedViolations(in: scope, after: start) {
-            XCTestSession.fail(self, with: violation)
+        for failure in TestAttribution.unexpectedFailures(in: scope, after: start) {
+            XCTestSession.fail(self, with: failure)
         }
         XCTestSession.end(self)
     }
@@ -55,16 +66,15 @@ enum XCTestSession {
     private struct Running: @unchecked Sendable {
         let testCase: XCTestCase
         let scope: UInt64
-        let recordsImmediately: Bool
     }
 
     private static let running = InternalProtected<Running?>(nil)
 
     @discardableResult
-    static func begin(_ testCase: XCTestCase, recordsImmediately: Bool) -> UInt64 {
+    static func begin(_ testCase: XCTestCase) -> UInt64 {
         let scope = TestAttribution.newScope()
         ViolationScope.setThreadScope(scope)
-        running.withLock { $0 = Running(testCase: testCase, scope: scope, recordsImmediately: recordsImmediately) }
+        running.withLock { $0 = Running(testCase: testCase, scope: scope) }
         return scope
     }
 
@@ -75,19 +85,13 @@ enum XCTestSession {
 
     static var currentCase: XCTestCase? { running.withLock { $0?.testCase } }
 
-    static func violationOccurred(_ violation: LockViolation) {
-        guard let current = running.withLock({ $0 }), current.recordsImmediately,
-              violation.scopes.contains(current.scope), !TestAttribution.isExpected(violation)
-        else { return }
-        fail(current.testCase, with: violation)
-    }
-
     /// Records the failure at the user's code that triggered it: the top frame of the stack that
     /// closed the cycle (or of the first stack) that has a source location.
-    static func fail(_ testCase: XCTestCase, with violation: LockViolation) {
+    static func fail(_ testCase: XCTestCase, with failure: TestAttribution.Failure) {
+        let violation = failure.violation
         let stacks = violation.edges.last.map { [$0.acquirerStack] } ?? violation.backtraces
         let frame = stacks.lazy.flatMap(\.frames).first { $0.file != nil && $0.line != nil }
-        testCase.recordFailure(withDescription: violation.description,
+        testCase.recordFailure(withDescription: failure.message,
                                inFile: frame?.file ?? "<unknown>", atLine: frame?.line ?? 0, expected: true)
     }
 }

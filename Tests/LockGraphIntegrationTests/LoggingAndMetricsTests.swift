@@ -41,6 +41,8 @@ struct LoggingAndMetricsTests {
         let b = TrackedMutex(name: "\(prefix)-b")
         a.withLock { b.withLock {} }
         b.withLock { a.withLock {} }
+        // The logger runs on LockGraph's reporter thread: reading the violations waits for it.
+        _ = LockMonitor.violations
         let entries = handler.entries.withLock { $0 }.filter { $0.message.contains(prefix) }
         try #require(entries.count == 1)
         let entry = entries[0]

@@ -77,3 +77,66 @@ struct AttributionTests {
         for _ in 0..<10 { a.withLock { b.withLock {} } }
     }
 }
+
+/// LockGraph prints a code path once; a repeat in another test is counted, not printed, and
+/// must still fail that test.
+@Suite("Repeated code paths")
+struct RepeatedCodePathAttributionTests {
+    /// Same names, same creation lines, same acquisition lines at every call: one code path.
+    @inline(never)
+    static func invert(_ prefix: String) {
+        let a = TrackedMutex(name: "\(prefix)-a")
+        let b = TrackedMutex(name: "\(prefix)-b")
+        a.withLock { b.withLock {} }
+        b.withLock { a.withLock {} }
+    }
+
+    @Test func aRepeatInAnotherScopeBelongsToThatScope() throws {
+        let prefix = "repeat-\(UUID().uuidString.prefix(8))"
+        let first = TestAttribution.newScope(), second = TestAttribution.newScope()
+        ViolationScope.$taskScope.withValue(first) { Self.invert(prefix) }
+        let start = TestAttribution.latestOccurrenceNumber
+        ViolationScope.$taskScope.withValue(second) { Self.invert(prefix) }
+        let failures = TestAttribution.unexpectedFailures(in: second, after: start)
+        try #require(failures.count == 1)
+        #expect(failures[0].repeatsOnly)
+        #expect(failures[0].violation.occurrences == 2)
+        #expect(failures[0].violation.scopes == [first])  // the report belongs to the first scope
+        #expect(failures[0].message.hasPrefix("LockGraph: this test repeated a violation reported earlier"))
+        #expect(failures[0].message.contains("Cycle: \"\(prefix)-a\""))
+        TestAttribution.claim(failures.map(\.violation))
+    }
+
+    /// The trait itself: the repeat fails the test whose scope it happened in.
+    @Test func theTraitFailsATestThatOnlyRepeatsAReportedViolation() async throws {
+        let prefix = "trait-repeat-\(UUID().uuidString.prefix(8))"
+        let test = try #require(Test.current)
+        // The first occurrence, expected (claimed) in this test's own scope.
+        let scope = TestAttribution.newScope()
+        let expected = ViolationScope.$taskScope.withValue(scope) {
+            LockMonitor.expectViolations(of: .lockOrderInversion) { Self.invert(prefix) }
+        }
+        #expect(expected.count == 1)
+        // The repeat, in a scope the trait opens: the trait must record an issue.
+        try await withKnownIssue("a repeat of a reported code path fails the test it happened in") {
+            try await LockGraphTrait().provideScope(for: test, testCase: nil) { Self.invert(prefix) }
+        } matching: { issue in
+            issue.comments.contains { $0.rawValue.contains("this test repeated a violation reported earlier") }
+        }
+        let counted = LockMonitor.violations.filter { $0.locks.contains { $0.name == "\(prefix)-a" } }
+        #expect(counted.count == 1 && counted.first?.occurrences == 2)
+    }
+
+    @Test func expectViolationsReturnsTheReportOfARepeatedPath() {
+        let prefix = "expect-repeat-\(UUID().uuidString.prefix(8))"
+        let scope = TestAttribution.newScope()
+        ViolationScope.$taskScope.withValue(scope) {
+            let first = LockMonitor.expectViolations(of: .lockOrderInversion) { Self.invert(prefix) }
+            let again = LockMonitor.expectViolations(of: .lockOrderInversion) { Self.invert(prefix) }
+            #expect(first.count == 1 && again.count == 1)
+            #expect(again.first?.sequenceNumber == first.first?.sequenceNumber)
+            #expect(again.first?.occurrences == 2)
+        }
+        #expect(TestAttribution.unexpectedFailures(in: scope).isEmpty)
+    }
+}

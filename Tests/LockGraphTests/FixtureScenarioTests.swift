@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import LockGraph
 
 /// The bug-pattern and must-not-report fixtures, each run as its own process: exit status and
 /// report text are what a user would see.
@@ -297,5 +298,33 @@ extension FixtureScenarioTests {
         #expect(report.contains("\"writer\" waits for it"))
         #expect(report.contains("signalled \"pool slots\""))
         #expect(report.contains("semaphoreResourceCycle at DispatchQueues.swift"))
+    }
+}
+
+/// One report per code path.
+extension FixtureScenarioTests {
+    @Test func aRepeatedCodePathIsPrintedOnceCountedAndSummarizedAtExit() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lockgraph-repeat-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let process = try InteractiveProcess(executable: InteractiveProcess.fixture("lockgraph"), arguments: ["scenario", "repeated-code-path"],
+                                             environment: ["LOCKGRAPH_RECORD": directory.path])
+        #expect(process.waitForExit(timeout: 60))
+        #expect(process.exitStatus == 0, "\(process.standardError)")
+        let report = process.standardError
+        #expect(count("LockGraph: lock-order inversion", in: report) == 2)
+        #expect(report.contains("settle(payment:) at RepeatedCodePath.swift") && report.contains("refund() at RepeatedCodePath.swift"))
+        #expect(process.standardOutput.contains("lock-order inversion reports: 2"))
+        #expect(process.standardOutput.contains("occurrences per report: 3, 1"))
+        #expect(process.standardOutput.contains("dump shows the count: true"))
+        #expect(report.hasSuffix("LockGraph: 2 violations (2 more occurrences not printed)\n"), "\(report.suffix(300))")
+        // The recording keeps each class-level edge once: two per code path, not one per call.
+        let record = try LockGraphDocument.decode(Data(contentsOf: directory.appendingPathComponent("lockgraph-\(process.processIdentifier).json")))
+        let edges = record.edges.map { "\($0.from) -> \($0.to)" }
+        #expect(edges.count == 4 && Set(edges).count == 4, "\(edges)")
+    }
+
+    @Test func noSummaryLineWhenNothingWasSuppressed() throws {
+        let process = try run("abba-inversion")
+        #expect(!process.standardError.contains("more occurrence"))
     }
 }

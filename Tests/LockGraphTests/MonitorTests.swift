@@ -50,6 +50,8 @@ struct MonitorTests {
         let b = TrackedMutex(name: "\(prefix)-b")
         a.withLock { b.withLock {} }
         b.withLock { a.withLock {} }
+        // Handlers run on the reporter thread: reading the violations waits until they ran.
+        _ = LockMonitor.violations
         #expect(received.withLockedValue { $0 } == [LockViolation.Kind.lockOrderInversion.rawValue])
 
         registration.cancel()
