@@ -22,7 +22,7 @@ struct EdgeData: Hashable, Sendable {
 struct OrderGraph {
     var graph = GraphCycles()
     /// Edges of the acyclic graph.
-    var edges: [EdgeKey: EdgeData] = [:]
+    var edges = EdgeTable()
     /// Edges that closed a cycle; kept out of `graph` so its order stays valid, and remembered
     /// so the same cycle is not examined again.
     var inversionEdges: [EdgeKey: EdgeData] = [:]

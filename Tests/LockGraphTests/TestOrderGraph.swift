@@ -6,7 +6,7 @@ struct TestOrderGraph {
     var graph = OrderGraph()
     private var locks: [UInt64: LockInfo] = [:]
 
-    var edges: [EdgeKey: EdgeData] { graph.edges }
+    var edges: EdgeTable { graph.edges }
     var inversionEdges: [EdgeKey: EdgeData] { graph.inversionEdges }
     var gatedCycles: Set<[UInt64]> { graph.gatedCycles }
 
