@@ -61,16 +61,34 @@ final class GraphState: @unchecked Sendable {
 
     /// Runs `body` with the state to itself, every queued edge moved into the graph first.
     func withLock<Result>(_ body: (inout State) throws -> Result) rethrows -> Result {
-        for shard in shards { shard.lock() }
-        defer { for shard in shards.reversed() { shard.unlock() } }
+        lockAll()
+        defer { unlockAll() }
         drain()
         return try body(&value.pointee)
     }
 
+    // Plain index loops: this runs for every lock created and destroyed, and unoptimised builds
+    // (where tests run) pay for every generic sequence adapter.
+    private func lockAll() {
+        var index = 0
+        while index < Self.shardCount {
+            shards[index].lock()
+            index += 1
+        }
+    }
+
+    private func unlockAll() {
+        var index = Self.shardCount - 1
+        while index >= 0 {
+            shards[index].unlock()
+            index -= 1
+        }
+    }
+
     /// How many edges wait in the shard queues (for tests).
     var pendingCount: Int {
-        for shard in shards { shard.lock() }
-        defer { for shard in shards.reversed() { shard.unlock() } }
+        lockAll()
+        defer { unlockAll() }
         return (0..<Self.shardCount).reduce(0) { $0 + pending[$1].count }
     }
 

@@ -170,10 +170,12 @@ final class LockGraphStore: Sendable {
     /// shard is not seen yet; the caller then goes on to `addEdges`, which settles it.)
     func knownUnguarded(_ nodes: [UInt64], into target: UInt64, exclusivelyHeld: [UInt64], lock: UInt64, shard: Int) -> [UInt64] {
         state.withShared(shard: shard) { pointer, _ in
-            nodes.filter { node in
-                Self.isUnguarded(exclusivelyHeld, from: node, lock: lock)
-                    && pointer.pointee.instances.sharedDecision(for: EdgeKey(from: node, to: target)) == .knownUnguarded
+            var known: [UInt64] = []
+            for node in nodes where Self.isUnguarded(exclusivelyHeld, from: node, lock: lock)
+                && pointer.pointee.instances.sharedDecision(for: EdgeKey(from: node, to: target)) == .knownUnguarded {
+                known.append(node)
             }
+            return known
         }
     }
 
@@ -238,7 +240,10 @@ final class LockGraphStore: Sendable {
                     }
                 }
                 let added = state.instances.add(key, data, guards: guards)
-                outcome.cycles += added.cycles.map { cycle in cycle.compactMap { state.record($0) } }.filter { !$0.isEmpty }
+                for cycle in added.cycles {
+                    let records = cycle.compactMap { state.record($0) }
+                    if !records.isEmpty { outcome.cycles.append(records) }
+                }
                 if added.unguarded { outcome.unguarded.insert(entry.from) }
                 if state.classes != nil {
                     let record = EdgeRecord(from: from, to: lock, fromNode: entry.from, toNode: target, data: data, guards: guards)

@@ -10,6 +10,7 @@ extension Tracking {
         let hot = thread.hot
         // Candidates: distinct held nodes (not the lock itself) whose edge is not cached.
         var candidates: [(node: UInt64, index: Int)] = []
+        var nodes: [UInt64] = []
         var exclusivelyHeld: [UInt64] = []
         for index in 0..<hot.pointee.heldCount {
             let entry = hot.pointee.held[index]
@@ -18,21 +19,33 @@ extension Tracking {
                   !hot.pointee.knownEdges.contains(from: entry.node, to: target)
             else { continue }
             candidates.append((entry.node, index))
+            nodes.append(entry.node)
         }
         let store = LockGraphStore.shared
-        let known = store.knownUnguarded(candidates.map(\.node), into: target, exclusivelyHeld: exclusivelyHeld,
+        let known = store.knownUnguarded(nodes, into: target, exclusivelyHeld: exclusivelyHeld,
                                          lock: lock.id, shard: thread.threadID)
-        for node in known { hot.pointee.knownEdges.insert(from: node, to: target) }
-        candidates.removeAll { known.contains($0.node) }
-        guard !candidates.isEmpty else {
+        var unknown: [EdgeCandidate] = []
+        for candidate in candidates {
+            if known.contains(candidate.node) {
+                hot.pointee.knownEdges.insert(from: candidate.node, to: target)
+            } else {
+                unknown.append(EdgeCandidate(from: candidate.node, holderStack: 0))
+            }
+        }
+        guard !unknown.isEmpty else {
             hot.pointee.knownChains.insert(from: thread.topChain, to: target)
             return nil
         }
 
         let stack = StackTrace.capture()
         let stackID = thread.internStack(stack)
+        var index = 0
+        for candidate in candidates where !known.contains(candidate.node) {
+            unknown[index] = EdgeCandidate(from: candidate.node, holderStack: thread.holderStackID(at: candidate.index))
+            index += 1
+        }
         let outcome = store.addEdges(
-            from: candidates.map { EdgeCandidate(from: $0.node, holderStack: thread.holderStackID(at: $0.index)) },
+            from: unknown,
             to: lock, target: target, exclusivelyHeld: exclusivelyHeld,
             thread: thread.descriptorID(), acquirerStack: stackID, shard: thread.threadID)
         for from in outcome.unguarded {
