@@ -53,7 +53,9 @@ final class InteractiveProcess: @unchecked Sendable {
     var standardError: String { lock.lock(); defer { lock.unlock() }; return stderrText }
     var processIdentifier: Int32 { process.processIdentifier }
     var isRunning: Bool { process.isRunning }
-    var exitStatus: Int32 { process.terminationStatus }
+    /// The exit status; -1 while the process still runs (Foundation traps on reading the status
+    /// of a running process, which would end the whole test run).
+    var exitStatus: Int32 { process.isRunning ? -1 : process.terminationStatus }
 
     /// Polls until `condition` holds or `timeout` seconds pass; returns whether it held.
     func wait(timeout: TimeInterval, until condition: (InteractiveProcess) -> Bool) -> Bool {
@@ -81,7 +83,12 @@ final class InteractiveProcess: @unchecked Sendable {
             Thread.sleep(forTimeInterval: 0.1)
             return true
         }
+        // Ended, so later checks read a status instead of trapping: SIGTERM, then SIGKILL.
         process.terminate()
+        if !wait(timeout: 5, until: { !$0.isRunning }) {
+            kill(process.processIdentifier, SIGKILL)
+            _ = wait(timeout: 5, until: { !$0.isRunning })
+        }
         return false
     }
 }
