@@ -80,7 +80,7 @@ extension ThreadState {
     /// in unoptimised builds).
     @inline(__always)
     static func callSite() -> UInt {
-        UInt(lockgraph_call_site(48))
+        UInt(lockgraph_call_site_inline())
     }
 
     // MARK: Thread-local storage

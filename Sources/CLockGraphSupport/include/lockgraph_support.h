@@ -44,6 +44,19 @@ int lockgraph_image_containing(uintptr_t address, char *path, unsigned long capa
 /// ends the walk instead of faulting. Async-signal-safe, allocates nothing.
 uintptr_t lockgraph_call_site(int max_depth);
 
+/// `lockgraph_call_site` with its common case inline: the return address of the function this
+/// is inlined into (one load from its own frame) when that lies outside LockGraph's code, as it
+/// does in optimised builds, where the acquisition path is inlined into the entry point the
+/// user called. Otherwise (unoptimised builds) the out-of-line walk goes on from there.
+static inline __attribute__((always_inline)) uintptr_t lockgraph_call_site_inline(void) {
+    const uintptr_t *frame = (const uintptr_t *)__builtin_frame_address(0);
+    const uintptr_t return_address = frame[1];
+    if (return_address < lockgraph_internal_text_low || return_address >= lockgraph_internal_text_high) {
+        return return_address;
+    }
+    return lockgraph_call_site(48);
+}
+
 /// Records the calling thread's stack bounds for `lockgraph_call_site` (thread-local). Returns 0
 /// when they could be read.
 int lockgraph_set_thread_stack(void);
