@@ -39,3 +39,15 @@ extension Scenario {
         return 0
     }
 }
+
+extension Scenario {
+    /// A report detected just before the process exits, never read: the exit flushes it.
+    static let reportAtExit = Scenario(
+        name: "report-at-exit",
+        summary: "refund() inverts two locks, then the program exits at once",
+        expectation: "the inversion report is printed anyway (pending reports are flushed at exit)"
+    ) {
+        refund()
+        return 0
+    }
+}

@@ -18,6 +18,8 @@ final class DwarfLineTable: @unchecked Sendable {
     }
 
     private struct Program {
+        /// Where the program starts in `.debug_line` (what a unit's `DW_AT_stmt_list` names).
+        var offset: UInt64 = 0
         var version: Int
         var addressSize: Int?
         var maximumOperations: UInt64
@@ -68,6 +70,7 @@ final class DwarfLineTable: @unchecked Sendable {
                 complete = false
                 continue
             }
+            program.offset = UInt64(offset)
             if program.version < 5, let unit = units[UInt64(offset)] {
                 // DWARF 4 and earlier leave directory 0 and file 0 to the compile unit.
                 program.directories[0] = unit.compilationDirectory ?? "."
@@ -82,9 +85,35 @@ final class DwarfLineTable: @unchecked Sendable {
         reach = sequences.map { highest = max(highest, $0.high); return highest }
     }
 
+    /// The offset in `.debug_line` of the program whose row `Runtime` would report for the
+    /// image-relative `address` (that program's compile unit holds the code); nil when no
+    /// sequence covers it.
+    func lineTableOffset(at address: UInt64) -> UInt64? {
+        sequence(at: address).map { programs[$0.program].offset }
+    }
+
     /// The location `Runtime` would report for the image-relative `address`; nil when no
     /// sequence covers it.
     func location(at address: UInt64) -> Location? {
+        guard let best = sequence(at: address) else { return nil }
+        let program = programs[best.program]
+        var match: (file: Int, line: Int, column: Int)?
+        var previous: (address: UInt64, file: Int, line: Int, column: Int)?
+        var files = program.files
+        execute(program, from: program.definesFiles ? program.operations.lowerBound : best.start, files: &files) { row in
+            if let earlier = previous, address >= earlier.address && address < row.address {
+                match = (earlier.file, earlier.line, earlier.column)
+                return true
+            }
+            previous = row.endSequence ? nil : (row.address, row.file, row.line, row.column)
+            return false
+        }
+        return match.map { Location(path: Self.path(of: $0.file, in: program, files: files), line: $0.line, column: $0.column) }
+    }
+
+    /// The sequence `Runtime`'s scan would answer from: among those covering the address, the
+    /// one of the last program, the first within it.
+    private func sequence(at address: UInt64) -> Sequence? {
         // Last sequence starting at or before the address, then back over any that overlap it.
         var low = 0, high = sequences.count
         while low < high {
@@ -100,20 +129,7 @@ final class DwarfLineTable: @unchecked Sendable {
             }
             index -= 1
         }
-        guard let best else { return nil }
-        let program = programs[best.program]
-        var match: (file: Int, line: Int, column: Int)?
-        var previous: (address: UInt64, file: Int, line: Int, column: Int)?
-        var files = program.files
-        execute(program, from: program.definesFiles ? program.operations.lowerBound : best.start, files: &files) { row in
-            if let earlier = previous, address >= earlier.address && address < row.address {
-                match = (earlier.file, earlier.line, earlier.column)
-                return true
-            }
-            previous = row.endSequence ? nil : (row.address, row.file, row.line, row.column)
-            return false
-        }
-        return match.map { Location(path: Self.path(of: $0.file, in: program, files: files), line: $0.line, column: $0.column) }
+        return best
     }
 
     /// Runs program `index` once, recording where each sequence starts and which addresses it

@@ -1,26 +1,31 @@
-/// What the fast source-location path needs from an image's `.debug_info`, read in one pass.
+/// What the fast source-location path needs from an image's `.debug_info`.
 ///
-/// - Each compile unit's name, compilation directory and line-table offset: DWARF 4 line
-///   tables leave directory and file 0 to the unit, and file paths must be built exactly as the
-///   toolchain's `Runtime` module builds them, so reports read the same either way.
-/// - The address range of every inlined subroutine. `Runtime` shows an inlined call as extra
-///   frames; the fast path does not rebuild those, so an address inside any inlined range is
-///   handed to `Runtime` instead. Ranges are over-approximated (a site `Runtime` itself would
-///   skip is still listed): that only costs speed, never a different report.
+/// - Each compile unit's name, compilation directory and line-table offset (read for every
+///   unit up front, from its first DIE only): DWARF 4 line tables leave directory and file 0 to
+///   the unit, and file paths must be built exactly as the toolchain's `Runtime` module builds
+///   them, so reports read the same either way.
+/// - The address ranges of the inlined subroutines of a unit, read the first time an address
+///   of that unit is symbolized (a big binary has tens of megabytes of DIEs; a report touches a
+///   few units). `Runtime` shows an inlined call as extra frames; the fast path does not
+///   rebuild those, so an address inside an inlined range is handed to `Runtime` instead.
+///   Ranges are over-approximated (a site `Runtime` itself would skip is still listed): that
+///   only costs speed, never a different report.
 ///
-/// `complete` is false when some unit could not be read to the end (an unknown form, an index
-/// form without its base): the caller then trusts nothing from this image and uses `Runtime`.
-struct DwarfUnits {
+/// `complete` is false when some unit header could not be read (an unknown form, an index form
+/// without its base): the caller then trusts nothing from this image and uses `Runtime`. A unit
+/// whose DIEs cannot be read later answers nil, and its addresses go to `Runtime` too.
+final class DwarfUnits: @unchecked Sendable {
     struct CompileUnit {
         let lineTableOffset: UInt64
         let name: String?
         let compilationDirectory: String?
         let addressSize: Int
+        /// Index in `units`.
+        fileprivate let unit: Int
     }
 
+    /// By line-table offset (`DW_AT_stmt_list`). Immutable after init.
     private(set) var compileUnits: [UInt64: CompileUnit] = [:]
-    /// Sorted by start, merged where they overlap.
-    private(set) var inlinedRanges: [(low: UInt64, high: UInt64)] = []
     private(set) var complete = true
 
     struct Sections {
@@ -39,7 +44,7 @@ struct DwarfUnits {
         var attributes: [(name: UInt64, form: UInt64, implicitConstant: Int64)]
     }
 
-    /// The unit being walked: what reading its forms needs.
+    /// A unit: where its DIEs are and what reading its forms needs.
     private struct Unit {
         var version: Int
         var addressSize: Int
@@ -47,6 +52,9 @@ struct DwarfUnits {
         var addressBase: UInt64?
         var stringOffsetsBase: UInt64?
         var lowPC: UInt64 = 0
+        /// Its DIEs, as offsets in `.debug_info`, and its abbreviation table's offset.
+        var dies: Range<Int> = 0..<0
+        var abbreviationOffset = 0
     }
 
     private enum Value {
@@ -63,9 +71,21 @@ struct DwarfUnits {
     private static let atHighPC: UInt64 = 0x12, atCompilationDirectory: UInt64 = 0x1B, atRanges: UInt64 = 0x55
     private static let atStringOffsetsBase: UInt64 = 0x72, atAddressBase: UInt64 = 0x73
 
-    init(_ sections: Sections) {
-        var ranges: [(low: UInt64, high: UInt64)] = []
-        var abbreviationTables: [Int: [Abbreviation?]] = [:]
+    // Immutable after init: what the lazy walks need.
+    private var units: [Unit] = []
+    private var abbreviationTables: [Int: [Abbreviation?]] = [:]
+    private let image: ElfDebugImage
+    private let ranges: ByteRegion?
+    private let addresses: ByteRegion?
+    /// Each unit's inlined ranges (sorted, merged) once walked; nil: the unit could not be read.
+    private let inlined = InternalProtected<[Int: [(low: UInt64, high: UInt64)]?]>([:])
+
+    /// Reads every unit's header and first DIE. `sections` is only used during the call, except
+    /// `ranges` and `addresses`, which are kept (walks may need them).
+    init(image: ElfDebugImage, _ sections: Sections) {
+        self.image = image
+        ranges = sections.ranges
+        addresses = sections.addresses
         var cursor = ByteCursor(sections.info)
         while !cursor.atEnd {
             let (length, dwarf64) = cursor.initialLength()
@@ -96,44 +116,82 @@ struct DwarfUnits {
                 abbreviationTables[abbreviationOffset] = table
             }
             var unit = Unit(version: version, addressSize: addressSize, offsetSize: dwarf64 ? 8 : 4)
-            if !walk(&cursor, until: next, unit: &unit,
-                     abbreviations: abbreviationTables[abbreviationOffset]!, sections: sections, ranges: &ranges) {
-                complete = false
-            }
-        }
-        ranges.sort { $0.low < $1.low }
-        for range in ranges where range.high > range.low {
-            if let last = inlinedRanges.last, range.low <= last.high {
-                inlinedRanges[inlinedRanges.count - 1].high = max(last.high, range.high)
-            } else {
-                inlinedRanges.append(range)
-            }
+            unit.dies = cursor.position..<next
+            unit.abbreviationOffset = abbreviationOffset
+            if !readUnitDIE(&cursor, unit: &unit, sections: sections) { complete = false }
         }
     }
 
-    /// True when `address` (image-relative, as in the DWARF) lies inside an inlined subroutine.
-    func isInlined(_ address: UInt64) -> Bool {
-        var low = 0, high = inlinedRanges.count
+    /// Whether the image-relative `address`, covered by the line table at `lineTableOffset`,
+    /// lies inside an inlined subroutine of that table's unit; nil when the unit is unknown or
+    /// its DIEs cannot be read (the caller then asks `Runtime`).
+    func isInlined(_ address: UInt64, lineTableOffset: UInt64) -> Bool? {
+        guard let index = compileUnits[lineTableOffset]?.unit else { return nil }
+        let known = inlined.withLock { $0[index] }
+        let unitRanges: [(low: UInt64, high: UInt64)]?
+        if let known {
+            unitRanges = known
+        } else {
+            // Walked outside the lock (it reads the unit from the file); a concurrent walk of the
+            // same unit computes the same ranges.
+            unitRanges = inlinedRanges(ofUnit: index)
+            inlined.withLock { $0[index] = .some(unitRanges) }
+        }
+        guard let unitRanges else { return nil }
+        var low = 0, high = unitRanges.count
         while low < high {
             let middle = (low + high) / 2
-            if inlinedRanges[middle].high <= address { low = middle + 1 } else { high = middle }
+            if unitRanges[middle].high <= address { low = middle + 1 } else { high = middle }
         }
-        return low < inlinedRanges.count && inlinedRanges[low].low <= address
+        return low < unitRanges.count && unitRanges[low].low <= address
     }
 
-    /// Walks the unit's DIEs; false if it could not be read to the end.
-    private mutating func walk(_ cursor: inout ByteCursor, until end: Int, unit: inout Unit,
-                               abbreviations: [Abbreviation?], sections: Sections,
-                               ranges: inout [(low: UInt64, high: UInt64)]) -> Bool {
+    /// Reads the unit's first DIE: its bases, and what `CompileUnit` keeps. False if unreadable.
+    private func readUnitDIE(_ cursor: inout ByteCursor, unit: inout Unit, sections: Sections) -> Bool {
+        let abbreviations = abbreviationTables[unit.abbreviationOffset] ?? []
+        let code = cursor.uleb()
+        guard code > 0, code < UInt64(abbreviations.count), let abbreviation = abbreviations[Int(code)] else { return false }
+        guard abbreviation.tag == Self.tagCompileUnit || abbreviation.tag == Self.tagPartialUnit else { return true }
+        var values: [UInt64: Value] = [:]
+        for attribute in abbreviation.attributes {
+            guard let value = Self.read(form: attribute.form, implicit: attribute.implicitConstant, &cursor, unit: unit,
+                                        sections: sections, materialize: true)
+            else { return false }
+            values[attribute.name] = value
+        }
+        if cursor.overran { return false }
+        if case .unsigned(let base)? = values[Self.atAddressBase] { unit.addressBase = base }
+        if case .unsigned(let base)? = values[Self.atStringOffsetsBase] { unit.stringOffsetsBase = base }
+        unit.lowPC = address(values[Self.atLowPC], unit: unit, sections: sections) ?? 0
+        units.append(unit)
+        if case .unsigned(let offset)? = values[Self.atStatementList] {
+            compileUnits[offset] = CompileUnit(
+                lineTableOffset: offset,
+                name: string(values[Self.atName], unit: unit, sections: sections),
+                compilationDirectory: string(values[Self.atCompilationDirectory], unit: unit, sections: sections),
+                addressSize: unit.addressSize, unit: units.count - 1)
+        }
+        return true
+    }
+
+    /// Reads unit `index`'s DIEs from the file and collects its inlined ranges, sorted and
+    /// merged; nil if they cannot be read.
+    private func inlinedRanges(ofUnit index: Int) -> [(low: UInt64, high: UInt64)]? {
+        let unit = units[index]
+        guard let bytes = image.bytes(of: ".debug_info", in: unit.dies),
+              let abbreviations = abbreviationTables[unit.abbreviationOffset]
+        else { return nil }
+        let sections = Sections(info: bytes.region, abbreviations: bytes.region, ranges: ranges, addresses: addresses)
         // Most DIEs are skipped whole: when every attribute of an abbreviation has a fixed size
         // in this unit, skipping is one addition instead of a read per attribute.
         let fixedSizes = abbreviations.map { $0.flatMap { Self.fixedSize(of: $0, unit: unit) } }
-        var isFirst = true
-        while cursor.position < end {
+        var found: [(low: UInt64, high: UInt64)] = []
+        var cursor = ByteCursor(bytes.region)
+        while !cursor.atEnd {
             let code = cursor.uleb()
             if code == 0 { continue }  // end of a sibling list
-            guard code < UInt64(abbreviations.count), let abbreviation = abbreviations[Int(code)] else { return false }
-            let wanted = isFirst || abbreviation.tag == Self.tagInlined
+            guard code < UInt64(abbreviations.count), let abbreviation = abbreviations[Int(code)] else { return nil }
+            let wanted = abbreviation.tag == Self.tagInlined
             if !wanted, let size = fixedSizes[Int(code)] {
                 cursor.skip(size)
                 continue
@@ -141,33 +199,27 @@ struct DwarfUnits {
             var values: [UInt64: Value] = [:]
             for attribute in abbreviation.attributes {
                 let value = Self.read(form: attribute.form, implicit: attribute.implicitConstant, &cursor, unit: unit,
-                                      sections: sections, materialize: wanted)
-                guard let value else { return false }
+                                      sections: sections, materialize: false)
+                guard let value else { return nil }
                 if wanted { values[attribute.name] = value }
             }
-            if cursor.overran { return false }
-            if isFirst {
-                isFirst = false
-                guard abbreviation.tag == Self.tagCompileUnit || abbreviation.tag == Self.tagPartialUnit else { return true }
-                if case .unsigned(let base)? = values[Self.atAddressBase] { unit.addressBase = base }
-                if case .unsigned(let base)? = values[Self.atStringOffsetsBase] { unit.stringOffsetsBase = base }
-                unit.lowPC = address(values[Self.atLowPC], unit: unit, sections: sections) ?? 0
-                if case .unsigned(let offset)? = values[Self.atStatementList] {
-                    compileUnits[offset] = CompileUnit(
-                        lineTableOffset: offset,
-                        name: string(values[Self.atName], unit: unit, sections: sections),
-                        compilationDirectory: string(values[Self.atCompilationDirectory], unit: unit, sections: sections),
-                        addressSize: unit.addressSize)
-                }
-            } else if abbreviation.tag == Self.tagInlined {
-                guard addInlinedRange(values, unit: unit, sections: sections, to: &ranges) else { return false }
+            if cursor.overran { return nil }
+            if wanted && !addInlinedRange(values, unit: unit, to: &found) { return nil }
+        }
+        found.sort { $0.low < $1.low }
+        var merged: [(low: UInt64, high: UInt64)] = []
+        for range in found where range.high > range.low {
+            if let last = merged.last, range.low <= last.high {
+                merged[merged.count - 1].high = max(last.high, range.high)
+            } else {
+                merged.append(range)
             }
         }
-        return true
+        return merged
     }
 
-    private func addInlinedRange(_ values: [UInt64: Value], unit: Unit, sections: Sections,
-                                 to ranges: inout [(low: UInt64, high: UInt64)]) -> Bool {
+    private func addInlinedRange(_ values: [UInt64: Value], unit: Unit, to ranges: inout [(low: UInt64, high: UInt64)]) -> Bool {
+        let sections = Sections(info: ByteRegion.empty, abbreviations: ByteRegion.empty, ranges: self.ranges, addresses: addresses)
         if let lowValue = values[Self.atLowPC], let highValue = values[Self.atHighPC] {
             guard let low = address(lowValue, unit: unit, sections: sections) else { return false }
             switch highValue {
@@ -182,7 +234,7 @@ struct DwarfUnits {
         } else if case .unsigned(let offset)? = values[Self.atRanges] {
             // DWARF 5 range lists are not expanded by Runtime either (no inline frames there).
             guard unit.version < 5 else { return true }
-            guard let list = sections.ranges else { return false }
+            guard let list = self.ranges else { return false }
             var cursor = ByteCursor(list, at: Int(truncatingIfNeeded: offset))
             var base = unit.lowPC
             let all: UInt64 = unit.addressSize == 4 ? 0xFFFF_FFFF : .max

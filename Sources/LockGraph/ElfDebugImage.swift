@@ -32,6 +32,12 @@ struct ElfDebugImage {
         sections[name].flatMap { Self.read(path: path, offset: $0.offset, count: $0.size) }
     }
 
+    /// A copy of the bytes `range` (offsets within section `name`), or nil if out of bounds.
+    func bytes(of name: String, in range: Range<Int>) -> OwnedBytes? {
+        guard let section = sections[name], range.lowerBound >= 0, range.upperBound <= section.size else { return nil }
+        return Self.read(path: path, offset: section.offset + range.lowerBound, count: range.count)
+    }
+
     private static func read(path: String, offset: Int, count: Int) -> OwnedBytes? {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
@@ -104,6 +110,8 @@ struct ByteRegion: @unchecked Sendable {
     let owner: OwnedBytes
     let start: UnsafeRawPointer
     let count: Int
+
+    static let empty = OwnedBytes(count: 0).region
 
     func u8(at offset: Int) -> UInt8 {
         offset >= 0 && offset < count ? start.load(fromByteOffset: offset, as: UInt8.self) : 0

@@ -28,7 +28,7 @@ public enum LockMonitor {
     /// Registers `handler` to run for every violation that is printed, after it was printed and
     /// recorded.
     ///
-    /// Handlers run on LockGraph's reporter thread ("lockgraph-report"), one violation at a
+    /// Handlers run on LockGraph's reporter thread ("lockgraph-rpt"), one violation at a
     /// time in detection order, while the thread that detected it goes on (it does not wait
     /// for symbolication or handlers). A report that ends the process (mode `abort`, a
     /// non-recursive lock re-acquired by its holder) is the exception: it is delivered on the

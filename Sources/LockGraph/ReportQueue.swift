@@ -8,7 +8,7 @@ import Darwin
 /// only captures raw data (stacks as addresses, lock and thread descriptors) and continues.
 ///
 /// Symbolizing, wording, recording, printing and calling handlers run on one dedicated thread,
-/// "lockgraph-report", started at the first report (and again, lazily, in a forked child,
+/// "lockgraph-rpt", started at the first report (and again, lazily, in a forked child,
 /// where it does not exist). Work runs in submission order: violations keep detection order.
 ///
 /// Readers that must see every report detected so far (`LockMonitor.violations`, the end of a
@@ -189,7 +189,7 @@ final class ReportQueue: @unchecked Sendable {
 
     private func run() {
         withMutex { reporter = pthread_self() }
-        Self.nameCurrentThread("lockgraph-report")
+        Self.nameCurrentThread("lockgraph-rpt")
         // Locks taken by handlers here are tracked but not checked: never a recursive report.
         ThreadState.current.isReporting = true
         while true {
@@ -206,7 +206,7 @@ final class ReportQueue: @unchecked Sendable {
     }
 
     /// What `pthread_setname_np` does (Glibc's module does not export it): the kernel's name of
-    /// the thread, shown in reports, dumps and debuggers.
+    /// the thread, shown in reports, dumps and debuggers (at most 15 bytes are kept).
     private static func nameCurrentThread(_ name: String) {
         let descriptor = open("/proc/self/task/\(currentThreadID())/comm", O_WRONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return }

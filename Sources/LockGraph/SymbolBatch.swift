@@ -17,20 +17,19 @@ enum SymbolBatch {
         let units: DwarfUnits
         let lines: DwarfLineTable
 
-        /// Nil when the image has no line table, or when any part of its debug information could
-        /// not be read: then `Runtime` handles every address of the image. Only the line table
-        /// stays in memory; the other sections are read for the build and released.
+        /// Nil when the image has no line table, or when its unit headers or line programs
+        /// could not be read: then `Runtime` handles every address of the image. The line table
+        /// and the small range and address tables stay in memory; units are re-read from the
+        /// file when first needed (see `DwarfUnits`).
         static func build(path: String) -> DebugIndex? {
             guard let file = ElfDebugImage(path: path), let lines = file.section(".debug_line"),
                   let info = file.section(".debug_info"), let abbreviations = file.section(".debug_abbrev")
             else { return nil }
             let strings = file.section(".debug_str"), lineStrings = file.section(".debug_line_str")
-            let ranges = file.section(".debug_ranges"), addresses = file.section(".debug_addr")
-            let stringOffsets = file.section(".debug_str_offsets")
-            let units = DwarfUnits(.init(
+            let units = DwarfUnits(image: file, .init(
                 info: info.region, abbreviations: abbreviations.region, strings: strings?.region,
-                lineStrings: lineStrings?.region, ranges: ranges?.region, addresses: addresses?.region,
-                stringOffsets: stringOffsets?.region))
+                lineStrings: lineStrings?.region, ranges: file.section(".debug_ranges")?.region,
+                addresses: file.section(".debug_addr")?.region, stringOffsets: file.section(".debug_str_offsets")?.region))
             guard units.complete else { return nil }
             let table = DwarfLineTable(lines: lines, lineStrings: lineStrings?.region, strings: strings?.region,
                                        units: units.compileUnits)
@@ -73,7 +72,12 @@ enum SymbolBatch {
                 continue
             }
             let relative = UInt64(key.lookupAddress) &- base
-            if index.units.isInlined(relative) { exact.append(key) } else { fast.append((key, index, relative)) }
+            // The fast path only where the address's unit is known to have no inlined code at it.
+            if let table = index.lines.lineTableOffset(at: relative), index.units.isInlined(relative, lineTableOffset: table) == false {
+                fast.append((key, index, relative))
+            } else {
+                exact.append(key)
+            }
         }
         var result: [FrameKey: [CachedFrame]] = [:]
         if !fast.isEmpty {

@@ -323,6 +323,14 @@ extension FixtureScenarioTests {
         #expect(edges.count == 4 && Set(edges).count == 4, "\(edges)")
     }
 
+    @Test func aReportPendingAtExitIsPrinted() throws {
+        let process = try InteractiveProcess(executable: InteractiveProcess.fixture("lockgraph"), arguments: ["scenario", "report-at-exit"])
+        #expect(process.waitForExit(timeout: 60))
+        #expect(process.exitStatus == 0)
+        #expect(count("LockGraph: lock-order inversion", in: process.standardError) == 1)
+        #expect(process.standardError.contains("refund() at RepeatedCodePath.swift"))
+    }
+
     @Test func noSummaryLineWhenNothingWasSuppressed() throws {
         let process = try run("abba-inversion")
         #expect(!process.standardError.contains("more occurrence"))
