@@ -97,6 +97,10 @@ extension Scenario {
             started += 1
             usleep(500)
         }
+        // The loop can end by its thread cap before the monitor's report (sampling the newest
+        // threads' stacks, symbolizing them) was handed over: wait for it, boundedly, rather
+        // than read the violations too early.
+        while !reported.load(ordering: .acquiring) && Date() < deadline { usleep(10_000) }
         monitor.stop()
         for _ in 0..<started { release.signal() }
         say("threads started: \(started); thread-exhaustion reports: \(violationCount(.threadExhaustion))")

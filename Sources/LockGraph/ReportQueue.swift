@@ -148,10 +148,16 @@ final class ReportQueue: @unchecked Sendable {
         let left = target > finished ? target - finished : 0
         pthread_mutex_unlock(mutex)
         if gaveUp {
-            writeToStandardError("LockGraph: gave up waiting for \(left) pending report(s) after \(Int(timeout)) s without progress: "
+            writeToStandardError("LockGraph: gave up waiting for \(left) pending report(s) after \(Self.seconds(timeout)) s without progress: "
                 + "the reporter thread is blocked (is a violation handler waiting for a lock this thread holds?). Continuing without them.\n")
         }
         return !gaveUp
+    }
+
+    /// `10`, `0.3`: seconds to one decimal, without Foundation.
+    private static func seconds(_ value: Double) -> String {
+        let tenths = Int((value * 10).rounded())
+        return tenths % 10 == 0 ? "\(tenths / 10)" : "\(tenths / 10).\(tenths % 10)"
     }
 
     /// Called after a slow step on the reporter thread (a batch of frames symbolized), so a

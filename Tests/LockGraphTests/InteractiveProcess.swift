@@ -79,8 +79,14 @@ final class InteractiveProcess: @unchecked Sendable {
     func waitForExit(timeout: TimeInterval) -> Bool {
         if wait(timeout: timeout, until: { !$0.isRunning }) {
             process.waitUntilExit()
-            // Let the readability handlers drain what is left in the pipes.
+            // Let a readability handler that is running finish, then stop them and read what is
+            // left in the pipes ourselves: on a loaded machine the handlers can lag the exit,
+            // and reports are printed by LockGraph's reporter thread, often near the end.
             Thread.sleep(forTimeInterval: 0.1)
+            output.fileHandleForReading.readabilityHandler = nil
+            errors.fileHandleForReading.readabilityHandler = nil
+            append(output.fileHandleForReading.readDataToEndOfFile(), toStandardError: false)
+            append(errors.fileHandleForReading.readDataToEndOfFile(), toStandardError: true)
             return true
         }
         // Ended, so later checks read a status instead of trapping: SIGTERM, then SIGKILL.
