@@ -66,11 +66,12 @@ extension ThreadState {
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
         var buffer = [UInt8](repeating: 0, count: 64)
-        let count = read(descriptor, &buffer, buffer.count)
+        var count = read(descriptor, &buffer, buffer.count)
+        // Plain bytes, no Foundation: this also runs in a forked child, where a Foundation
+        // lock held by a vanished parent thread would hang it.
+        while count > 0 && (buffer[count - 1] == UInt8(ascii: "\n") || buffer[count - 1] == UInt8(ascii: "\r")) { count -= 1 }
         guard count > 0 else { return nil }
-        let name = String(decoding: buffer[..<count], as: UTF8.self)
-            .trimmingCharacters(in: .newlines)
-        return name.isEmpty ? nil : name
+        return String(decoding: buffer[..<count], as: UTF8.self)
     }
 
     /// The return address of the user's call into LockGraph on the calling thread: one word,
