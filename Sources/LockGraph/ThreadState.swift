@@ -160,14 +160,19 @@ final class ThreadState: @unchecked Sendable {
     /// Records `lock` as held. Captures its acquisition stack while the lock's budget lasts,
     /// or copies `stack` when the slow path already captured one.
     @inline(__always)
-    func push(_ lock: LockInfo, node: UInt64, capturedStack stack: StackTrace?, stackID: UInt32 = 0, site: UInt) {
+    /// `scratchDepth`: frames the acquisition already captured into the scratch buffer (before
+    /// taking the raw lock); they are published instead of capturing here.
+    func push(_ lock: LockInfo, node: UInt64, capturedStack stack: StackTrace?, stackID: UInt32 = 0, site: UInt,
+              scratchDepth: Int = 0) {
         let index = hot.pointee.heldCount
         if index == hot.pointee.heldCapacity { growHeld() }
         var depth = 0
         if index < Self.observableDepth {
             if let stack {
                 depth = stack.addresses.withUnsafeBufferPointer { publishStack($0, of: lock.id, at: index) }
-            } else if lock.takeStackBudget() {
+            } else if scratchDepth > 0 {
+                depth = publishStack(UnsafeBufferPointer(start: captureScratch, count: scratchDepth), of: lock.id, at: index)
+            } else if scratchDepth == 0 && lock.takeStackBudget() {
                 let captured = StackTrace.capture(into: captureScratch)
                 depth = publishStack(UnsafeBufferPointer(start: captureScratch, count: captured), of: lock.id, at: index)
             } else if observedDepth[index].load(ordering: .relaxed) != 0 {
@@ -308,6 +313,12 @@ final class ThreadState: @unchecked Sendable {
             return StackTrace(addresses: frames)
         }
         return .empty
+    }
+
+    /// Captures the calling thread's stack into the scratch buffer (owner thread only); returns
+    /// the frame count, for a following `push(scratchDepth:)`.
+    func captureIntoScratch() -> Int {
+        StackTrace.capture(into: captureScratch)
     }
 
     /// Restores an entry removed by a condition wait, keeping its original acquisition stack.

@@ -20,6 +20,9 @@ enum Tracking {
         fileprivate let holdNode: UInt64
         /// The user's call site (see `ThreadState.callSite()`).
         fileprivate let site: UInt
+        /// Frames captured into the thread's scratch buffer before the raw lock was taken (the
+        /// lock's stack budget), 0 if none.
+        fileprivate var scratchDepth = 0
 
         static let untracked = Acquisition(threadReference: nil, reentryIndex: nil, stack: nil, holdNode: 0, site: 0)
     }
@@ -78,7 +81,13 @@ enum Tracking {
             if !thread.isReporting && !knowsAllEdges(into: target, of: lock, thread: thread) {
                 stack = slowPath(into: lock, target: target, thread: thread)
             }
-            return Acquisition(threadReference: reference, reentryIndex: nil, stack: stack, holdNode: holdNode, site: site)
+            var acquisition = Acquisition(threadReference: reference, reentryIndex: nil, stack: stack, holdNode: holdNode, site: site)
+            // A stack the lock's budget asks for is captured now, before the raw lock is taken:
+            // captured after, it would lengthen the hold and make other threads wait for it.
+            if stack == nil && thread.heldCount < ThreadState.observableDepth && lock.takeStackBudget() {
+                acquisition.scratchDepth = thread.captureIntoScratch()
+            }
+            return acquisition
         }
     }
 
@@ -148,7 +157,8 @@ enum Tracking {
                 thread.incrementRecursion(at: index)
             } else {
                 thread.push(lock, node: acquisition.holdNode, capturedStack: acquisition.stack?.trace,
-                            stackID: acquisition.stack?.id ?? 0, site: acquisition.site)
+                            stackID: acquisition.stack?.id ?? 0, site: acquisition.site,
+                            scratchDepth: acquisition.scratchDepth)
             }
         }
     }
