@@ -34,8 +34,8 @@
 struct GraphCycles {
     private struct Node {
         var rank: Int
-        var successors: Set<UInt64> = []
-        var predecessors: Set<UInt64> = []
+        var successors: NodeSet = []
+        var predecessors: NodeSet = []
     }
 
     enum InsertResult: Equatable {
@@ -51,7 +51,7 @@ struct GraphCycles {
     /// Every rank, `firstRank` and `nextRank` lie within `-rankBound...rankBound`.
     static let rankBound = 1 << 60
 
-    private var nodes: [UInt64: Node] = [:]
+    private var nodes = NodeMap<Node>()
     /// Ranks are spaced `spacing` apart when assigned, so most reorders fit a few nodes into a
     /// gap instead of renumbering a band of the graph. (Tests use tiny spacings to exercise the
     /// renumbering and the Pearce–Kelly fallback, and huge ones to reach the bound.)
@@ -79,9 +79,9 @@ struct GraphCycles {
         nodes[x]?.successors.contains(y) ?? false
     }
 
-    func successors(of id: UInt64) -> Set<UInt64> { nodes[id]?.successors ?? [] }
+    func successors(of id: UInt64) -> NodeSet { nodes[id]?.successors ?? [] }
 
-    func predecessors(of id: UInt64) -> Set<UInt64> { nodes[id]?.predecessors ?? [] }
+    func predecessors(of id: UInt64) -> NodeSet { nodes[id]?.predecessors ?? [] }
 
     func rank(of id: UInt64) -> Int? { nodes[id]?.rank }
 
@@ -196,7 +196,7 @@ struct GraphCycles {
         var isFinished: Bool { stack.isEmpty }
 
         /// Expands one node. Returns it if it is adjacent to the target (a cycle).
-        mutating func step(_ nodes: [UInt64: Node]) -> UInt64? {
+        mutating func step(_ nodes: NodeMap<Node>) -> UInt64? {
             guard let current = stack.popLast() else { return nil }
             let node = nodes[current]!
             for next in forward ? node.successors : node.predecessors {
@@ -211,7 +211,7 @@ struct GraphCycles {
             return nil
         }
 
-        func sortedFound(_ nodes: [UInt64: Node]) -> [UInt64] {
+        func sortedFound(_ nodes: NodeMap<Node>) -> [UInt64] {
             found.sorted { nodes[$0]!.rank < nodes[$1]!.rank }
         }
     }
@@ -291,7 +291,7 @@ struct GraphCycles {
     /// spacing shrinks if `(count + 1) * spacing` would pass `rankBound / 2`, leaving half the
     /// bound free at each end. (No dictionary holds 2^59 nodes, so the quotient is never 0.)
     private mutating func renumber() {
-        let ordered = nodes.map { (id: $0.key, rank: $0.value.rank) }.sorted { $0.rank < $1.rank }
+        let ordered = nodes.map { (id: $0.id, rank: $0.value.rank) }.sorted { $0.rank < $1.rank }
         spacing = max(1, min(maximumSpacing, Self.rankBound / 2 / (ordered.count + 1)))
         for (index, entry) in ordered.enumerated() {
             nodes[entry.id]!.rank = index * spacing
