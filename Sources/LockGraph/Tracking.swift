@@ -5,10 +5,11 @@ import Darwin
 #endif
 /// The acquisition and release protocol every tracked primitive follows.
 ///
-/// Hot path (edges already known): one mode load, one thread-local lookup, one load of the
-/// thread's cache-reset counter, a scan of the held stack for re-entry and one probe of the
-/// per-thread chain cache. No global lock, no allocation, no backtrace. Anything new goes to
-/// `slowPath`.
+/// Hot path (edges already known): one mode load, one thread-local load (a C `_Thread_local`),
+/// one load of the thread's cache-reset counter, the call site (one word, see
+/// `ThreadState.callSite()`), a scan of the held stack for re-entry and one probe of the
+/// per-thread chain cache. No global lock, no allocation, no backtrace, no clock read (holds are
+/// stamped from `HoldClock`). Anything new goes to `slowPath`.
 enum Tracking {
     /// What `beginAcquire` decided; pass it to `finishAcquire` once the raw lock is taken.
     /// Holds the thread state unretained: it lives as long as its thread.
