@@ -85,13 +85,6 @@ final class GraphState: @unchecked Sendable {
         }
     }
 
-    /// How many edges wait in the shard queues (for tests).
-    var pendingCount: Int {
-        lockAll()
-        defer { unlockAll() }
-        return (0..<Self.shardCount).reduce(0) { $0 + pending[$1].count }
-    }
-
     private func drain() {
         for index in 0..<Self.shardCount where !pending[index].isEmpty {
             for edge in pending[index] {

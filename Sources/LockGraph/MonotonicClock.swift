@@ -14,17 +14,8 @@ enum MonotonicClock {
         return UInt64(time.tv_sec) &* 1_000_000_000 &+ UInt64(time.tv_nsec)
     }
 
-    /// Coarse (`CLOCK_MONOTONIC_COARSE`, a few milliseconds of resolution, a few nanoseconds to
-    /// read): used on every acquisition to timestamp held locks.
-    @inline(__always)
-    static func coarseNanoseconds() -> UInt64 {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC_COARSE, &time)
-        return UInt64(time.tv_sec) &* 1_000_000_000 &+ UInt64(time.tv_nsec)
-    }
-
     /// Nanoseconds from `start` to `end`, zero if `start` is later (readings taken on different
-    /// threads, or a coarse reading compared with a precise one).
+    /// threads, or a hold-clock tick compared with a precise reading).
     @inline(__always)
     static func elapsed(from start: UInt64, to end: UInt64) -> UInt64 {
         end > start ? end - start : 0

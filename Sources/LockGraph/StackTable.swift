@@ -62,13 +62,6 @@ enum StackTable {
     /// True for the id of a site recorded without a stack.
     static func isSiteOnly(_ id: UInt32) -> Bool { id & siteOnly != 0 }
 
-    /// How many distinct stacks are kept, and their frames in all (for the memory benchmark).
-    static var statistics: (stacks: Int, frames: Int) {
-        shards.reduce((0, 0)) { total, shard in
-            shard.withLock { table in (total.0 + table.stacks.count, total.1 + table.stacks.reduce(0) { $0 + $1.addresses.count }) }
-        }
-    }
-
     private static func shardIndex(of stack: StackTrace) -> Int {
         // The innermost frames differ most between call sites.
         var mixed: UInt = UInt(truncatingIfNeeded: stack.addresses.count)

@@ -24,12 +24,12 @@ extension Tracking {
         let store = LockGraphStore.shared
         let known = store.knownUnguarded(nodes, into: target, exclusivelyHeld: exclusivelyHeld,
                                          lock: lock.id, shard: thread.threadID)
-        var unknown: [EdgeCandidate] = []
+        var unknown: [(node: UInt64, index: Int)] = []
         for candidate in candidates {
             if known.contains(candidate.node) {
                 hot.pointee.knownEdges.insert(from: candidate.node, to: target)
             } else {
-                unknown.append(EdgeCandidate(from: candidate.node, holderStack: 0))
+                unknown.append(candidate)
             }
         }
         guard !unknown.isEmpty else {
@@ -39,13 +39,12 @@ extension Tracking {
 
         let stack = StackTrace.capture()
         let stackID = thread.internStack(stack)
-        var index = 0
-        for candidate in candidates where !known.contains(candidate.node) {
-            unknown[index] = EdgeCandidate(from: candidate.node, holderStack: thread.holderStackID(at: candidate.index))
-            index += 1
+        var edges: [EdgeCandidate] = []
+        for candidate in unknown {
+            edges.append(EdgeCandidate(from: candidate.node, holderStack: thread.holderStackID(at: candidate.index)))
         }
         let outcome = store.addEdges(
-            from: unknown,
+            from: edges,
             to: lock, target: target, exclusivelyHeld: exclusivelyHeld,
             thread: thread.descriptorID(), acquirerStack: stackID, shard: thread.threadID)
         for from in outcome.unguarded {
