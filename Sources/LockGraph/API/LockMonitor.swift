@@ -73,3 +73,16 @@ public struct ViolationHandlerRegistration: Sendable {
         Reporter.removeHandler(id)
     }
 }
+
+extension LockMonitor {
+    /// What LockGraph does when a tracked lock is used.
+    public enum Mode: String, Sendable, CaseIterable {
+        /// Tracked types behave as plain locks: no graph, no per-thread state, no reports.
+        case off
+        /// Violations are printed to standard error, recorded in ``LockMonitor/violations`` and
+        /// passed to every ``LockMonitor/onViolation(_:)`` handler; the program continues.
+        case report
+        /// Like ``report``, then the process aborts (so a CI run stops at the first violation).
+        case abort
+    }
+}

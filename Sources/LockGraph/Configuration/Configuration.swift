@@ -5,19 +5,6 @@ import Darwin
 #endif
 import Synchronization
 
-extension LockMonitor {
-    /// What LockGraph does when a tracked lock is used.
-    public enum Mode: String, Sendable, CaseIterable {
-        /// Tracked types behave as plain locks: no graph, no per-thread state, no reports.
-        case off
-        /// Violations are printed to standard error, recorded in ``LockMonitor/violations`` and
-        /// passed to every ``LockMonitor/onViolation(_:)`` handler; the program continues.
-        case report
-        /// Like ``report``, then the process aborts (so a CI run stops at the first violation).
-        case abort
-    }
-}
-
 /// Process-wide settings read from the environment once, at first use of LockGraph.
 enum Configuration {
     /// Current mode, stored as the raw index into `Mode.allCases` so the hot path reads one word;

@@ -123,23 +123,6 @@ enum Tracking {
         }
     }
 
-    /// Counts one acquisition of a lock that collects statistics (`waited`: nil if uncontended).
-    @inline(never)
-    static func count(_ statistics: ClassStatistics, waited: UInt64?) {
-        statistics.acquisitions.add(1, ordering: .relaxed)
-        if waited != nil { statistics.contended.add(1, ordering: .relaxed) }
-        statistics.wait.record(waited ?? 0)
-        Statistics.currentObserver?.lockAcquired(classKey: statistics.classKey, waitedNanoseconds: waited ?? 0, contended: waited != nil)
-    }
-
-    /// Records one hold of a lock that collects statistics.
-    @inline(never)
-    static func countHold(_ statistics: ClassStatistics, since acquiredAt: UInt64) {
-        let held = MonotonicClock.elapsed(from: acquiredAt, to: MonotonicClock.nanoseconds())
-        statistics.hold.record(held)
-        Statistics.currentObserver?.lockReleased(classKey: statistics.classKey, heldNanoseconds: held)
-    }
-
     /// The lock is taken: publish the wait (for the watchdog and the dump), then block.
     @inline(never)
     private static func contendedLock(_ lock: LockInfo, thread: ThreadState, rawLock: () -> Void) -> UInt64 {
@@ -219,60 +202,6 @@ enum Tracking {
         }
     }
 
-    /// Waits on `condition`, releasing `lock` for the duration as `pthread_cond_wait` does, and
-    /// restoring the thread's held-lock entry afterwards. A wait by a thread that does not hold
-    /// the lock is reported as an invalid unlock and returns at once (`.notHeld`).
-    static func wait(_ lock: LockInfo, mutex: RawMutex, condition: RawCondition, deadline: timespec?,
-                     allowingHeldLocks: Bool = false) -> WaitOutcome {
-        guard lock.isRegistered, let thread = currentThread() else {
-            return condition.wait(mutex, deadline: deadline) ? .signalled : .timedOut
-        }
-        guard let index = thread.indexOfHeld(lock.id) else {
-            Reporter.invalidUnlock(of: lock, by: thread, detail: "called wait() without holding it (wait releases the lock)")
-            return .notHeld
-        }
-        if !allowingHeldLocks && thread.heldCount > 1 && !thread.isReporting {
-            checkWaitWhileHolding(lock, thread: thread)
-        }
-        let stack = thread.acquisitionStack(at: index)
-        let entry = thread.remove(at: index)
-        defer { thread.reinsert(entry, lock: lock, stack: stack) }
-        checkOrder(into: lock, thread: thread)
-        Watchdog.shared.ensureStarted()
-        thread.beginWait(for: lock.id, kind: .condition)
-        let signalled = condition.wait(mutex, deadline: deadline)
-        finishWait(thread, lock)
-        return signalled ? .signalled : .timedOut
-    }
-
-    enum WaitOutcome { case signalled, timedOut, notHeld }
-
-    private static let reportedWaits = InternalProtected<Set<[UInt64]>>([])
-
-    /// Reports a condition wait while other tracked locks are held, once per condition and set
-    /// of held locks.
-    private static func checkWaitWhileHolding(_ condition: LockInfo, thread: ThreadState) {
-        // Deduplicate first: stacks and the registry are only needed for a first report.
-        let held = (0..<thread.heldCount).map { (index: $0, id: thread.held(at: $0).id) }.filter { $0.id != condition.id }
-        guard reportedWaits.withLock({ $0.insert([condition.id] + held.map(\.id)).inserted }) else { return }
-        let live = LockGraphStore.shared.state.withLock { $0.liveLocks }
-        let others = held.compactMap { entry in live[entry.id].map { (lock: $0, stack: thread.acquisitionStack(at: entry.index)) } }
-        guard !others.isEmpty else { return }
-        Reporter.waitWhileHolding(condition, others: others, by: thread)
-    }
-
-    /// Ends a published wait; a long one that began inside a Swift task is reported.
-    @discardableResult
-    private static func finishWait(_ thread: ThreadState, _ lock: LockInfo) -> UInt64 {
-        let waited = thread.endWait()
-        // Only a long wait pays for the task check and the stack.
-        if waited > AsyncBlocking.threshold && !thread.isReporting && withUnsafeCurrentTask(body: { $0 != nil }) {
-            thread.captureWaitStack()
-            AsyncBlocking.report(lock: lock, waited: waited, thread: thread)
-        }
-        return waited
-    }
-
     /// One probe in steady state: the held stack's chain key with the target node. A chain
     /// is remembered only once every edge from it is known (with its guards settled for this
     /// exact held set), so the next time is one probe.
@@ -297,43 +226,5 @@ enum Tracking {
             if entry.id != lock.id && !hot.pointee.knownEdges.contains(from: entry.node, to: target) { return true }
         }
         return false
-    }
-}
-
-extension Tracking {
-    /// Marks `lock` held by the calling thread without any acquisition (a block starting to run
-    /// on a tracked queue). `stack` becomes the entry's acquisition stack (for async blocks: where
-    /// the block was submitted).
-    static func enter(_ lock: LockInfo, stack: StackTrace?) {
-        guard lock.isRegistered, let thread = currentThread() else { return }
-        thread.push(lock, node: lock.id, capturedStack: stack, site: ThreadState.callSite())
-    }
-
-    /// Ends what `enter` (or a finished acquisition) began, without any raw unlock.
-    static func leave(_ lock: LockInfo) {
-        guard lock.isRegistered, let thread = currentThread(), let index = thread.indexOfHeld(lock.id) else { return }
-        thread.remove(at: index)
-    }
-
-    /// Registers a new lock as live (skipped when tracking is off).
-    static func register(_ lock: LockInfo) {
-        guard lock.isRegistered else { return }
-        _ = DumpSignal.environmentInstall
-        _ = EdgeRecorder.installed
-        _ = ForkSafety.installed
-        LockGraphStore.shared.register(lock)
-    }
-
-    /// Forgets a destroyed lock and its edges.
-    static func unregister(_ lock: LockInfo) {
-        guard lock.isRegistered else { return }
-        LockGraphStore.shared.unregister(lock)
-    }
-
-    /// A timed acquisition of a non-recursive lock by its holder can only time out: report it
-    /// (without terminating) before waiting.
-    static func beforeTimedAcquire(_ lock: LockInfo) {
-        guard let thread = currentThread(), let index = thread.indexOfHeld(lock.id) else { return }
-        Reporter.reentrantAcquire(of: lock, heldAt: index, by: thread, fatal: false)
     }
 }
