@@ -6,19 +6,43 @@ import Foundation
 /// waiting and re-acquires it on wake-up with the ordinary order checks. Calling `wait` without
 /// holding the lock is reported as ``LockViolation/Kind/invalidUnlock`` and returns at once
 /// (callers re-check their predicate in a loop, as with any condition variable).
+///
+/// ``init(lock:)`` makes a condition that waits with an existing ``TrackedMutex`` instead, as
+/// `pthread_cond_wait` does with any mutex (and NIO's `ConditionLock` with its `NIOLock`): then
+/// `lock()`, `unlock()` and `wait()` act on that mutex, and reports name it.
 public final class TrackedCondition: TrackedLocking, @unchecked Sendable {
+    /// The lock the condition waits with: its own, or the bound mutex's.
     let info: LockInfo
-    let mutex = RawMutex(recursive: false)
+    let mutex: RawMutex
     let condition = RawCondition(monotonic: false)
+    /// The mutex given to ``init(lock:)``, kept alive as long as the condition; nil when the
+    /// condition owns its lock (then `deinit` destroys that lock).
+    private let boundMutex: TrackedMutex?
 
-    /// Creates a condition. `name` appears in reports; without one, the creation site does.
+    /// Creates a condition with its own lock. `name` appears in reports; without one, the
+    /// creation site does.
     public init(name: String? = nil, file: StaticString = #fileID, line: UInt = #line) {
         info = LockInfo(name: name, file: file, line: line, type: "TrackedCondition")
+        mutex = RawMutex(recursive: false)
+        boundMutex = nil
         Tracking.register(info)
     }
 
+    /// Creates a condition that waits with `lock`: `wait()` must be called holding `lock`,
+    /// releases it while waiting and re-acquires it (with the ordinary order checks), exactly as
+    /// for a condition with its own lock. `lock()`/`unlock()` on the condition take and release
+    /// `lock`. Any number of conditions may share one mutex.
+    public init(lock: TrackedMutex) {
+        info = lock.info
+        mutex = lock.mutex
+        boundMutex = lock
+    }
+
     deinit {
-        if Tracking.destroy(info, mutex: mutex) {
+        if boundMutex != nil {
+            // The mutex belongs to the TrackedMutex, which outlives this reference.
+            condition.destroy()
+        } else if Tracking.destroy(info, mutex: mutex) {
             condition.destroy()
             mutex.destroy()
         }

@@ -4,7 +4,9 @@ import Foundation
 public final class TrackedLockedValueBox<Value> {
     let info: LockInfo
     let mutex = RawMutex(recursive: false)
-    private var value: Value
+    /// Read and written only with `mutex` held (by `withLockedValue`, or by the caller of
+    /// ``Unsafe/withValueAssumingLockIsAcquired(_:)``).
+    fileprivate var value: Value
 
     /// Wraps `value`. `name` appears in reports; without one, the creation site does.
     public init(_ value: Value, name: String? = nil, file: StaticString = #fileID, line: UInt = #line) {
@@ -26,4 +28,35 @@ public final class TrackedLockedValueBox<Value> {
     }
 }
 
+extension TrackedLockedValueBox {
+    /// A view of the lock and the value for code that must lock and unlock by hand, shaped
+    /// like `NIOLockedValueBox.unsafe`.
+    public var unsafe: Unsafe { Unsafe(box: self) }
+
+    /// See ``TrackedLockedValueBox/unsafe``. `lock()` and `unlock()` are tracked exactly as
+    /// `withLockedValue` is (order, re-entry, an unlock by a thread that does not hold it).
+    public struct Unsafe {
+        let box: TrackedLockedValueBox<Value>
+
+        /// Blocks until the box's lock is acquired.
+        public func lock() {
+            Tracking.acquire(box.info, mutex: box.mutex, recursive: false)
+        }
+
+        /// Releases the box's lock; reported as an invalid unlock (and ignored) if the thread
+        /// does not hold it.
+        public func unlock() {
+            Tracking.release(box.info) { box.mutex.unlock() }
+        }
+
+        /// Runs `mutate` on the value without locking. The caller must hold the lock (taken with
+        /// ``lock()``); as with NIO, this is not checked.
+        public func withValueAssumingLockIsAcquired<Result>(_ mutate: (_ value: inout Value) throws -> Result) rethrows -> Result {
+            try mutate(&box.value)
+        }
+    }
+}
+
 extension TrackedLockedValueBox: @unchecked Sendable where Value: Sendable {}
+
+extension TrackedLockedValueBox.Unsafe: @unchecked Sendable where Value: Sendable {}

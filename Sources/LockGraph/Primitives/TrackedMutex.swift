@@ -22,8 +22,13 @@ public final class TrackedMutex: TrackedLocking, @unchecked Sendable {
     /// Creates a lock. `name` appears in reports; without one, the creation site does.
     /// `subclass` separates nested locks of one class for ``LockMonitor/checksLockClasses``
     /// (for example the child in a parent-then-child nesting).
-    public init(name: String? = nil, subclass: String? = nil, file: StaticString = #fileID, line: UInt = #line) {
-        info = LockInfo(name: name, file: file, line: line, type: "TrackedMutex", subclass: subclass)
+    public convenience init(name: String? = nil, subclass: String? = nil, file: StaticString = #fileID, line: UInt = #line) {
+        self.init(name: name, subclass: subclass, type: "TrackedMutex", file: file, line: line)
+    }
+
+    /// A mutex that reports call themselves `type` (a tracked type built on this one).
+    init(name: String?, subclass: String? = nil, type: String, file: StaticString, line: UInt) {
+        info = LockInfo(name: name, file: file, line: line, type: type, subclass: subclass)
         untrackedMutex = info.isRegistered ? nil : mutex.pointer
         Tracking.register(info)
     }
