@@ -100,4 +100,16 @@ struct SymbolicationTests {
         }
         #expect(compared > samples / 4, "only \(compared) sampled addresses had a source location")
     }
+
+    /// Functions a macro generated (Swift Testing's @Test glue) are dropped from reports; a
+    /// user's closure written inside a macro argument, and ordinary user code, are kept.
+    @Test func macroGeneratedFunctionsAreRecognisedByTheirMangling() {
+        // Swift Testing's peer and unique-name functions for a @Test.
+        #expect(Symbolication.isMacroGenerated(rawName: "$s14LockGraphTests07MonitorC0V06StressC0V41oneInjectedInversionIsReportedExactlyOnce4TestfMp_16c84f3fab3caa3274fMu0_33_FC49BC47D10CFC5685DF36F53B1B43C8LLyyYaYbKFZ"))
+        #expect(Symbolication.isMacroGenerated(rawName: "$s4main3fooyyFfMf_"))
+        // A closure in a test function, and a method: user code.
+        #expect(!Symbolication.isMacroGenerated(rawName: "$s14LockGraphTests07MonitorC0V06StressC0V41oneInjectedInversionIsReportedExactlyOnceyyKFyycfU6_"))
+        #expect(!Symbolication.isMacroGenerated(rawName: "$s4Bank8TransferV4move4from2toyAA7AccountC_AGtF"))
+        #expect(!Symbolication.isMacroGenerated(rawName: "pthread_mutex_lock"))
+    }
 }
