@@ -27,10 +27,12 @@ struct SymbolicationTests {
             if inLeadingRegion && (Symbolication.isStandardLibrary(rawName: rawName) || rawName.isEmpty
                 || Symbolication.isSignalTrampoline(rawName: rawName)) { continue }
             inLeadingRegion = false
-            if frame.isSwiftThunk || (frame.symbol?.sourceLocation?.path.contains("@__swiftmacro_") ?? false) { continue }
+            // Functions a macro generated are dropped; a user's closure inside a macro argument
+            // is kept, without its expansion-buffer line.
+            if frame.isSwiftThunk || Symbolication.isMacroGenerated(rawName: rawName) { continue }
             let address = UInt(frame.captured.originalProgramCounter) ?? 0
             if address == 0 { continue }
-            let location = frame.symbol?.sourceLocation.flatMap { $0.line > 0 ? $0 : nil }
+            let location = frame.symbol?.sourceLocation.flatMap { $0.line > 0 && !$0.path.contains("@__swiftmacro_") ? $0 : nil }
             frames.append(LockBacktrace.Frame(address: address, symbol: frame.symbol.map { $0.name }, file: location.map { $0.path },
                                               line: location.map { $0.line }, image: frame.symbol?.imageName))
         }
