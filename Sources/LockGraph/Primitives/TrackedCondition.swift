@@ -18,10 +18,8 @@ public final class TrackedCondition: TrackedLocking, @unchecked Sendable {
     }
 
     deinit {
-        if Tracking.destroy(info, mutex: mutex) {
-            condition.destroy()
-            mutex.destroy()
-        }
+        // A condition whose mutex is leaked (held by another thread) is leaked with it.
+        if Tracking.destroy(info, raw: mutex) { condition.destroy() }
     }
 
     /// Blocks until the condition's lock is acquired.
@@ -73,8 +71,9 @@ public final class TrackedLockedValueBox<Value> {
     }
 
     deinit {
-        Tracking.unregister(info)
-        mutex.destroy()
+        // The lock is only ever held inside `withLockedValue`, which keeps the box alive, so it
+        // cannot be destroyed while held; it is retired the same way as every tracked lock.
+        Tracking.destroy(info, raw: mutex)
     }
 
     /// Runs `body` with exclusive access to the value and returns its result.

@@ -29,7 +29,7 @@ public final class TrackedMutex: TrackedLocking, @unchecked Sendable {
     }
 
     deinit {
-        if Tracking.destroy(info, mutex: mutex) { mutex.destroy() }
+        Tracking.destroy(info, raw: mutex)
     }
 
     /// Blocks until the lock is acquired.
@@ -97,7 +97,7 @@ public final class TrackedRecursiveMutex: TrackedLocking, @unchecked Sendable {
     }
 
     deinit {
-        if Tracking.destroy(info, mutex: mutex) { mutex.destroy() }
+        Tracking.destroy(info, raw: mutex)
     }
 
     /// Blocks until the lock is acquired (immediately if this thread already holds it).

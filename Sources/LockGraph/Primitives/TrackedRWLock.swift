@@ -13,6 +13,9 @@
 ///   its `unlock()`).
 /// - `unlock()` by a thread that holds neither mode is an ``LockViolation/Kind/invalidUnlock``
 ///   and leaves the lock untouched.
+/// - Destroyed while held in either mode: ``LockViolation/Kind/destroyedWhileHeld``, handled as
+///   for every tracked lock (the destroying thread's holds released, a lock another thread
+///   holds leaked rather than destroyed).
 public final class TrackedRWLock: @unchecked Sendable {
     let info: LockInfo
     private let rwlock = RawRWLock()
@@ -27,8 +30,7 @@ public final class TrackedRWLock: @unchecked Sendable {
     }
 
     deinit {
-        Tracking.unregister(info)
-        rwlock.destroy()
+        Tracking.destroy(info, raw: rwlock)
     }
 
     private var readIn: UInt64 { LockNode.make(info.id, .readIn) }
