@@ -8,7 +8,7 @@ import Testing
 struct RawLockTests {
     /// An invalid mutex type makes `pthread_mutexattr_settype` fail with EINVAL: the process
     /// stops naming that call and the error instead of going on with an unusable mutex.
-    @Test(.disabled(if: runningUnderThreadSanitizer, "exit tests fork, which ThreadSanitizer does not support in a process with threads"))
+    @Test
     func aFailedSetUpCallStopsTheProcessNamingTheCallAndTheError() async throws {
         let result = try await #require(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             _ = UnsafeMutablePointer<pthread_mutex_t>.initializedMutex(type: 12_345)
