@@ -14,17 +14,13 @@ final class InternalLock: @unchecked Sendable {
     fileprivate let mutex: UnsafeMutablePointer<pthread_mutex_t>
 
     init() {
-        mutex = .allocate(capacity: 1)
-        mutex.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(mutex, nil)
+        mutex = .initializedMutex()
         InternalLockRegistry.add(mutex)
     }
 
     deinit {
         InternalLockRegistry.remove(mutex)
-        pthread_mutex_destroy(mutex)
-        mutex.deinitialize(count: 1)
-        mutex.deallocate()
+        mutex.destroyMutex()
     }
 
     /// For callers that hold several internal locks at once (`GraphState`); prefer `withLock`.
@@ -64,12 +60,7 @@ package final class InternalProtected<Value>: @unchecked Sendable {
 /// Guarded by its own statically allocated mutex (never destroyed).
 enum InternalLockRegistry {
     /// Heap-allocated (a stable address) and never freed.
-    nonisolated(unsafe) private static let registryMutex: UnsafeMutablePointer<pthread_mutex_t> = {
-        let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-        mutex.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(mutex, nil)
-        return mutex
-    }()
+    nonisolated(unsafe) private static let registryMutex: UnsafeMutablePointer<pthread_mutex_t> = .initializedMutex()
     nonisolated(unsafe) private static var mutexes: [UnsafeMutablePointer<pthread_mutex_t>] = []
 
     static func add(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) {

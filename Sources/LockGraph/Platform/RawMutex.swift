@@ -10,25 +10,15 @@ import Foundation
 /// While tracking is on, non-recursive locks use `PTHREAD_MUTEX_ERRORCHECK`, so an unlock by a
 /// thread that does not own the mutex fails with `EPERM` and leaves it untouched instead of
 /// being undefined. Locks created in mode `off` are plain `PTHREAD_MUTEX_DEFAULT` mutexes.
-struct RawMutex: @unchecked Sendable {
+struct RawMutex: RawLock, @unchecked Sendable {
     let pointer: UnsafeMutablePointer<pthread_mutex_t>
 
     init(recursive: Bool, checked: Bool = Configuration.mode != .off) {
-        pointer = .allocate(capacity: 1)
-        pointer.initialize(to: pthread_mutex_t())
-        var attributes = pthread_mutexattr_t()
-        pthread_mutexattr_init(&attributes)
         let type = recursive ? PTHREAD_MUTEX_RECURSIVE : (checked ? PTHREAD_MUTEX_ERRORCHECK : PTHREAD_MUTEX_DEFAULT)
-        pthread_mutexattr_settype(&attributes, Int32(type))
-        pthread_mutex_init(pointer, &attributes)
-        pthread_mutexattr_destroy(&attributes)
+        pointer = .initializedMutex(type: Int32(type))
     }
 
-    func destroy() {
-        pthread_mutex_destroy(pointer)
-        pointer.deinitialize(count: 1)
-        pointer.deallocate()
-    }
+    func destroy() { pointer.destroyMutex() }
 
     @inline(__always) func lock() { pthread_mutex_lock(pointer) }
 
@@ -36,6 +26,9 @@ struct RawMutex: @unchecked Sendable {
     @inline(__always) @discardableResult func unlock() -> Int32 { pthread_mutex_unlock(pointer) }
 
     @inline(__always) func tryLock() -> Bool { pthread_mutex_trylock(pointer) == 0 }
+
+    /// For a recursive mutex this also succeeds when the calling thread holds it (one more level).
+    func tryLockExclusively() -> Bool { tryLock() }
 
     /// Waits until `deadline` (wall clock, like `NSLock.lock(before:)`).
     func lock(before deadline: Date) -> Bool {
@@ -74,13 +67,7 @@ struct RawCondition: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<pthread_cond_t>
 
     init(monotonic: Bool) {
-        pointer = .allocate(capacity: 1)
-        pointer.initialize(to: pthread_cond_t())
-        var attributes = pthread_condattr_t()
-        pthread_condattr_init(&attributes)
-        if monotonic { pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC) }
-        pthread_cond_init(pointer, &attributes)
-        pthread_condattr_destroy(&attributes)
+        pointer = .initializedCondition(monotonic: monotonic)
     }
 
     func destroy() {

@@ -42,9 +42,9 @@ public final class TrackedCondition: TrackedLocking, @unchecked Sendable {
         if boundMutex != nil {
             // The mutex belongs to the TrackedMutex, which outlives this reference.
             condition.destroy()
-        } else if Tracking.destroy(info, mutex: mutex) {
+        } else if Tracking.destroy(info, raw: mutex) {
+            // A condition whose mutex is leaked (held by another thread) is leaked with it.
             condition.destroy()
-            mutex.destroy()
         }
     }
 

@@ -16,8 +16,10 @@ public final class TrackedLockedValueBox<Value> {
     }
 
     deinit {
-        Tracking.unregister(info)
-        mutex.destroy()
+        // Held only inside `withLockedValue` (which keeps the box alive) or through `unsafe`
+        // (whose view keeps it alive too, but a caller can lock, then drop both): retired the
+        // same way as every tracked lock.
+        Tracking.destroy(info, raw: mutex)
     }
 
     /// Runs `body` with exclusive access to the value and returns its result.

@@ -34,7 +34,7 @@ public final class TrackedMutex: TrackedLocking, @unchecked Sendable {
     }
 
     deinit {
-        if Tracking.destroy(info, mutex: mutex) { mutex.destroy() }
+        Tracking.destroy(info, raw: mutex)
     }
 
     /// Blocks until the lock is acquired.
@@ -102,7 +102,7 @@ public final class TrackedRecursiveMutex: TrackedLocking, @unchecked Sendable {
     }
 
     deinit {
-        if Tracking.destroy(info, mutex: mutex) { mutex.destroy() }
+        Tracking.destroy(info, raw: mutex)
     }
 
     /// Blocks until the lock is acquired (immediately if this thread already holds it).

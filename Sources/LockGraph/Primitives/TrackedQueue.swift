@@ -61,13 +61,15 @@ public final class TrackedQueue<Element> {
     }
 
     deinit {
-        Tracking.unregister(info)
+        // The lock is only ever held inside the queue's own operations, which keep it alive, so
+        // it cannot be destroyed while held; it is retired the same way as every tracked lock.
+        if Tracking.destroy(info, raw: mutex) {
+            notFull.destroy()
+            notEmpty.destroy()
+        }
         slots.deinitialize(count: slotCount)
         slots.deallocate()
         putTimes?.deallocate()
-        notFull.destroy()
-        notEmpty.destroy()
-        mutex.destroy()
     }
 
     /// The number of elements waiting in the queue.

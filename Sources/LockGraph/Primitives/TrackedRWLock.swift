@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A reader-writer lock shaped like `pthread_rwlock_t`, whose acquisitions feed the lock graph
 /// with their mode.
 ///
@@ -19,27 +13,24 @@ import Darwin
 ///   its `unlock()`).
 /// - `unlock()` by a thread that holds neither mode is an ``LockViolation/Kind/invalidUnlock``
 ///   and leaves the lock untouched.
+/// - Destroyed while held in either mode: ``LockViolation/Kind/destroyedWhileHeld``, handled as
+///   for every tracked lock (the destroying thread's holds released, a lock another thread
+///   holds leaked rather than destroyed).
 public final class TrackedRWLock: @unchecked Sendable {
     let info: LockInfo
-    private let rwlock: UnsafeMutablePointer<pthread_rwlock_t>
+    private let rwlock = RawRWLock()
 
     /// Creates a reader-writer lock (readers preferred: a reader is never blocked by a waiting
     /// writer, only by a writer holding the lock). `name` appears in reports; without one, the
     /// creation site does. `subclass` separates nested locks of one class for
     /// ``LockMonitor/checksLockClasses``.
     public init(name: String? = nil, subclass: String? = nil, file: StaticString = #fileID, line: UInt = #line) {
-        rwlock = .allocate(capacity: 1)
-        rwlock.initialize(to: pthread_rwlock_t())
-        pthread_rwlock_init(rwlock, nil)
         info = LockInfo(name: name, file: file, line: line, type: "TrackedRWLock", subclass: subclass, readerWriter: true)
         Tracking.register(info)
     }
 
     deinit {
-        Tracking.unregister(info)
-        pthread_rwlock_destroy(rwlock)
-        rwlock.deinitialize(count: 1)
-        rwlock.deallocate()
+        Tracking.destroy(info, raw: rwlock)
     }
 
     private var readIn: UInt64 { LockNode.make(info.id, .readIn) }
@@ -58,7 +49,7 @@ public final class TrackedRWLock: @unchecked Sendable {
         let acquisition = Tracking.beginAcquire(info, target: readIn, holdNode: readOut) { held in
             held.node == readOut ? (true, nil) : (false, "read lock requested while holding the write lock")
         }
-        Tracking.complete(info, acquisition, tryLock: { pthread_rwlock_tryrdlock(rwlock) == 0 }, lock: { pthread_rwlock_rdlock(rwlock) })
+        Tracking.complete(info, acquisition, tryLock: { rwlock.tryReadLock() }, lock: { rwlock.readLock() })
     }
 
     /// Blocks until the lock is held for writing.
@@ -69,21 +60,21 @@ public final class TrackedRWLock: @unchecked Sendable {
                 ? "write lock requested while holding the read lock: an upgrade waits for every reader, itself included"
                 : "write lock requested while holding the write lock")
         }
-        Tracking.complete(info, acquisition, tryLock: { pthread_rwlock_trywrlock(rwlock) == 0 }, lock: { pthread_rwlock_wrlock(rwlock) })
+        Tracking.complete(info, acquisition, tryLock: { rwlock.tryWriteLock() }, lock: { rwlock.writeLock() })
     }
 
     /// Takes the lock for reading if no writer holds it; never blocks and adds no edge into it.
     /// Returns false (and takes nothing) if this thread holds the write lock.
     public func tryReadLock() -> Bool {
         if let thread = Tracking.currentThread(), heldMode(thread) == .writeOut { return false }
-        guard pthread_rwlock_tryrdlock(rwlock) == 0 else { return false }
+        guard rwlock.tryReadLock() else { return false }
         Tracking.didTryAcquire(info, holdNode: readOut)
         return true
     }
 
     /// Takes the lock for writing if nobody holds it; never blocks and adds no edge into it.
     public func tryWriteLock() -> Bool {
-        guard pthread_rwlock_trywrlock(rwlock) == 0 else { return false }
+        guard rwlock.tryWriteLock() else { return false }
         Tracking.didTryAcquire(info, holdNode: writeOut)
         return true
     }
@@ -92,7 +83,7 @@ public final class TrackedRWLock: @unchecked Sendable {
     /// thread holds the lock in neither mode.
     public func unlock() {
         guard info.isRegistered, let thread = Tracking.currentThread() else {
-            pthread_rwlock_unlock(rwlock)
+            rwlock.unlock()
             return
         }
         guard thread.indexOfHeld(info.id) != nil else {
@@ -100,7 +91,7 @@ public final class TrackedRWLock: @unchecked Sendable {
             Reporter.invalidUnlock(of: info, by: thread, detail: "it holds it in neither mode")
             return
         }
-        Tracking.release(info) { pthread_rwlock_unlock(rwlock) }
+        Tracking.release(info) { rwlock.unlock() }
     }
 
     /// Runs `body` holding the lock for reading.

@@ -52,25 +52,11 @@ final class ReportQueue: @unchecked Sendable {
     private var exitHookInstalled = false
 
     private init() {
-        mutex = .allocate(capacity: 1)
-        mutex.initialize(to: pthread_mutex_t())
-        pthread_mutex_init(mutex, nil)
+        mutex = .initializedMutex()
         InternalLockRegistry.add(mutex)
-        workAvailable = .allocate(capacity: 1)
-        progressMade = .allocate(capacity: 1)
-        Self.initializeConditions(workAvailable, progressMade)
-    }
-
-    /// Monotonic-clock condition variables, so a wait is not stretched by a wall-clock change.
-    private static func initializeConditions(_ conditions: UnsafeMutablePointer<pthread_cond_t>...) {
-        var attributes = pthread_condattr_t()
-        pthread_condattr_init(&attributes)
-        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)
-        for condition in conditions {
-            condition.initialize(to: pthread_cond_t())
-            pthread_cond_init(condition, &attributes)
-        }
-        pthread_condattr_destroy(&attributes)
+        // Monotonic clock, so a wait is not stretched by a wall-clock change.
+        workAvailable = .initializedCondition(monotonic: true)
+        progressMade = .initializedCondition(monotonic: true)
     }
 
     private func withMutex<Result>(_ body: () -> Result) -> Result {
@@ -270,7 +256,8 @@ final class ReportQueue: @unchecked Sendable {
         pending.removeAll()
         pendingHead = 0
         finished = issued
-        Self.initializeConditions(workAvailable, progressMade)
+        workAvailable.initializeCondition(monotonic: true)
+        progressMade.initializeCondition(monotonic: true)
     }
 
     private func flushAtExit() {

@@ -6,48 +6,67 @@ import Darwin
 import Foundation
 
 extension Tracking {
-    /// Called from a tracked lock's `deinit`: forgets the lock, and reports it as
-    /// ``LockViolation/Kind/destroyedWhileHeld`` if a thread still holds it.
+    /// Called from the `deinit` of every tracked type that owns a raw lock: forgets the lock,
+    /// reports it as ``LockViolation/Kind/destroyedWhileHeld`` if a thread still holds it, and
+    /// destroys `raw` unless that would destroy a held lock. The same for every type:
     ///
-    /// - If the destroying thread holds it, its held entry is dropped and the raw mutex released,
-    ///   so the thread's later acquisitions do not carry a phantom lock.
-    /// - If another thread holds it, the raw mutex is left allocated (destroying a locked pthread
-    ///   mutex is undefined behaviour); it leaks, which is the lesser evil in a program that is
-    ///   already wrong.
-    /// - Returns: whether the caller may destroy the raw mutex.
-    static func destroy(_ lock: LockInfo, mutex: RawMutex) -> Bool {
+    /// - Holds of the destroying thread (every recursion level, every read hold, the write hold)
+    ///   are dropped from its held stack and released on its behalf, so its later acquisitions
+    ///   do not carry a phantom lock.
+    /// - Then, if another thread still holds it (a writer, another reader, a thread that exited
+    ///   holding it), it is reported naming that thread, and `raw` is left allocated: destroying
+    ///   a held pthread lock is undefined behaviour, and the holder can never reach the object to
+    ///   unlock it. It leaks, the lesser evil in a program that is already wrong.
+    /// - Otherwise `raw` is destroyed.
+    ///
+    /// A lock created while tracking was off, or destroyed while it is off, is destroyed without
+    /// any check, as a plain lock would be.
+    /// - Returns: whether `raw` was destroyed (so the caller may free what goes with it, such as
+    ///   a condition variable).
+    @discardableResult
+    static func destroy(_ lock: LockInfo, raw: some RawLock) -> Bool {
         defer { unregister(lock) }
-        guard lock.isRegistered, !Configuration.isOff else { return true }
-        let thread = ThreadState.current
-        if let index = thread.indexOfHeld(lock.id) {
-            let acquired = thread.acquisitionStack(at: index)
-            let entry = thread.remove(at: index)
-            for _ in 0..<max(1, Int(entry.recursion)) { mutex.unlock() }
-            Reporter.destroyedWhileHeld(lock, holder: thread.descriptor(refreshName: true), acquired: acquired, by: thread)
+        guard lock.isRegistered, !Configuration.isOff else {
+            raw.destroy()
             return true
         }
-        if mutex.tryLock() {
-            mutex.unlock()
+        let thread = ThreadState.current
+        var ownHold: StackTrace?
+        if let index = thread.indexOfHeld(lock.id) {
+            ownHold = thread.acquisitionStack(at: index)
+            let entry = thread.remove(at: index)
+            for _ in 0..<max(1, Int(entry.recursion)) { raw.unlock() }
+        }
+        if raw.tryLockExclusively() {
+            raw.unlock()
+            if let ownHold {
+                Reporter.destroyedWhileHeld(lock, holder: thread.descriptor(refreshName: true), acquired: ownHold, by: thread)
+            }
+            raw.destroy()
             return true
         }
         // Held by another thread (which can no longer reach the object to unlock it).
-        let holder = ThreadRegistry.shared.all().first { $0.observedHeldIDs().contains(lock.id) }
+        let holder = ThreadRegistry.shared.all().first { $0 !== thread && $0.observedHeldIDs().contains(lock.id) }
         let acquired = holder.flatMap { state in
             state.observedHeldIDs().firstIndex(of: lock.id).map { state.acquisitionStack(at: $0, expecting: lock.id) }
         } ?? .empty
         let descriptor = holder.map { ThreadDescriptor(id: $0.threadID, name: ThreadState.name(ofThread: $0.threadID)) }
-        Reporter.destroyedWhileHeld(lock, holder: descriptor, acquired: acquired, by: thread)
+        Reporter.destroyedWhileHeld(lock, holder: descriptor, acquired: acquired, by: thread, destroyerAlsoHeld: ownHold != nil)
         return false
     }
 }
 
 extension Reporter {
-    static func destroyedWhileHeld(_ lock: LockInfo, holder: ThreadDescriptor?, acquired: StackTrace, by thread: ThreadState) {
+    /// `holder` held the lock when `thread` destroyed it (nil: a thread LockGraph cannot name);
+    /// `destroyerAlsoHeld`: `thread` held it too (readers share) and its holds were released.
+    static func destroyedWhileHeld(_ lock: LockInfo, holder: ThreadDescriptor?, acquired: StackTrace, by thread: ThreadState,
+                                   destroyerAlsoHeld: Bool = false) {
         let destroyer = thread.descriptor(refreshName: true)
         let deallocated = StackTrace.capture()
         let date = Date()
         submit { scope in
-            let holderText = holder.map { $0 == destroyer ? "the destroying thread itself (\($0))" : "\($0)" } ?? "another thread"
+            var holderText = holder.map { $0 == destroyer ? "the destroying thread itself (\($0))" : "\($0)" } ?? "another thread"
+            if destroyerAlsoHeld { holderText += " and by the destroying thread itself (\(destroyer)), whose holds LockGraph released" }
             var backtraces: [LockBacktrace] = []
             if !acquired.addresses.isEmpty {
                 backtraces.append(LockBacktrace(label: "\(lock.descriptor) acquired", thread: holder ?? destroyer,
@@ -57,7 +76,7 @@ extension Reporter {
                                             frames: Symbolication.frames(of: deallocated)))
             let outcome = holder == destroyer
                 ? "LockGraph released it on the holder's behalf."
-                : "Its holder can never unlock it; LockGraph leaks the mutex rather than destroy a locked one."
+                : "Its holder can never unlock it; LockGraph leaks the \(lock.isReaderWriter ? "reader-writer lock" : "mutex") rather than destroy a locked one."
             return LockViolation(
                 kind: .destroyedWhileHeld,
                 locks: [lock.descriptor],
