@@ -5,26 +5,31 @@ import Darwin
 #endif
 import Synchronization
 
-/// Process-wide settings read from the environment once, at first use of LockGraph.
+/// Process-wide settings: every `LOCKGRAPH_*` variable, read from the environment once, at
+/// first use of LockGraph (see `Settings`), and the run-time mode. Nothing outside this folder
+/// reads or parses a `LOCKGRAPH_*` variable.
 enum Configuration {
+    /// The process's settings. Built once, on first access (so the environment is read once);
+    /// the warning for each invalid value is printed then, once.
+    static let settings: Settings = {
+        let settings = Settings { name in getenv(name).map { String(cString: $0) } }
+        for warning in settings.warnings {
+            writeToStandardError(warning)
+        }
+        return settings
+    }()
+
     /// Current mode, stored as the raw index into `Mode.allCases` so the hot path reads one word;
     /// -1 until the environment is first read. The initializer is a constant, so the global is
     /// laid out statically: reading it costs no lazy-initialisation check (`swift_once`).
     private static let modeStorage = Atomic<Int>(-1)
 
-    /// `LOCKGRAPH_MODE` as read once (a warning for an invalid value is printed once).
-    private static let environmentModeIndex = initialModeIndex()
-
     /// How many acquisitions of a lock capture their stack after the lock is created or
     /// takes part in a new edge: those stacks become the "where the held lock was acquired"
-    /// half of a report. `LOCKGRAPH_HOLDER_STACKS=always` captures on every acquisition.
-    static let holderStackBudget: Int = {
-        switch environment("LOCKGRAPH_HOLDER_STACKS")?.lowercased() {
-        case "always": return Int.max
-        case "off", "0": return 0
-        default: return 16
-        }
-    }()
+    /// half of a report. `LOCKGRAPH_HOLDER_STACKS=always` (`Int.max`) captures on every acquisition.
+    static var holderStackBudget: Int {
+        settings.holderStackBudget
+    }
 
     static var mode: LockMonitor.Mode {
         LockMonitor.Mode.allCases[modeIndex]
@@ -39,7 +44,7 @@ enum Configuration {
     /// First read: the environment's mode, unless `setMode` got there first.
     @inline(never)
     private static func initializeMode() -> Int {
-        let initial = environmentModeIndex
+        let initial = index(of: settings.mode)
         let (exchanged, current) = modeStorage.compareExchange(expected: -1, desired: initial, ordering: .relaxed)
         return exchanged ? initial : current
     }
@@ -56,40 +61,5 @@ enum Configuration {
 
     private static func index(of mode: LockMonitor.Mode) -> Int {
         LockMonitor.Mode.allCases.firstIndex(of: mode) ?? 1
-    }
-
-    private static func initialModeIndex() -> Int {
-        guard let raw = environment("LOCKGRAPH_MODE"), !raw.isEmpty else {
-            return index(of: .report)
-        }
-        if let mode = LockMonitor.Mode(rawValue: raw.lowercased()) {
-            return index(of: mode)
-        }
-        let valid = LockMonitor.Mode.allCases.map(\.rawValue).joined(separator: ", ")
-        writeToStandardError(
-            "LockGraph: ignoring LOCKGRAPH_MODE=\(raw): valid values are \(valid); using report.\n"
-        )
-        return index(of: .report)
-    }
-
-    static func environment(_ name: String) -> String? {
-        guard let value = getenv(name) else { return nil }
-        return String(cString: value)
-    }
-}
-
-/// Writes directly to file descriptor 2, unbuffered, so reports survive an abort that follows.
-func writeToStandardError(_ text: String) {
-    var text = text
-    text.withUTF8 { buffer in
-        var offset = 0
-        while offset < buffer.count {
-            let written = write(2, buffer.baseAddress! + offset, buffer.count - offset)
-            if written <= 0 {
-                if written < 0 && errno == EINTR { continue }
-                return
-            }
-            offset += written
-        }
     }
 }

@@ -36,15 +36,9 @@ final class DumpSignal: Sendable {
     private let dumpNumber = Atomic<Int>(0)
 
     /// Installs the handler named by `LOCKGRAPH_DUMP_SIGNAL` (`USR1` or `USR2`, with or without
-    /// the `SIG` prefix) once, at first use of a tracked type. Invalid values are reported, not fatal.
+    /// the `SIG` prefix) once, at first use of a tracked type. `Configuration` warns about an invalid value.
     static let environmentInstall: Void = {
-        guard let raw = Configuration.environment("LOCKGRAPH_DUMP_SIGNAL"), !raw.isEmpty else { return }
-        let name = raw.uppercased().hasPrefix("SIG") ? String(raw.uppercased().dropFirst(3)) : raw.uppercased()
-        let signals: [String: Int32] = ["USR1": SIGUSR1, "USR2": SIGUSR2]
-        guard let signal = signals[name] else {
-            writeToStandardError("LockGraph: ignoring LOCKGRAPH_DUMP_SIGNAL=\(raw): valid values are USR1, USR2.\n")
-            return
-        }
+        guard let signal = Configuration.settings.dumpSignal else { return }
         do {
             try shared.install(signal: signal, destination: .standardError)
         } catch {

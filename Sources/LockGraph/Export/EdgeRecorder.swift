@@ -9,7 +9,9 @@ import Foundation
 /// class-level edges, one symbolized stack pair each, to `<dir>/lockgraph-<pid>.json`, for
 /// `lockgraph check` to merge with other runs.
 enum EdgeRecorder {
-    static let directory: String? = Configuration.environment("LOCKGRAPH_RECORD").flatMap { $0.isEmpty ? nil : $0 }
+    static var directory: String? {
+        Configuration.settings.recordDirectory
+    }
 
     /// Registers the exit hook once (at first use of a tracked type); nothing when unset.
     static let installed: Void = {

@@ -1,16 +1,10 @@
 /// Class-level ordering (see `LockMonitor.checksLockClasses`), fed by the instance edges the
 /// slow path records, under the store's lock.
 enum LockClasses {
-    static let enabledAtStart: Bool = {
-        guard let raw = Configuration.environment("LOCKGRAPH_CLASSES")?.lowercased(), !raw.isEmpty else { return false }
-        switch raw {
-        case "1", "on", "true", "yes": return true
-        case "0", "off", "false", "no": return false
-        default:
-            writeToStandardError("LockGraph: ignoring LOCKGRAPH_CLASSES=\(raw): valid values are 1, 0 (also on/off, true/false); using 0.\n")
-            return false
-        }
-    }()
+    /// `LOCKGRAPH_CLASSES`: whether class checking is on before `LockMonitor.checksLockClasses` is set.
+    static var enabledAtStart: Bool {
+        Configuration.settings.checksLockClasses
+    }
 
     /// Maps an instance edge onto its class edge. Guards map to their classes too, so a gate lock
     /// serialises class-level cycles as it does instance ones.

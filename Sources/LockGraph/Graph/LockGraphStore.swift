@@ -89,7 +89,7 @@ final class LockGraphStore: Sendable {
         /// Class-level edges (see `LockDescriptor.classKey`) with the first record that made
         /// each; kept after the locks are destroyed. Filled only while `recordsClassEdges`.
         var classEdges: [ClassEdgeKey: EdgeRecord] = [:]
-        var recordsClassEdges = Configuration.environment("LOCKGRAPH_RECORD").map { !$0.isEmpty } ?? false
+        var recordsClassEdges = Configuration.settings.recordDirectory != nil
         /// The class order graph, present while class checking is on, with the instance locks
         /// that first made each class edge (for its reports).
         var classes: OrderGraph? = LockClasses.enabledAtStart ? OrderGraph() : nil

@@ -5,7 +5,7 @@ import Foundation
 /// cores, so each such wait takes one away from every other task. Detected by the waiting
 /// thread when the wait ends, reported once per lock and call site.
 enum AsyncBlocking {
-    static let threshold: UInt64 = Watchdog.milliseconds("LOCKGRAPH_ASYNC_BLOCK_MS", default: 100)
+    static let threshold: UInt64 = Configuration.settings.asyncBlockThreshold
     private static let reported = InternalProtected<Set<String>>([])
 
     /// Runs on the waiting thread (a cooperative one): captures what the report needs and

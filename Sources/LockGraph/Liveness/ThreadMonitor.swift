@@ -25,8 +25,7 @@ public final class ThreadMonitor: Sendable {
     /// - Precondition: `limit` and `growth` are positive, durations are positive.
     public init(limit: Int? = nil, window: Duration = .seconds(5), growth: Int = 256,
                 samplingInterval: Duration = .milliseconds(100)) {
-        let configured = Configuration.environment("LOCKGRAPH_THREAD_LIMIT").flatMap(Int.init)
-        self.limit = limit ?? configured ?? 1_000
+        self.limit = limit ?? Configuration.settings.threadLimit
         precondition(self.limit > 0 && growth > 0, "ThreadMonitor limit and growth must be positive")
         precondition(window > .zero && samplingInterval > .zero, "ThreadMonitor durations must be positive")
         self.window = window

@@ -13,29 +13,15 @@ final class Watchdog: Sendable {
     static let shared = Watchdog()
 
     struct Settings {
-        var interval: UInt64 = Watchdog.milliseconds("LOCKGRAPH_WATCHDOG_MS", default: 1_000)
-        var stallThreshold: UInt64 = Watchdog.milliseconds("LOCKGRAPH_STALL_MS", default: 10_000)
-        var onDeadlock: LockMonitor.DeadlockAction = {
-            guard let raw = Configuration.environment("LOCKGRAPH_ON_DEADLOCK"), !raw.isEmpty else { return .abort }
-            if let action = LockMonitor.DeadlockAction(rawValue: raw.lowercased()) { return action }
-            writeToStandardError("LockGraph: ignoring LOCKGRAPH_ON_DEADLOCK=\(raw): valid values are abort, wait; using abort.\n")
-            return .abort
-        }()
+        var interval: UInt64 = Configuration.settings.watchdogInterval
+        var stallThreshold: UInt64 = Configuration.settings.stallThreshold
+        var onDeadlock: LockMonitor.DeadlockAction = Configuration.settings.onDeadlock
     }
 
     private let started = Atomic<Bool>(false)
     private let settings = InternalProtected(Settings())
     /// Episodes already reported (deadlock cycles, stalls), so each is reported once.
     private let reported = InternalProtected<Set<String>>([])
-
-    static func milliseconds(_ variable: String, default value: UInt64) -> UInt64 {
-        guard let raw = Configuration.environment(variable), !raw.isEmpty else { return value * 1_000_000 }
-        guard let parsed = UInt64(raw), parsed > 0 else {
-            writeToStandardError("LockGraph: ignoring \(variable)=\(raw): expected a positive number of milliseconds; using \(value).\n")
-            return value * 1_000_000
-        }
-        return parsed * 1_000_000
-    }
 
     func configure(interval: Duration?, stallThreshold: Duration?) {
         settings.withLock { settings in

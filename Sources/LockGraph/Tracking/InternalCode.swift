@@ -38,8 +38,11 @@ enum InternalCode {
 
     /// LockGraph's functions are `$s9LockGraph…`; other Swift symbols whose mangling starts
     /// with a module name (`$s` and its length) belong to other modules; the standard library's
-    /// (`$ss…`, `$sS…`), thunks, the runtime helpers emitted into each object (`__swift_…`) and
-    /// our C helpers are neutral; any other name (C) is not ours.
+    /// (`$ss…`, `$sS…`), thunks, the runtime helpers emitted into each object (`__swift_…`, and
+    /// the SwiftShims inline functions `_swift_stdlib_…`) and our C helpers are neutral; any
+    /// other name (C) is not ours. (A small object such as Reports/StandardError.swift.o holds
+    /// one LockGraph function and two `_swift_stdlib_…` copies: counted as foreign, they made
+    /// it look like another module's object and cut the range short there.)
     private static func owner(ofSymbol name: UnsafeBufferPointer<UInt8>) -> ELFSymbols.Owner {
         func starts(with prefix: StaticString) -> Bool {
             let count = prefix.utf8CodeUnitCount
@@ -48,7 +51,7 @@ enum InternalCode {
         }
         if starts(with: "$s9LockGraph") { return .module }
         // Our C helpers, and the small runtime helpers Swift emits into every object.
-        if starts(with: "lockgraph_") || starts(with: "__swift_") { return .neutral }
+        if starts(with: "lockgraph_") || starts(with: "__swift_") || starts(with: "_swift_stdlib_") { return .neutral }
         if starts(with: "$s") {
             guard name.count > 2 else { return .other }
             let next = name[2]

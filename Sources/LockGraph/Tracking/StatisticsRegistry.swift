@@ -12,17 +12,8 @@ enum Statistics {
         return observer.withLock { $0 }
     }
 
-    /// Read by the hot path: one relaxed load.
-    static let enabled = Atomic<Bool>(enabledAtStart)
-
-    private static var enabledAtStart: Bool {
-        guard let raw = Configuration.environment("LOCKGRAPH_STATS")?.lowercased(), !raw.isEmpty else { return false }
-        if ["1", "on", "true", "yes"].contains(raw) { return true }
-        if !["0", "off", "false", "no"].contains(raw) {
-            writeToStandardError("LockGraph: ignoring LOCKGRAPH_STATS=\(raw): valid values are 1, 0 (also on/off, true/false); using 0.\n")
-        }
-        return false
-    }
+    /// Read by the hot path: one relaxed load. Starts as `LOCKGRAPH_STATS` says.
+    static let enabled = Atomic<Bool>(Configuration.settings.collectsStatistics)
 
     private static let classes = InternalProtected<[String: ClassStatistics]>([:])
     private static let pools = InternalProtected<[String: (queued: LatencyHistogram, ran: LatencyHistogram)]>([:])

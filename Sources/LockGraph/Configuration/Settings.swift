@@ -1,0 +1,73 @@
+extension Configuration {
+    /// Every `LOCKGRAPH_*` variable: its name, its parser and its default, in the order README's
+    /// "Environment variables" table lists them (a test checks), which is the order they are
+    /// read in and their warnings printed.
+    enum Variables {
+        static let mode = EnvironmentVariable<LockMonitor.Mode>(
+            "LOCKGRAPH_MODE", .choice(LockMonitor.Mode.allCases), default: .report)
+        static let statistics = EnvironmentVariable<Bool>("LOCKGRAPH_STATS", .flag, default: false)
+        static let classes = EnvironmentVariable<Bool>("LOCKGRAPH_CLASSES", .flag, default: false)
+        static let dumpSignal = EnvironmentVariable<Int32?>("LOCKGRAPH_DUMP_SIGNAL", ValueParser.userSignal.optional, default: nil)
+        static let record = EnvironmentVariable<String?>("LOCKGRAPH_RECORD", ValueParser.directory.optional, default: nil)
+        static let watchdogInterval = EnvironmentVariable<UInt64>("LOCKGRAPH_WATCHDOG_MS", .milliseconds, default: 1_000_000_000)
+        static let stallThreshold = EnvironmentVariable<UInt64>("LOCKGRAPH_STALL_MS", .milliseconds, default: 10_000_000_000)
+        static let onDeadlock = EnvironmentVariable<LockMonitor.DeadlockAction>(
+            "LOCKGRAPH_ON_DEADLOCK", .choice([.abort, .wait]), default: .abort)
+        static let asyncBlockThreshold = EnvironmentVariable<UInt64>("LOCKGRAPH_ASYNC_BLOCK_MS", .milliseconds, default: 100_000_000)
+        static let threadLimit = EnvironmentVariable<Int>("LOCKGRAPH_THREAD_LIMIT", .positiveCount(of: "threads"), default: 1_000)
+        static let holderStacks = EnvironmentVariable<Int>("LOCKGRAPH_HOLDER_STACKS", .stackBudget, default: 16)
+    }
+
+    /// The values of every `LOCKGRAPH_*` variable. Built from a lookup function, so the process's
+    /// settings (`Configuration.settings`) and a test's dictionary go through the same parsers.
+    /// Invariant: each value is its variable's parsed text, or its default when the text is
+    /// missing, empty or invalid; `warnings` holds one line per invalid text, in reading order.
+    struct Settings: Sendable {
+        /// `LOCKGRAPH_MODE`: the mode until `LockMonitor.mode` changes it.
+        let mode: LockMonitor.Mode
+        /// `LOCKGRAPH_STATS`: contention statistics on at start.
+        let collectsStatistics: Bool
+        /// `LOCKGRAPH_CLASSES`: class-level ordering checked from the start.
+        let checksLockClasses: Bool
+        /// `LOCKGRAPH_DUMP_SIGNAL`: the signal whose handler is installed at first use, if any.
+        let dumpSignal: Int32?
+        /// `LOCKGRAPH_RECORD`: where class-level edges are written at exit, if anywhere.
+        let recordDirectory: String?
+        /// `LOCKGRAPH_WATCHDOG_MS`, in nanoseconds.
+        let watchdogInterval: UInt64
+        /// `LOCKGRAPH_STALL_MS`, in nanoseconds.
+        let stallThreshold: UInt64
+        /// `LOCKGRAPH_ON_DEADLOCK`.
+        let onDeadlock: LockMonitor.DeadlockAction
+        /// `LOCKGRAPH_ASYNC_BLOCK_MS`, in nanoseconds.
+        let asyncBlockThreshold: UInt64
+        /// `LOCKGRAPH_THREAD_LIMIT`: `ThreadMonitor`'s default limit.
+        let threadLimit: Int
+        /// `LOCKGRAPH_HOLDER_STACKS`: acquisitions per lock that capture their stack (`Int.max`: all).
+        let holderStackBudget: Int
+        /// One warning line per invalid value, for the caller to print.
+        let warnings: [String]
+
+        /// Reads each variable once through `environment` (a variable's text, nil when unset).
+        init(environment: (String) -> String?) {
+            var warnings: [String] = []
+            func read<Value>(_ variable: EnvironmentVariable<Value>) -> Value {
+                let (value, warning) = variable.resolve(environment(variable.name))
+                if let warning { warnings.append(warning) }
+                return value
+            }
+            mode = read(Variables.mode)
+            collectsStatistics = read(Variables.statistics)
+            checksLockClasses = read(Variables.classes)
+            dumpSignal = read(Variables.dumpSignal)
+            recordDirectory = read(Variables.record)
+            watchdogInterval = read(Variables.watchdogInterval)
+            stallThreshold = read(Variables.stallThreshold)
+            onDeadlock = read(Variables.onDeadlock)
+            asyncBlockThreshold = read(Variables.asyncBlockThreshold)
+            threadLimit = read(Variables.threadLimit)
+            holderStackBudget = read(Variables.holderStacks)
+            self.warnings = warnings
+        }
+    }
+}
