@@ -32,6 +32,7 @@ let fixtureNames = [
     "class-nesting",
     "wait-while-holding",
     "wait-allowed-no-false-positive",
+    "private-lock-wait-no-false-positive",
     "queue-lock-inversion",
     "queue-ordered-no-false-positive",
     "queue-sync-reentry",

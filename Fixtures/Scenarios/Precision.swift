@@ -145,13 +145,41 @@ extension Scenario {
 
     static let waitWhileHolding = Scenario(
         name: "wait-while-holding",
-        summary: "a consumer waits on the jobs condition while holding the stats lock the producer needs",
-        expectation: "one wait-while-holding report naming both locks; the program still ends (timed wait)"
+        summary: "the producer signals jobs while holding stats; a consumer then waits on jobs while holding stats",
+        expectation: "one wait-while-holding report naming both locks and both code paths, before the wait blocks; the program still ends (timed wait)"
     ) {
         let stats = TrackedMutex(name: "stats")
         let jobs = TrackedCondition(name: "jobs")
+        // The evidence: the producer updates the counters and signals under the stats lock.
+        join(startThread(named: "producer") {
+            stats.withLock { jobs.withLock { jobs.signal() } }
+        })
         stats.withLock {
             jobs.withLock { _ = jobs.wait(until: Date(timeIntervalSinceNow: 0.05)) }
+        }
+        return summarise()
+    }
+
+    static let privateLockWaitNoFalsePositive = Scenario(
+        name: "private-lock-wait-no-false-positive",
+        summary: "a test holds its private lock while waiting for a new event-loop thread that never takes that lock (swift-nio's BootstrapTest)",
+        expectation: "no report: nothing shows that the signal needs the private lock"
+    ) {
+        let setUp = TrackedLockedValueBox<[String]>([], name: "test-private")
+        let started = TrackedCondition(name: "loop-started")
+        let flag = StartedFlag()
+        setUp.withLockedValue { log in
+            let loop = startThread(named: "event-loop") {
+                started.withLock {
+                    flag.isStarted = true
+                    started.signal()
+                }
+            }
+            started.withLock {
+                while !flag.isStarted { _ = started.wait(until: Date(timeIntervalSinceNow: 10)) }
+            }
+            join(loop)
+            log.append("loop started")
         }
         return summarise()
     }
@@ -169,4 +197,9 @@ extension Scenario {
         jobs.withLock { _ = jobs.wait(until: Date(timeIntervalSinceNow: 0.05)) }
         return summarise()
     }
+}
+
+/// Set and read only with the `loop-started` condition's lock held.
+private final class StartedFlag: @unchecked Sendable {
+    var isStarted = false
 }

@@ -44,6 +44,7 @@ public struct Scenario: Sendable {
         classNesting,
         waitWhileHolding,
         waitAllowedNoFalsePositive,
+        privateLockWaitNoFalsePositive,
         queueLockInversion,
         queueOrderedNoFalsePositive,
         queueSyncReentry,

@@ -27,9 +27,17 @@ enum EdgeRecorder {
         for lock in locks.map(\.descriptor) + edges.flatMap({ [$0.from.descriptor, $0.to.descriptor] }) {
             classLocks[lock.classKey] = classLocks[lock.classKey] ?? LockGraphDocument.Lock(lock, includeID: false)
         }
+        // A condition's signal is a class of its own in records (see `LockNode.classKey`).
+        for record in edges {
+            for (key, lock) in [(record.fromClassKey, record.from), (record.toClassKey, record.to)] where classLocks[key] == nil {
+                var entry = LockGraphDocument.Lock(lock.descriptor, includeID: false)
+                entry.classKey = key
+                classLocks[key] = entry
+            }
+        }
         let documentEdges = edges.map { record -> LockGraphDocument.Edge in
             LockGraphDocument.Edge(
-                from: record.from.descriptor.classKey, to: record.to.descriptor.classKey,
+                from: record.fromClassKey, to: record.toClassKey,
                 fromID: nil, toID: nil, thread: .init(record.thread), closesCycle: false,
                 holderStack: Symbolication.frames(of: record.holderStack).map(LockGraphDocument.Frame.init),
                 acquirerStack: Symbolication.frames(of: record.acquirerStack).map(LockGraphDocument.Frame.init))

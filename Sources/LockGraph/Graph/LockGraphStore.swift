@@ -52,6 +52,9 @@ struct EdgeRecord: Sendable {
     var holderStackIsSiteOnly: Bool { StackTable.isSiteOnly(data.holderStack) }
     /// Where `to` was acquired while `from` was held.
     var acquirerStack: StackTrace { StackTable.stack(data.acquirerStack) }
+    /// The class keys of the two nodes (a signal node's is marked, see `LockNode.classKey`).
+    var fromClassKey: String { LockNode.classKey(of: fromNode, lock: from) }
+    var toClassKey: String { LockNode.classKey(of: toNode, lock: to) }
 }
 
 /// One held lock that precedes a new acquisition, as the slow path hands it to the store.
@@ -146,7 +149,7 @@ final class LockGraphStore: Sendable {
     func unregister(_ lock: LockInfo) {
         state.withLock { state in
             guard state.liveLocks.removeValue(forKey: lock.id) != nil else { return }
-            state.instances.remove(lock.isReaderWriter ? LockNode.all(of: lock.id) : [lock.id])
+            state.instances.remove(lock.isReaderWriter ? LockNode.all(of: lock.id) : [lock.id, LockNode.signal(of: lock.id)])
             state.reportedReentrantQueues.remove(lock.id)
         }
     }
@@ -232,7 +235,7 @@ final class LockGraphStore: Sendable {
                     from.renewStackBudget()
                     lock.renewStackBudget()
                     if state.recordsClassEdges {
-                        let classKey = ClassEdgeKey(from: from.descriptor.classKey, to: lock.descriptor.classKey)
+                        let classKey = ClassEdgeKey(from: LockNode.classKey(of: entry.from, lock: from), to: LockNode.classKey(of: target, lock: lock))
                         if state.classEdges[classKey] == nil {
                             state.classEdges[classKey] = EdgeRecord(from: from, to: lock, fromNode: entry.from, toNode: target,
                                                                     data: data, guards: guards)
@@ -271,6 +274,11 @@ final class LockGraphStore: Sendable {
         for thread in ThreadRegistry.shared.all() {
             thread.cacheResets.wrappingAdd(1, ordering: .relaxed)
         }
+    }
+
+    /// The live lock with this id (nil once destroyed), read under one shard.
+    func liveLock(_ id: UInt64, shard: Int) -> LockInfo? {
+        state.withShared(shard: shard) { pointer, _ in pointer.pointee.liveLocks[id] }
     }
 
     /// Returns true the first time a reentrant use of `queue` is seen.

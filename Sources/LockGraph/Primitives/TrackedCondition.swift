@@ -18,6 +18,10 @@ public final class TrackedCondition: TrackedLocking, @unchecked Sendable {
     /// The mutex given to ``init(lock:)``, kept alive as long as the condition; nil when the
     /// condition owns its lock (then `deinit` destroys that lock).
     private let boundMutex: TrackedMutex?
+    /// The condition's own identity in the graph, whose signal node records who signals it
+    /// holding what (see `Tracking.signalled`): `info` for a condition with its own lock, a
+    /// lock-less identity of its own for one bound to a mutex (several may share the mutex).
+    let signalInfo: LockInfo
 
     /// Creates a condition with its own lock. `name` appears in reports; without one, the
     /// creation site does.
@@ -25,22 +29,27 @@ public final class TrackedCondition: TrackedLocking, @unchecked Sendable {
         info = LockInfo(name: name, file: file, line: line, type: "TrackedCondition")
         mutex = RawMutex(recursive: false)
         boundMutex = nil
+        signalInfo = info
         Tracking.register(info)
     }
 
     /// Creates a condition that waits with `lock`: `wait()` must be called holding `lock`,
     /// releases it while waiting and re-acquires it (with the ordinary order checks), exactly as
     /// for a condition with its own lock. `lock()`/`unlock()` on the condition take and release
-    /// `lock`. Any number of conditions may share one mutex.
-    public init(lock: TrackedMutex) {
+    /// `lock`. Any number of conditions may share one mutex. `name` names the condition in
+    /// wait reports; without one, the creation site does.
+    public init(lock: TrackedMutex, name: String? = nil, file: StaticString = #fileID, line: UInt = #line) {
         info = lock.info
         mutex = lock.mutex
         boundMutex = lock
+        signalInfo = LockInfo(name: name, file: file, line: line, type: "TrackedCondition")
+        Tracking.register(signalInfo)
     }
 
     deinit {
         if boundMutex != nil {
             // The mutex belongs to the TrackedMutex, which outlives this reference.
+            Tracking.unregister(signalInfo)
             condition.destroy()
         } else if Tracking.destroy(info, raw: mutex) {
             // A condition whose mutex is leaked (held by another thread) is leaked with it.
@@ -60,25 +69,36 @@ public final class TrackedCondition: TrackedLocking, @unchecked Sendable {
 
     /// Releases the lock, waits for a signal (or a spurious wake-up), re-acquires the lock.
     ///
-    /// Waiting while the thread holds another tracked lock is reported once (per condition and
-    /// set of held locks) as ``LockViolation/Kind/waitWhileHolding``: that lock stays held while
-    /// the thread sleeps, so a signaller that needs it never signals. Pass
-    /// `allowingHeldLocks: true` for a deliberate wait whose signaller never needs them.
+    /// Waiting while the thread holds another tracked lock H is reported as
+    /// ``LockViolation/Kind/waitWhileHolding`` when there is evidence that signalling needs H:
+    /// some thread signalled this condition while holding H, or while holding a lock from which
+    /// the order graph reaches H. H stays held while the thread sleeps, so such a signaller
+    /// could never signal. With the evidence already seen, the report comes before the thread
+    /// blocks; evidence seen later (a signal under H) is reported then. A wait with no evidence
+    /// is not reported. `allowingHeldLocks: true` records nothing for this wait.
     public func wait(allowingHeldLocks: Bool = false) {
-        _ = Tracking.wait(info, mutex: mutex, condition: condition, deadline: nil, allowingHeldLocks: allowingHeldLocks)
+        _ = Tracking.wait(info, mutex: mutex, condition: condition, deadline: nil, signal: signalInfo,
+                          allowingHeldLocks: allowingHeldLocks)
     }
 
     /// Like ``wait(allowingHeldLocks:)``, giving up at `limit`. Returns false if the time passed
     /// without a signal (at once for a past `limit`).
     public func wait(until limit: Date, allowingHeldLocks: Bool = false) -> Bool {
         Tracking.wait(info, mutex: mutex, condition: condition, deadline: timespec(wallClock: limit),
-                      allowingHeldLocks: allowingHeldLocks) == .signalled
+                      signal: signalInfo, allowingHeldLocks: allowingHeldLocks) == .signalled
     }
 
-    /// Wakes one waiting thread.
-    public func signal() { condition.signal() }
+    /// Wakes one waiting thread. The locks the calling thread holds are recorded as what the
+    /// signal needs (the evidence ``wait(allowingHeldLocks:)`` is judged by).
+    public func signal() {
+        Tracking.signalled(signalInfo)
+        condition.signal()
+    }
 
-    /// Wakes every waiting thread.
-    public func broadcast() { condition.broadcast() }
+    /// Wakes every waiting thread; recorded like ``signal()``.
+    public func broadcast() {
+        Tracking.signalled(signalInfo)
+        condition.broadcast()
+    }
 
 }

@@ -43,8 +43,10 @@ public final class TrackedThreadPool: Sendable {
         }
 
         /// Blocks until the task has run; returns its value or rethrows its error. Waiting while
-        /// holding another tracked lock is reported (``LockViolation/Kind/waitWhileHolding``):
-        /// the task may need that lock.
+        /// holding another tracked lock is reported (``LockViolation/Kind/waitWhileHolding``)
+        /// only with evidence that the completion signal needs that lock (see
+        /// ``TrackedCondition/wait(allowingHeldLocks:)``); a task that takes it deadlocks with
+        /// the waiter, which the watchdog reports.
         public func wait() throws -> Value {
             let result = done.withLock {
                 while outcome == nil { done.wait() }

@@ -28,35 +28,4 @@ extension Reporter {
             )
         }
     }
-
-    /// A condition wait while the thread holds other tracked locks.
-    static func waitWhileHolding(_ condition: LockInfo, others: [(lock: LockInfo, stack: StackTrace)], by thread: ThreadState) {
-        let descriptor = thread.descriptor(refreshName: true)
-        let waitStack = StackTrace.capture()
-        let heldLocks = others.map(\.lock), heldStacks = others.map(\.stack)
-        let date = Date()
-        submit { scope in
-            let names = heldLocks.map { "\($0.descriptor)" }.joined(separator: ", ")
-            var stacks = zip(heldLocks, heldStacks).map { lock, stack in
-                LockBacktrace(label: "\(lock.descriptor) acquired (still held during the wait)", thread: descriptor,
-                              frames: Symbolication.frames(of: stack))
-            }
-            stacks.append(LockBacktrace(label: "wait on \(condition.descriptor)", thread: descriptor,
-                                        frames: Symbolication.frames(of: waitStack)))
-            return LockViolation(
-                kind: .waitWhileHolding,
-                locks: [condition.descriptor] + heldLocks.map(\.descriptor),
-                threads: [descriptor],
-                edges: [],
-                backtraces: stacks,
-                summary: "wait while holding: \(descriptor) waits on \(condition.descriptor) while holding \(names); "
-                    + "the wait releases only the condition's own lock, so a thread that must take \(names) before signalling can never signal",
-                advice: "Release the other locks before waiting, or signal without needing them. If the signaller never needs them, "
-                    + "pass allowingHeldLocks: true to wait to say so.",
-                date: date,
-                scopes: [condition.scope] + heldLocks.map(\.scope),
-                detectingScope: scope
-            )
-        }
-    }
 }

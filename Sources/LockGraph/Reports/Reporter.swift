@@ -41,6 +41,9 @@ enum Reporter {
     // MARK: Building reports
 
     static func lockOrderInversion(_ cycle: [EdgeRecord], thread: ThreadState, betweenClasses: Bool = false) {
+        if cycle.contains(where: { LockNode.isSignal($0.fromNode) || LockNode.isSignal($0.toNode) }) {
+            return waitCycle(cycle)
+        }
         let date = Date()
         submit { scope in
             let edges = cycle.map { record in

@@ -8,8 +8,14 @@ extension Tracking {
     /// Waits on `condition`, releasing `lock` for the duration as `pthread_cond_wait` does, and
     /// restoring the thread's held-lock entry afterwards. A wait by a thread that does not hold
     /// the lock is reported as an invalid unlock and returns at once (`.notHeld`).
+    ///
+    /// `signal` is the identity of the condition whose signal the thread waits for (its signal
+    /// node, see `LockNode`); nil for waits that record no evidence (a queue's internal waits).
+    /// Unless `allowingHeldLocks`, the wait is recorded in the graph as an edge from every other
+    /// lock the thread holds into that signal (`recordWait`): a wait whose signaller was seen
+    /// needing one of those locks closes a cycle and is reported before the thread blocks.
     static func wait(_ lock: LockInfo, mutex: RawMutex, condition: RawCondition, deadline: timespec?,
-                     allowingHeldLocks: Bool = false) -> WaitOutcome {
+                     signal: LockInfo? = nil, allowingHeldLocks: Bool = false) -> WaitOutcome {
         guard lock.isRegistered, let thread = currentThread() else {
             return condition.wait(mutex, deadline: deadline) ? .signalled : .timedOut
         }
@@ -17,12 +23,12 @@ extension Tracking {
             Reporter.invalidUnlock(of: lock, by: thread, detail: "called wait() without holding it (wait releases the lock)")
             return .notHeld
         }
-        if !allowingHeldLocks && thread.heldCount > 1 && !thread.isReporting {
-            checkWaitWhileHolding(lock, thread: thread)
-        }
         let stack = thread.acquisitionStack(at: index)
         let entry = thread.remove(at: index)
         defer { thread.reinsert(entry, lock: lock, stack: stack) }
+        if let signal, !allowingHeldLocks && thread.heldCount > 0 && !thread.isReporting {
+            recordWait(for: signal, thread: thread)
+        }
         checkOrder(into: lock, thread: thread)
         Watchdog.shared.ensureStarted()
         thread.beginWait(for: lock.id, kind: .condition)
@@ -32,20 +38,6 @@ extension Tracking {
     }
 
     enum WaitOutcome { case signalled, timedOut, notHeld }
-
-    private static let reportedWaits = InternalProtected<Set<[UInt64]>>([])
-
-    /// Reports a condition wait while other tracked locks are held, once per condition and set
-    /// of held locks.
-    private static func checkWaitWhileHolding(_ condition: LockInfo, thread: ThreadState) {
-        // Deduplicate first: stacks and the registry are only needed for a first report.
-        let held = (0..<thread.heldCount).map { (index: $0, id: thread.held(at: $0).id) }.filter { $0.id != condition.id }
-        guard reportedWaits.withLock({ $0.insert([condition.id] + held.map(\.id)).inserted }) else { return }
-        let live = LockGraphStore.shared.state.withLock { $0.liveLocks }
-        let others = held.compactMap { entry in live[entry.id].map { (lock: $0, stack: thread.acquisitionStack(at: entry.index)) } }
-        guard !others.isEmpty else { return }
-        Reporter.waitWhileHolding(condition, others: others, by: thread)
-    }
 
     /// Ends a published wait; a long one that began inside a Swift task is reported.
     @discardableResult

@@ -231,11 +231,24 @@ extension FixtureScenarioTests {
         #expect(!process.standardError.contains("class \"node\""))
     }
 
-    @Test func aConditionWaitWhileHoldingAnotherLockIsReported() throws {
+    @Test func aWaitWhoseSignallerWasSeenHoldingTheLockIsReportedBeforeItBlocks() throws {
         let process = try run("wait-while-holding")
         #expect(process.exitStatus == 0)
         #expect(counts(process)["wait while holding"] == 1)
-        #expect(process.standardError.contains("waits on \"jobs\" (Precision.swift:152) while holding \"stats\" (Precision.swift:151)"))
+        #expect(counts(process)["lock-order inversion"] == 0)
+        let report = process.standardError
+        #expect(report.contains("waits on \"jobs\" (Precision.swift:152) while holding \"stats\" (Precision.swift:151), and it was signalled by code holding \"stats\""))
+        // Both code paths: the wait, and the signal with the lock it held.
+        #expect(report.contains("wait on \"jobs\" (Precision.swift:152) while holding \"stats\" (Precision.swift:151)"))
+        #expect(report.contains("\"jobs\" (Precision.swift:152) signalled while holding \"stats\" (Precision.swift:151)"))
+        #expect(report.contains("thread") && report.contains("\"producer\""))
+    }
+
+    @Test func aWaitWithoutEvidenceThatTheSignalNeedsTheHeldLockIsNotReported() throws {
+        let process = try run("private-lock-wait-no-false-positive")
+        #expect(process.exitStatus == 0)
+        #expect(counts(process)["wait while holding"] == 0)
+        #expect(!process.standardError.contains("LockGraph:"))
     }
 
     @Test func aDeliberateWaitWhileHoldingIsNotReported() throws {
