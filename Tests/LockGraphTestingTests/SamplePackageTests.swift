@@ -49,7 +49,14 @@ struct SamplePackageTests {
         // XCTest: both the base class and the observer fail their inversion case, at the user's code.
         #expect(full.output.contains("Bank.swift:17: error: BankXCTests.testInversionFailsThisCase"))
         #expect(full.output.contains("Bank.swift:17: error: BankObservedXCTests.testObservedInversionFails"))
-        #expect(full.output.contains("Executed 4 tests, with 2 failures"))
+        #expect(full.output.contains("Executed 5 tests, with 3 failures"))
+        // A reentrant acquire fails only its own test (XCTest above, Swift Testing here): no crash.
+        #expect(full.output.contains("✘ Test reentrantAcquireFailsOnlyThisTest() recorded an issue at BankSwiftTests.swift"))
+        #expect(full.output.contains("✔ Test cleanTransferPassesAfterReentry() passed"))
+        #expect(full.output.contains("✔ Test cleanStatementPassesAfterReentry() passed"))
+        #expect(full.output.contains("Suite BankReentrancyTests failed") && full.output.contains("with 1 issue"))
+        #expect(full.output.contains("lets it proceed as if the lock were recursive"))
+        #expect(!full.output.contains("LockGraph: terminating"))
         // The report names both code paths.
         #expect(full.output.contains("Cycle: \"accounts\" (Bank.swift:5) -> \"audit\" (Bank.swift:6) -> \"accounts\""))
         #expect(full.output.contains("Bank.transfer() at Bank.swift"))

@@ -16,6 +16,20 @@ extension Configuration {
         static let asyncBlockThreshold = EnvironmentVariable<UInt64>("LOCKGRAPH_ASYNC_BLOCK_MS", .milliseconds, default: 100_000_000)
         static let threadLimit = EnvironmentVariable<Int>("LOCKGRAPH_THREAD_LIMIT", .positiveCount(of: "threads"), default: 1_000)
         static let holderStacks = EnvironmentVariable<Int>("LOCKGRAPH_HOLDER_STACKS", .stackBudget, default: 16)
+        static let onReentrant = EnvironmentVariable<ReentrantAction>(
+            "LOCKGRAPH_ON_REENTRANT", .choice([.abort, .continue]), default: .continueInTests)
+    }
+
+    /// What a reentrant acquire of a non-recursive lock does after it is reported
+    /// (`LOCKGRAPH_ON_REENTRANT`; see `Tracking.reentryProceeds`).
+    enum ReentrantAction: String, Sendable {
+        /// Terminate the process: the thread would wait for itself forever.
+        case abort
+        /// Proceed as if the lock were recursive.
+        case `continue`
+        /// The default: proceed inside a LockGraph test scope (the failing test is the report),
+        /// terminate elsewhere.
+        case continueInTests = "continue in tests, abort elsewhere"
     }
 
     /// The values of every `LOCKGRAPH_*` variable. Built from a lookup function, so the process's
@@ -45,6 +59,8 @@ extension Configuration {
         let threadLimit: Int
         /// `LOCKGRAPH_HOLDER_STACKS`: acquisitions per lock that capture their stack (`Int.max`: all).
         let holderStackBudget: Int
+        /// `LOCKGRAPH_ON_REENTRANT`.
+        let onReentrant: ReentrantAction
         /// One warning line per invalid value, for the caller to print.
         let warnings: [String]
 
@@ -67,6 +83,7 @@ extension Configuration {
             asyncBlockThreshold = read(Variables.asyncBlockThreshold)
             threadLimit = read(Variables.threadLimit)
             holderStackBudget = read(Variables.holderStacks)
+            onReentrant = read(Variables.onReentrant)
             self.warnings = warnings
         }
     }

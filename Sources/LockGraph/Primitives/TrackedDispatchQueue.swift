@@ -11,8 +11,10 @@ import Dispatch
 ///
 /// `sync` onto the queue the calling thread is already running (directly, or through `sync`
 /// calls onto other tracked queues that lead back, or from a `deinit` that runs there) is a
-/// ``LockViolation/Kind/reentrantAcquire``, reported before the call would trap or hang, and the
-/// process then terminates. A thread blocked in `sync` is in the watchdog's wait-for graph, so a
+/// ``LockViolation/Kind/reentrantAcquire``, reported before the call would trap or hang. The
+/// process then terminates, except inside a LockGraph test scope (or with
+/// `LOCKGRAPH_ON_REENTRANT=continue`), where the work runs at once on the calling thread, as a
+/// recursive lock would let it, and the test fails with the report. A thread blocked in `sync` is in the watchdog's wait-for graph, so a
 /// real lock/queue deadlock is reported like a lock deadlock.
 ///
 /// Each `async` captures its submission stack (about a microsecond).
@@ -39,6 +41,13 @@ public final class TrackedDispatchQueue: @unchecked Sendable {
         // Checks first: re-entry is fatal, and the order edges into the queue are recorded.
         let acquisition = Tracking.beginAcquire(info, target: info.id, holdNode: info.id, what: "dispatch queue") { _ in
             (false, "sync onto a queue this thread is already running: GCD would trap or hang")
+        }
+        if acquisition.grantsWithoutRawLock {
+            // A reported re-entry allowed to proceed: run the work here, as a recursive lock
+            // would, instead of a sync GCD would trap or hang on.
+            Tracking.finishAcquire(info, acquisition)
+            defer { Tracking.leave(info) }
+            return try work()
         }
         Watchdog.shared.ensureStarted()
         caller.beginWait(for: info.id, kind: .acquiring)

@@ -6,8 +6,10 @@ import Foundation
 /// - Taking it while holding other tracked locks records the order; an order that closes a
 ///   cycle is reported as ``LockViolation/Kind/lockOrderInversion`` before the thread blocks.
 /// - Taking it again on the thread that holds it is reported as
-///   ``LockViolation/Kind/reentrantAcquire`` and then terminates the process (the thread
-///   could never proceed); the report is on standard error.
+///   ``LockViolation/Kind/reentrantAcquire``. Outside a LockGraph test scope the process then
+///   terminates (the thread could never proceed); inside one, the failing test is the report
+///   and the acquisition proceeds as if the lock were recursive: nothing is acquired again, and
+///   the matching `unlock()` releases nothing (`LOCKGRAPH_ON_REENTRANT` overrides both).
 /// - `unlock()` by a thread that does not hold it is reported as
 ///   ``LockViolation/Kind/invalidUnlock`` and leaves the lock untouched.
 ///

@@ -15,7 +15,7 @@ import Darwin
 /// - a re-entrant `tryGet`/`get(timeout:)` returns the oldest element or nil at once (no other
 ///   thread can put while this one holds the lock);
 /// - a re-entrant `get()` on an empty queue could never return: it is reported and the process
-///   terminates.
+///   terminates (even in a test scope: there is no element to proceed with).
 /// Each queue's reentrancy is reported once.
 public final class TrackedQueue<Element> {
     let info: LockInfo

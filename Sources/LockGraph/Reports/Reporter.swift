@@ -91,7 +91,10 @@ enum Reporter {
     /// A thread asks again for a lock it holds. With `fatal`, the process then terminates:
     /// a non-recursive lock re-acquired by its holder can never be granted. The report is then
     /// delivered on this thread, after every earlier one, before the process ends.
-    static func reentrantAcquire(of lock: LockInfo, heldAt index: Int, by thread: ThreadState, fatal: Bool, what: String = "lock", reason: String? = nil) {
+    /// With `proceeds`, the acquisition goes on as if the lock were recursive (see
+    /// `Tracking.reentryProceeds`), and the report says so.
+    static func reentrantAcquire(of lock: LockInfo, heldAt index: Int, by thread: ThreadState, fatal: Bool, proceeds: Bool = false,
+                                 what: String = "lock", reason: String? = nil) {
         let descriptor = thread.descriptor(refreshName: true)
         let firstStack = thread.acquisitionStack(at: index)
         let secondStack = StackTrace.capture()
@@ -107,6 +110,9 @@ enum Reporter {
                 frames: Symbolication.frames(of: secondStack))
             let consequence = fatal
                 ? "This thread would wait for itself forever: LockGraph terminates the process."
+                : proceeds
+                ? "This thread would wait for itself forever; LockGraph lets it proceed as if the \(what) were recursive "
+                    + "(nothing is acquired again, and the matching release releases nothing), so the run goes on."
                 : "The request cannot succeed while the thread holds the lock."
             return LockViolation(
                 kind: .reentrantAcquire,
@@ -117,7 +123,7 @@ enum Reporter {
                 summary: "reentrant acquire: \(descriptor) requested \(lock.descriptor), which it already holds\(reason.map { " (\($0))" } ?? ""). \(consequence)",
                 advice: what == "dispatch queue"
                     ? "Do not call sync onto a queue from code already running on it (a deinit or callback that runs there included): run the work directly, or hand it over with async."
-                    : fatal
+                    : fatal || proceeds
                     ? "Do not call code that takes this \(what) while holding it (move the inner call out of the locked region), or use TrackedRecursiveMutex if re-entry is intended."
                     : "Release the lock before retrying, or restructure so the thread does not ask for a lock it holds.",
                 date: date,

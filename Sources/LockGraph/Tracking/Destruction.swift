@@ -35,7 +35,8 @@ extension Tracking {
         if let index = thread.indexOfHeld(lock.id) {
             ownHold = thread.acquisitionStack(at: index)
             let entry = thread.remove(at: index)
-            for _ in 0..<max(1, Int(entry.recursion)) { raw.unlock() }
+            // Virtual levels (re-entries allowed to proceed) hold nothing of the raw lock.
+            for _ in 0..<max(1, Int(entry.recursion - entry.virtualLevels)) { raw.unlock() }
         }
         if raw.tryLockExclusively() {
             raw.unlock()

@@ -20,6 +20,10 @@ struct HeldLock {
     var chain: UInt64
     /// How many times a recursive lock is held (1 for others).
     var recursion: Int32
+    /// Of `recursion`, the levels granted without a raw acquisition: re-entries of a
+    /// non-recursive lock allowed to proceed (see `Tracking.reentryProceeds`). Their unlocks
+    /// release nothing. Invariant: `0 <= virtualLevels < recursion`.
+    var virtualLevels: Int32 = 0
     /// Frames captured at acquisition, in this entry's stack slot (0 = not captured).
     var stackDepth: Int32
     /// Monotonic time of the acquisition, kept only for locks that collect statistics (else 0).
@@ -284,6 +288,21 @@ final class ThreadState: @unchecked Sendable {
     @inline(__always)
     func incrementRecursion(at index: Int) { hot.pointee.held[index].recursion += 1 }
 
+    /// A re-entry granted without a raw acquisition (see `HeldLock.virtualLevels`).
+    func addVirtualLevel(at index: Int) {
+        hot.pointee.held[index].recursion += 1
+        hot.pointee.held[index].virtualLevels += 1
+    }
+
+    /// Ends the innermost virtual level, if the entry has one; true when it did (the caller then
+    /// releases nothing).
+    func releaseVirtualLevel(at index: Int) -> Bool {
+        guard hot.pointee.held[index].virtualLevels > 0 else { return false }
+        hot.pointee.held[index].virtualLevels -= 1
+        hot.pointee.held[index].recursion -= 1
+        return true
+    }
+
     @inline(__always)
     func decrementRecursion(at index: Int) { hot.pointee.held[index].recursion -= 1 }
 
@@ -325,6 +344,7 @@ final class ThreadState: @unchecked Sendable {
     func reinsert(_ entry: HeldLock, lock: LockInfo, stack: StackTrace) {
         push(lock, node: entry.node, capturedStack: stack, stackID: entry.stackID, site: entry.site)
         hot.pointee.held[hot.pointee.heldCount - 1].recursion = entry.recursion
+        hot.pointee.held[hot.pointee.heldCount - 1].virtualLevels = entry.virtualLevels
     }
 
     private func growHeld() {

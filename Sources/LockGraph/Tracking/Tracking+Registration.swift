@@ -16,6 +16,7 @@ extension Tracking {
     /// Ends what `enter` (or a finished acquisition) began, without any raw unlock.
     static func leave(_ lock: LockInfo) {
         guard lock.isRegistered, let thread = currentThread(), let index = thread.indexOfHeld(lock.id) else { return }
+        if thread.releaseVirtualLevel(at: index) { return }
         thread.remove(at: index)
     }
 

@@ -24,6 +24,9 @@ enum Tracking {
         /// Frames captured into the thread's scratch buffer before the raw lock was taken (the
         /// lock's stack budget), 0 if none.
         fileprivate var scratchDepth = 0
+        /// A re-entry of a non-recursive lock that was reported and allowed to proceed (see
+        /// `reentryProceeds`): the caller must not take the raw lock, which this thread holds.
+        fileprivate(set) var grantsWithoutRawLock = false
 
         static let untracked = Acquisition(threadReference: nil, reentryIndex: nil, stack: nil, holdNode: 0, site: 0)
     }
@@ -76,6 +79,13 @@ enum Tracking {
                 if decision.recursive {
                     return Acquisition(threadReference: reference, reentryIndex: index, stack: nil, holdNode: holdNode, site: site)
                 }
+                if reentryProceeds(for: lock) {
+                    Reporter.reentrantAcquire(of: lock, heldAt: index, by: thread, fatal: false, proceeds: true,
+                                              what: what, reason: decision.reason)
+                    var acquisition = Acquisition(threadReference: reference, reentryIndex: index, stack: nil, holdNode: holdNode, site: site)
+                    acquisition.grantsWithoutRawLock = true
+                    return acquisition
+                }
                 Reporter.reentrantAcquire(of: lock, heldAt: index, by: thread, fatal: true, what: what, reason: decision.reason)
             }
             var stack: (trace: StackTrace, id: UInt32)?
@@ -109,6 +119,9 @@ enum Tracking {
     /// bookkeeping and statistics.
     @inline(__always)
     static func complete(_ lock: LockInfo, _ acquisition: Acquisition, tryLock: () -> Bool, lock rawLock: () -> Void) {
+        if acquisition.grantsWithoutRawLock {
+            return finishAcquire(lock, acquisition)
+        }
         var waited: UInt64?
         if !tryLock() {
             if let reference = acquisition.threadReference {
@@ -138,7 +151,11 @@ enum Tracking {
         guard let reference = acquisition.threadReference else { return }
         reference._withUnsafeGuaranteedRef { thread in
             if let index = acquisition.reentryIndex {
-                thread.incrementRecursion(at: index)
+                if acquisition.grantsWithoutRawLock {
+                    thread.addVirtualLevel(at: index)
+                } else {
+                    thread.incrementRecursion(at: index)
+                }
             } else {
                 thread.push(lock, node: acquisition.holdNode, capturedStack: acquisition.stack?.trace,
                             stackID: acquisition.stack?.id ?? 0, site: acquisition.site,
@@ -180,6 +197,8 @@ enum Tracking {
                 }
                 return
             }
+            // A re-entry allowed to proceed took nothing of the raw lock: release nothing.
+            if thread.releaseVirtualLevel(at: index) { return }
             // Unlock first: the bookkeeping below is thread-local, and doing it after the release
             // keeps the lock's hold time (and so contention) as short as with a plain lock.
             _ = rawUnlock()
@@ -226,5 +245,18 @@ enum Tracking {
             if entry.id != lock.id && !hot.pointee.knownEdges.contains(from: entry.node, to: target) { return true }
         }
         return false
+    }
+
+    /// Whether a reentrant acquire of a non-recursive lock, once reported, proceeds as if the
+    /// lock were recursive instead of terminating the process: `LOCKGRAPH_ON_REENTRANT`, or by
+    /// default inside a LockGraph test scope (the current task's or thread's, or the lock's own
+    /// when it was created in a test), where the report fails that test and the other tests of
+    /// the run keep their own results.
+    static func reentryProceeds(for lock: LockInfo) -> Bool {
+        switch Configuration.settings.onReentrant {
+        case .abort: false
+        case .continue: true
+        case .continueInTests: ViolationScope.current != nil || lock.scope != nil
+        }
     }
 }

@@ -13,7 +13,7 @@ struct ConfigurationProcessTests {
                 "LOCKGRAPH_MODE": "loud", "LOCKGRAPH_HOLDER_STACKS": "bogus", "LOCKGRAPH_STATS": "maybe",
                 "LOCKGRAPH_CLASSES": "2", "LOCKGRAPH_DUMP_SIGNAL": "HUP", "LOCKGRAPH_WATCHDOG_MS": "0",
                 "LOCKGRAPH_STALL_MS": "soon", "LOCKGRAPH_ON_DEADLOCK": "maybe", "LOCKGRAPH_ASYNC_BLOCK_MS": "-5",
-                "LOCKGRAPH_THREAD_LIMIT": "bogus",
+                "LOCKGRAPH_THREAD_LIMIT": "bogus", "LOCKGRAPH_ON_REENTRANT": "ignore",
             ])
         #expect(process.waitForExit(timeout: 60))
         #expect(process.exitStatus == 0, "\(process.standardOutput)")
@@ -28,6 +28,7 @@ struct ConfigurationProcessTests {
             LockGraph: ignoring LOCKGRAPH_ASYNC_BLOCK_MS=-5: valid values are a positive number of milliseconds; using 100.
             LockGraph: ignoring LOCKGRAPH_THREAD_LIMIT=bogus: valid values are a positive number of threads; using 1000.
             LockGraph: ignoring LOCKGRAPH_HOLDER_STACKS=bogus: valid values are always, off or a number of acquisitions; using 16.
+            LockGraph: ignoring LOCKGRAPH_ON_REENTRANT=ignore: valid values are abort, continue; using continue in tests, abort elsewhere.
 
             """)
     }

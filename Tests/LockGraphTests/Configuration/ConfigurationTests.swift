@@ -25,6 +25,7 @@ struct ConfigurationTests {
             #expect(settings.onDeadlock == .abort)
             #expect(settings.asyncBlockThreshold == 100_000_000)
             #expect(settings.threadLimit == 1_000)
+            #expect(settings.onReentrant == .continueInTests)
             #expect(settings.warnings.isEmpty)
         }
     }
@@ -34,7 +35,7 @@ struct ConfigurationTests {
             "LOCKGRAPH_MODE": "ABORT", "LOCKGRAPH_HOLDER_STACKS": "Always", "LOCKGRAPH_STATS": "On",
             "LOCKGRAPH_CLASSES": "yes", "LOCKGRAPH_DUMP_SIGNAL": "sigusr2", "LOCKGRAPH_RECORD": "/tmp/graphs",
             "LOCKGRAPH_WATCHDOG_MS": "250", "LOCKGRAPH_STALL_MS": "500", "LOCKGRAPH_ON_DEADLOCK": "Wait",
-            "LOCKGRAPH_ASYNC_BLOCK_MS": "50", "LOCKGRAPH_THREAD_LIMIT": "150",
+            "LOCKGRAPH_ASYNC_BLOCK_MS": "50", "LOCKGRAPH_THREAD_LIMIT": "150", "LOCKGRAPH_ON_REENTRANT": "Continue",
         ])
         #expect(settings.mode == .abort)
         #expect(settings.holderStackBudget == Int.max)
@@ -47,6 +48,8 @@ struct ConfigurationTests {
         #expect(settings.onDeadlock == .wait)
         #expect(settings.asyncBlockThreshold == 50_000_000)
         #expect(settings.threadLimit == 150)
+        #expect(settings.onReentrant == .continue)
+        #expect(self.settings(["LOCKGRAPH_ON_REENTRANT": "abort"]).onReentrant == .abort)
         #expect(settings.warnings.isEmpty)
     }
 
@@ -95,6 +98,7 @@ struct ConfigurationTests {
         InvalidValue("LOCKGRAPH_THREAD_LIMIT", "0", "a positive number of threads; using 1000"),
         InvalidValue("LOCKGRAPH_HOLDER_STACKS", "bogus", "always, off or a number of acquisitions; using 16"),
         InvalidValue("LOCKGRAPH_HOLDER_STACKS", "-1", "always, off or a number of acquisitions; using 16"),
+        InvalidValue("LOCKGRAPH_ON_REENTRANT", "ignore", "abort, continue; using continue in tests, abort elsewhere"),
     ])
     func anInvalidValueIsWarnedAboutAndChangesNothing(_ invalid: InvalidValue) {
         let settings = settings([invalid.variable: invalid.text])
@@ -131,7 +135,8 @@ struct ConfigurationTests {
         ["\(settings.mode)", "\(settings.collectsStatistics)", "\(settings.checksLockClasses)",
          "\(settings.dumpSignal.map { "\($0)" } ?? "none")", settings.recordDirectory ?? "none",
          "\(settings.watchdogInterval)", "\(settings.stallThreshold)", "\(settings.onDeadlock)",
-         "\(settings.asyncBlockThreshold)", "\(settings.threadLimit)", "\(settings.holderStackBudget)"]
+         "\(settings.asyncBlockThreshold)", "\(settings.threadLimit)", "\(settings.holderStackBudget)",
+         "\(settings.onReentrant)"]
     }
 
     @Test func eachVariableIsReadOnceInTheOrderREADMEListsThem() throws {

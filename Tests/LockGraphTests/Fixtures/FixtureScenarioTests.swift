@@ -66,6 +66,17 @@ struct FixtureScenarioTests {
         #expect(!process.standardOutput.contains("unreachable"))
     }
 
+    @Test func reentrantMutexProceedsWithOnReentrantContinue() throws {
+        let process = try run("reentrant-mutex", environment: ["LOCKGRAPH_ON_REENTRANT": "continue"])
+        let report = process.standardError
+        #expect(count("LockGraph: reentrant acquire", in: report) == 1)
+        #expect(report.contains("lets it proceed as if the lock were recursive"))
+        #expect(!report.contains("LockGraph: terminating:"))
+        // The scenario ran past the re-entry (it says so, and returns 1).
+        #expect(process.standardOutput.contains("unreachable"))
+        #expect(process.exitStatus == 1)
+    }
+
     @Test func deinitDuringPutIsReportedOnceAndNothingIsLost() throws {
         let process = try run("deinit-during-put")
         let report = process.standardError

@@ -26,3 +26,20 @@ struct BankSwiftTests {
         #expect(found.count == 1)
     }
 }
+
+/// One reentrant test and two clean ones: the reentrant one fails with the report, the run goes
+/// on, and the clean ones pass.
+@Suite(.lockGraph)
+struct BankReentrancyTests {
+    @Test func reentrantAcquireFailsOnlyThisTest() {
+        Bank().closeAccount()
+    }
+
+    @Test func cleanTransferPassesAfterReentry() {
+        Bank().transfer()
+    }
+
+    @Test func cleanStatementPassesAfterReentry() {
+        Bank().statement()
+    }
+}
