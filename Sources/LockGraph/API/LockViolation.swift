@@ -137,6 +137,10 @@ public struct LockViolation: Sendable, CustomStringConvertible {
         /// A thread waited for a tracked lock longer than the stall threshold, or a lock was
         /// held that long while others waited.
         public static let stall = Kind(rawValue: "stall")
+        /// Every unit of a ``TrackedSemaphore`` is held by a thread that is itself blocked
+        /// (directly, or through a lock, condition or another semaphore) while other threads
+        /// wait for a unit: a resource cycle, reported once instead of as separate stalls.
+        public static let resourceDeadlock = Kind(rawValue: "resource deadlock")
         /// A watched queue, executor or event loop ran a heartbeat later than its threshold.
         public static let loopLag = Kind(rawValue: "loop lag")
         /// A tracked wait longer than the threshold from inside a Swift task (it blocks one of

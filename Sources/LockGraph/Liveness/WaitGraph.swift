@@ -25,8 +25,10 @@ struct WaitGraph {
     var locks: [UInt64: LockInfo] = [:]
     /// Threads blocked acquiring a lock (condition waits are not waits for a holder).
     var waiters: [Waiter] = []
-    /// Threads blocked on a `TrackedSemaphore` (no holder: only ever stalls).
+    /// Threads blocked on a `TrackedSemaphore` (no holder: stalls, or a resource deadlock).
     var semaphoreWaiters: [Waiter] = []
+    /// Threads blocked in a condition wait (no holder to wait for; read by `ResourceDeadlocks`).
+    var conditionWaiters: [Waiter] = []
     /// lock id -> its holder.
     var holders: [UInt64: Holding] = [:]
     var now: UInt64 = 0
@@ -48,7 +50,7 @@ struct WaitGraph {
                 switch wait.kind {
                 case .acquiring: graph.waiters.append(waiter)
                 case .semaphore: graph.semaphoreWaiters.append(waiter)
-                case .condition: break
+                case .condition: graph.conditionWaiters.append(waiter)
                 }
             }
         }

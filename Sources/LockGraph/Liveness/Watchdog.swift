@@ -75,7 +75,15 @@ final class Watchdog: Sendable {
             }
         }
         let threshold = settings.withLock { $0.stallThreshold }
-        for stall in first.stalls(threshold: threshold) {
+        // A resource cycle is one report; the stalls of its semaphore and of what its holders
+        // wait on are part of it.
+        var explained: Set<UInt64> = []
+        for deadlock in ResourceDeadlock.find(in: first, threshold: threshold) {
+            explained.formUnion(deadlock.involvedLocks)
+            guard deadlock.isReportable, firstReport(of: deadlock.episodeKey) else { continue }
+            Reporter.deliver(WatchdogReports.resourceDeadlock(deadlock, in: first), on: nil)
+        }
+        for stall in first.stalls(threshold: threshold) where !explained.contains(stall.lock.id) {
             reportStall(stall, in: first)
         }
     }

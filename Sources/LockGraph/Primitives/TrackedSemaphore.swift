@@ -5,11 +5,20 @@ import Foundation
 ///
 /// A semaphore has no owner: any thread may signal it, and a wait is for "some future signal",
 /// not for a thread that holds it. So waits add no order edges (an edge needs a holder that will
-/// release), and LockGraph cannot predict a semaphore deadlock from orders. What it does: a
-/// thread that waits longer than the stall threshold (`LOCKGRAPH_STALL_MS`) is reported as a
-/// ``LockViolation/Kind/stall`` with the waiters' current stacks and the stacks of the last
-/// threads that signalled, which is where a resource cycle (pool slots held by tasks that wait
-/// for something that waits for a slot) shows itself. Waits appear in the SIGUSR1 dump.
+/// release), and LockGraph cannot predict a semaphore deadlock from orders. What it does:
+/// - For a pool (created with `value` > 0) it tracks units: a thread that took a unit (a
+///   successful wait) and has not given one back (a signal from that thread) holds it, with the
+///   line that took it. A semaphore created at 0 signals events and has no units.
+/// - When threads wait for a unit longer than the stall threshold (`LOCKGRAPH_STALL_MS`) and
+///   every thread holding a unit is itself blocked that long (on a lock, a condition or another
+///   semaphore), the watchdog reports one ``LockViolation/Kind/resourceDeadlock`` naming the
+///   semaphore, each holder (where it took its unit, what it waits on, its current stack) and
+///   each waiter, instead of separate stalls: pool slots held by tasks that wait for something
+///   that waits for a slot.
+/// - Otherwise a long wait is a ``LockViolation/Kind/stall`` with the waiters' current stacks
+///   and the stacks of the last threads that signalled.
+/// Waits appear in the SIGUSR1 dump. Unit tracking costs one internal lock and a dictionary
+/// update per wait and signal.
 public final class TrackedSemaphore: @unchecked Sendable {
     let info: LockInfo
     private let semaphore: DispatchSemaphore
@@ -25,11 +34,17 @@ public final class TrackedSemaphore: @unchecked Sendable {
         for _ in 0..<max(0, value) { semaphore.signal() }
         info = LockInfo(name: name, file: file, line: line, type: "TrackedSemaphore")
         Tracking.register(info)
-        if info.isRegistered { SemaphoreSignals.track(info.id) }
+        if info.isRegistered {
+            SemaphoreSignals.track(info.id)
+            // Units exist only in a pool (created with permits). A semaphore created at 0 is an
+            // event: a waiter consumes a signal and owes nothing back, so it holds no unit.
+            if value > 0 { SemaphoreUnits.track(info.id) }
+        }
     }
 
     deinit {
         SemaphoreSignals.forget(info.id)
+        SemaphoreUnits.forget(info.id)
         Tracking.unregister(info)
     }
 
@@ -44,20 +59,28 @@ public final class TrackedSemaphore: @unchecked Sendable {
     }
 
     private func wait(deadline: DispatchTime) -> DispatchTimeoutResult {
-        // A permit available now costs no bookkeeping.
-        if semaphore.wait(timeout: .now()) == .success { return .success }
         guard info.isRegistered, let thread = Tracking.currentThread() else { return semaphore.wait(timeout: deadline) }
+        // After the thread state exists: the call-site walk needs the thread's stack bounds.
+        let site = ThreadState.callSite()
+        // A permit available now costs no wait bookkeeping.
+        if semaphore.wait(timeout: .now()) == .success {
+            SemaphoreUnits.took(info.id, thread: thread.threadID, site: site)
+            return .success
+        }
         Watchdog.shared.ensureStarted()
         thread.beginWait(for: info.id, kind: .semaphore)
-        defer { thread.endWait() }
-        return semaphore.wait(timeout: deadline)
+        let result = semaphore.wait(timeout: deadline)
+        thread.endWait()
+        if result == .success { SemaphoreUnits.took(info.id, thread: thread.threadID, site: site) }
+        return result
     }
 
     /// Returns a permit, waking one waiter. Returns true if a waiter was woken.
     @discardableResult
     public func signal() -> Bool {
-        if info.isRegistered, !Configuration.isOff {
-            SemaphoreSignals.record(info.id, thread: ThreadState.current.descriptor(), stack: StackTrace.capture())
+        if info.isRegistered, let thread = Tracking.currentThread() {
+            SemaphoreUnits.gaveBack(info.id, thread: thread.threadID)
+            SemaphoreSignals.record(info.id, thread: thread.descriptor(), stack: StackTrace.capture())
         }
         return semaphore.signal() != 0
     }

@@ -93,3 +93,44 @@ enum WatchdogReports {
         )
     }
 }
+
+extension WatchdogReports {
+    static func resourceDeadlock(_ deadlock: ResourceDeadlock, in graph: WaitGraph) -> LockViolation {
+        let semaphore = deadlock.semaphore.descriptor
+        var lines: [String] = []
+        var backtraces: [LockBacktrace] = []
+        for holder in deadlock.holders {
+            let units = holder.units == 1 ? "1 unit" : "\(holder.units) units"
+            let chain = holder.chain.isEmpty ? "" : " (held by \(holder.chain.map { "\($0)" }.joined(separator: ", then ")), which waits for a unit)"
+            lines.append("\(holder.thread) holds \(units) of \(semaphore) and waits for \(holder.wait.lock.descriptor)\(chain) for \(seconds(holder.wait.since, graph.now))")
+            if holder.site != 0 {
+                backtraces.append(LockBacktrace(label: "\(holder.thread) took its unit of \(semaphore)", thread: holder.thread,
+                                                frames: Symbolication.frames(of: StackTrace(addresses: [holder.site]))))
+            }
+            let (stack, label) = currentStack(of: holder.state)
+            backtraces.append(LockBacktrace(label: "\(holder.thread) waiting for \(holder.wait.lock.descriptor), holding its unit: \(label)",
+                                            thread: holder.thread, frames: Symbolication.frames(of: stack)))
+        }
+        for waiter in deadlock.waiters {
+            lines.append("\(waiter.thread) waits for a unit of \(semaphore) for \(seconds(waiter.since, graph.now))")
+            let (stack, label) = currentStack(of: waiter.state)
+            backtraces.append(LockBacktrace(label: "\(waiter.thread) waiting for a unit of \(semaphore): \(label)",
+                                            thread: waiter.thread, frames: Symbolication.frames(of: stack)))
+        }
+        let holders = deadlock.holders.map(\.thread)
+        return LockViolation(
+            kind: .resourceDeadlock,
+            locks: [semaphore] + deadlock.holders.map(\.wait.lock.descriptor).reduce(into: []) { if !$0.contains($1) && $1 != semaphore { $0.append($1) } },
+            threads: holders + deadlock.waiters.map(\.thread).filter { !holders.contains($0) },
+            edges: [],
+            backtraces: backtraces,
+            summary: "resource deadlock: every unit of \(semaphore) is held by a thread that is itself blocked, while "
+                + "\(deadlock.waiters.count) thread(s) wait for a unit; no holder can give its unit back\n"
+                + lines.map { "  " + $0 }.joined(separator: "\n"),
+            advice: "Do not wait, while holding a unit of \(semaphore), for work that itself needs a unit: give the unit back before "
+                + "waiting, give that work a resource of its own, or make the pool larger than the number of such waits.",
+            date: Date(),
+            scopes: [deadlock.semaphore.scope]
+        )
+    }
+}

@@ -56,3 +56,27 @@ extension MonitorTests {
         }
     }
 }
+
+/// Units of a tracked pool semaphore: who holds them, and that event semaphores have none.
+@Suite("Semaphore units")
+struct SemaphoreUnitTests {
+    @Test func aPoolTracksWhichThreadsHoldUnitsAndEventsTrackNone() {
+        let pool = TrackedSemaphore(value: 2, name: uniqueName("pool"))
+        let events = TrackedSemaphore(value: 0, name: uniqueName("events"))
+        let me = ThreadState.current.threadID
+        pool.wait()
+        pool.wait()
+        #expect(SemaphoreUnits.holders(of: pool.info.id).map { [$0.thread, $0.count] } == [[me, 2]])
+        #expect(SemaphoreUnits.holders(of: pool.info.id).first?.site != 0)
+        // Another thread's signal is a producer's: it frees none of this thread's units.
+        #expect(onOtherThread { pool.signal() })
+        #expect(SemaphoreUnits.holders(of: pool.info.id).first?.count == 2)
+        pool.signal()
+        pool.signal()
+        #expect(SemaphoreUnits.holders(of: pool.info.id).isEmpty)
+        // A consumer of events owes nothing back.
+        events.signal()
+        events.wait()
+        #expect(SemaphoreUnits.holders(of: events.info.id).isEmpty)
+    }
+}
