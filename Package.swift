@@ -33,6 +33,7 @@ let fixtureNames = [
     "wait-while-holding",
     "wait-allowed-no-false-positive",
     "private-lock-wait-no-false-positive",
+    "handler-takes-held-lock",
     "queue-lock-inversion",
     "queue-ordered-no-false-positive",
     "queue-sync-reentry",

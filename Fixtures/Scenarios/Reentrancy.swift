@@ -102,4 +102,20 @@ extension Scenario {
         say(everythingDelivered ? "every entry delivered" : "ENTRIES LOST")
         return everythingDelivered ? 0 : 1
     }
+
+    static let handlerTakesHeldLock = Scenario(
+        name: "handler-takes-held-lock",
+        summary: "an onViolation handler takes the app's lock, and the violation is a re-entry of that lock on the thread holding it",
+        expectation: "one reentrant-acquire report, the handler runs once (no recursion into another report), then the process terminates"
+    ) {
+        let appLock = TrackedMutex(name: "app-state")
+        LockMonitor.onViolation { violation in
+            appLock.withLock { say("handler ran for \(violation.kind)") }
+        }
+        appLock.withLock {
+            appLock.withLock {}
+        }
+        say("unreachable: the thread re-acquired a lock it holds")
+        return 1
+    }
 }

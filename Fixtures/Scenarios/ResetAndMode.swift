@@ -51,6 +51,19 @@ extension Scenario {
         checks.check(violationCount(.lockOrderInversion) == 0, "mode off reports nothing")
         checks.check(!LockMonitor.snapshot().locks.contains { $0.name == "c" }, "locks created while off are not tracked")
         LockMonitor.mode = .report
+
+        // Switching modes at any time never gives a false report: a hold released while off
+        // leaves no phantom entry behind.
+        let e = TrackedMutex(name: "e")
+        e.lock()
+        LockMonitor.mode = .off
+        e.unlock()
+        LockMonitor.mode = .report
+        e.lock()
+        e.unlock()
+        checks.check(LockMonitor.violations.isEmpty, "lock, off, unlock, report, lock: no false reentrant acquire")
+        checks.check(e.tryLock(), "that lock is free afterwards")
+        e.unlock()
         return checks.exitStatus
     }
 }

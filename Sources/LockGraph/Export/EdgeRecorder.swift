@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Foundation
+import Synchronization
 
 /// `LOCKGRAPH_RECORD=<dir>`: at exit (return from main or `exit()`), writes this process's
 /// class-level edges, one symbolized stack pair each, to `<dir>/lockgraph-<pid>.json`, for
@@ -16,8 +17,17 @@ enum EdgeRecorder {
     /// Registers the exit hook once (at first use of a tracked type); nothing when unset.
     static let installed: Void = {
         guard directory != nil else { return }
-        atexit { EdgeRecorder.writeRecord() }
+        atexit { EdgeRecorder.writeRecordOnce() }
     }()
+
+    private static let written = Atomic<Bool>(false)
+
+    /// Writes the record the first time it is called (at exit, or before LockGraph aborts the
+    /// process: `abort()` runs no atexit hook); nothing when `LOCKGRAPH_RECORD` is unset.
+    static func writeRecordOnce() {
+        guard directory != nil, !written.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        writeRecord()
+    }
 
     static func document() -> LockGraphDocument {
         let (edges, locks) = LockGraphStore.shared.state.withLock { state in

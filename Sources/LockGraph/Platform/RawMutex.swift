@@ -42,6 +42,11 @@ extension timespec {
     init(wallClock date: Date) {
         let seconds = max(0, date.timeIntervalSince1970)
         let whole = seconds.rounded(.down)
+        // Saturating: a date too far away to represent waits "forever" instead of trapping.
+        guard whole < Double(Int.max) else {
+            self.init(tv_sec: Int.max, tv_nsec: 0)
+            return
+        }
         self.init(tv_sec: Int(whole), tv_nsec: Int((seconds - whole) * 1_000_000_000))
     }
 
@@ -52,9 +57,11 @@ extension timespec {
         let (seconds, attoseconds) = duration.components
         let addSeconds = max(0, seconds)
         let addNanoseconds = seconds < 0 ? 0 : max(0, attoseconds / 1_000_000_000)
-        var total = timespec(tv_sec: now.tv_sec + Int(addSeconds), tv_nsec: now.tv_nsec + Int(addNanoseconds))
+        // Saturating: a timeout too long to represent (`.seconds(Int64.max)`) waits "forever".
+        var total = timespec(tv_sec: now.tv_sec.addingSaturated(Int(clamping: addSeconds)),
+                             tv_nsec: now.tv_nsec + Int(addNanoseconds))
         if total.tv_nsec >= 1_000_000_000 {
-            total.tv_sec += 1
+            total.tv_sec = total.tv_sec.addingSaturated(1)
             total.tv_nsec -= 1_000_000_000
         }
         return total
@@ -87,4 +94,12 @@ struct RawCondition: @unchecked Sendable {
 
     func signal() { pthread_cond_signal(pointer) }
     func broadcast() { pthread_cond_broadcast(pointer) }
+}
+
+extension Int {
+    /// `self + other`, clamped to `Int.min...Int.max` instead of trapping.
+    func addingSaturated(_ other: Int) -> Int {
+        let (sum, overflow) = addingReportingOverflow(other)
+        return overflow ? (other > 0 ? .max : .min) : sum
+    }
 }

@@ -240,6 +240,9 @@ enum Reporter {
     /// crash backtracer does not bury LockGraph's report under its own.
     static func terminate(_ message: String) -> Never {
         ReportQueue.shared.waitUntilDelivered()
+        // The run that found the bug leaves its record for `lockgraph check` (LOCKGRAPH_RECORD):
+        // abort() skips the atexit hook that writes it otherwise.
+        EdgeRecorder.writeRecordOnce()
         writeToStandardError(message)
         signal(SIGABRT, SIG_DFL)
         abort()

@@ -79,6 +79,14 @@ enum Tracking {
                 if decision.recursive {
                     return Acquisition(threadReference: reference, reentryIndex: index, stack: nil, holdNode: holdNode, site: site)
                 }
+                // A handler run on the detecting thread (a report that ends the process is
+                // delivered there) re-entering a lock that thread holds: proceed without a report,
+                // so a handler never recurses into another report and never waits for itself.
+                if thread.isReporting {
+                    var acquisition = Acquisition(threadReference: reference, reentryIndex: index, stack: nil, holdNode: holdNode, site: site)
+                    acquisition.grantsWithoutRawLock = true
+                    return acquisition
+                }
                 if reentryProceeds(for: lock) {
                     Reporter.reentrantAcquire(of: lock, heldAt: index, by: thread, fatal: false, proceeds: true,
                                               what: what, reason: decision.reason)
@@ -187,6 +195,9 @@ enum Tracking {
     static func release(_ lock: LockInfo, rawUnlock: () -> Int32) {
         guard lock.isRegistered, let reference = currentThreadReference() else {
             _ = rawUnlock()
+            // Released while tracking is off: a hold taken while it was on must not outlive the
+            // lock as a phantom entry (the next acquisition would look reentrant).
+            if lock.isRegistered { forgetHoldWhileOff(lock) }
             return
         }
         reference._withUnsafeGuaranteedRef { thread in
@@ -245,6 +256,19 @@ enum Tracking {
             if entry.id != lock.id && !hot.pointee.knownEdges.contains(from: entry.node, to: target) { return true }
         }
         return false
+    }
+
+    /// The calling thread's entry for `lock`, if it has one, dropped without any check: a
+    /// release while tracking is off (see `release`). Creates no thread state.
+    @inline(never)
+    static func forgetHoldWhileOff(_ lock: LockInfo) {
+        guard let thread = ThreadState.existingCurrent, let index = thread.indexOfHeld(lock.id) else { return }
+        if thread.releaseVirtualLevel(at: index) { return }
+        if thread.held(at: index).recursion > 1 {
+            thread.decrementRecursion(at: index)
+        } else {
+            thread.remove(at: index)
+        }
     }
 
     /// Whether a reentrant acquire of a non-recursive lock, once reported, proceeds as if the

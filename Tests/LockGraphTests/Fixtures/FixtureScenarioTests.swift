@@ -66,6 +66,32 @@ struct FixtureScenarioTests {
         #expect(!process.standardOutput.contains("unreachable"))
     }
 
+    @Test func aHandlerThatTakesTheHeldLockRunsOnceAndNeverRecurses() throws {
+        let process = try run("handler-takes-held-lock", timeout: 60)
+        #expect(process.exitStatus == SIGABRT)
+        #expect(count("LockGraph: reentrant acquire", in: process.standardError) == 1)
+        #expect(count("handler ran for reentrant acquire", in: process.standardOutput) == 1)
+        #expect(!process.standardOutput.contains("unreachable"))
+    }
+
+    /// The run that found the bug keeps its record: abort() skips atexit, so LockGraph writes the
+    /// record before it terminates (mode abort, and a fatal re-entry).
+    @Test func aRecordIsWrittenWhenLockGraphAbortsTheProcess() throws {
+        for (fixture, environment) in [("abba-inversion", ["LOCKGRAPH_MODE": "abort"]), ("reentrant-mutex", [:])] {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent(uniqueName("abort-record"))
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let process = try run(fixture, environment: environment.merging(["LOCKGRAPH_RECORD": directory.path]) { $1 })
+            #expect(process.exitStatus == SIGABRT, "\(fixture)")
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+            #expect(files.count == 1 && files[0].hasPrefix("lockgraph-"), "\(fixture): \(files)")
+            if let file = files.first {
+                let document = try LockGraphDocument.decode(Data(contentsOf: directory.appendingPathComponent(file)))
+                #expect(document.kind == LockGraphDocument.recordKind)
+                if fixture == "abba-inversion" { #expect(document.edges.count == 2) }
+            }
+        }
+    }
+
     @Test func reentrantMutexProceedsWithOnReentrantContinue() throws {
         let process = try run("reentrant-mutex", environment: ["LOCKGRAPH_ON_REENTRANT": "continue"])
         let report = process.standardError
@@ -130,7 +156,7 @@ struct FixtureScenarioTests {
 extension FixtureScenarioTests {
     @Test func resetAndModeSwitchWorkInAFreshProcess() throws {
         let output = try runSelfChecking(["reset-and-mode"], timeout: 60)
-        #expect(count("PASS", in: output) == 11)
+        #expect(count("PASS", in: output) == 13)
     }
 }
 

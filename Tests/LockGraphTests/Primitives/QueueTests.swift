@@ -6,6 +6,28 @@ import Testing
 extension MonitorTests {
     @Suite("TrackedQueue")
     struct QueueTests {
+        /// Every timeout and deadline saturates: a timeout too long to represent waits "forever"
+        /// (here: until an element comes) instead of trapping in the deadline arithmetic.
+        @Test func hugeTimeoutsSaturateInsteadOfTrapping() throws {
+            let queue = try TrackedQueue<Int>(capacity: 1, name: uniqueName("huge-timeout"))
+            #expect(onOtherThread {
+                Thread.sleep(forTimeInterval: 0.05)
+                queue.put(1)
+            })
+            #expect(queue.get(timeout: .seconds(Int64.max)) == 1)
+            #expect(queue.put(2, timeout: .seconds(Int64.max)))
+            #expect(onOtherThread {
+                Thread.sleep(forTimeInterval: 0.05)
+                _ = queue.get()
+            })
+            #expect(queue.put(3, timeout: .seconds(Int64.max)))
+            #expect(queue.get(timeout: Duration(secondsComponent: Int64.max, attosecondsComponent: 999_999_999_999_999_999)) == 3)
+            // A date beyond representation: the free lock is taken at once, no trap.
+            let lock = TrackedMutex(name: uniqueName("far-date"))
+            #expect(lock.lock(before: Date(timeIntervalSince1970: 1e300)))
+            lock.unlock()
+        }
+
         @Test func deliversInFIFOOrder() {
             let queue = TrackedQueue<Int>(name: uniqueName("fifo"))
             for value in 0..<100 { queue.put(value) }  // grows past the initial ring
