@@ -30,6 +30,7 @@ let fixtureNames = [
     "gate-lock-broken",
     "class-inversion",
     "class-nesting",
+    "wrapper-sites",
     "wait-while-holding",
     "wait-allowed-no-false-positive",
     "private-lock-wait-no-false-positive",

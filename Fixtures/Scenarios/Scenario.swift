@@ -42,6 +42,7 @@ public struct Scenario: Sendable {
         gateLockBroken,
         classInversion,
         classNesting,
+        wrapperSites,
         waitWhileHolding,
         waitAllowedNoFalsePositive,
         privateLockWaitNoFalsePositive,

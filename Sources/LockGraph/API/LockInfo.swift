@@ -7,9 +7,14 @@ final class LockInfo: Sendable {
 
     let id: UInt64
     let name: String?
+    /// The creation site: the initializer's `#fileID`/`#line`, or the first frame outside the
+    /// declared wrappers (see `LockCreationSite`). Resolved once, here, so the class key is
+    /// the same for the lock's whole life.
     let file: String
     let line: UInt
     let type: String
+    /// The wrapper type the creation site was resolved past, if any (see `LockDescriptor.wrapperType`).
+    let wrapperType: String?
     /// The nesting subclass (see `LockDescriptor.subclass`).
     let subclass: String?
     /// A reader-writer lock: four graph nodes instead of one (see `LockNode`).
@@ -24,24 +29,30 @@ final class LockInfo: Sendable {
     /// Remaining acquisitions that capture their stack (see `Configuration.holderStackBudget`).
     private let stackBudget: Atomic<Int>
 
-    init(name: String?, file: StaticString, line: UInt, type: String, subclass: String? = nil, readerWriter: Bool = false) {
+    init(name: String?, file: StaticString, line: UInt, type: String, subclass: String? = nil, readerWriter: Bool = false,
+         creationSite: LockCreationSite = .initializerCall) {
         id = Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         self.name = name
-        self.file = String(describing: file)
-        self.line = line
         self.type = type
         self.subclass = subclass
         isReaderWriter = readerWriter
         isRegistered = Configuration.mode != .off
+        // An untracked lock is never reported: its site is not worth a stack capture.
+        let site = isRegistered
+            ? CreationSiteResolver.resolve(creationSite, file: file, line: line)
+            : ResolvedCreationSite(file: String(describing: file), line: line, wrapperType: nil)
+        self.file = site.file
+        self.line = site.line
+        wrapperType = site.wrapperType
         scope = isRegistered ? ViolationScope.current : nil
         stackBudget = Atomic(Configuration.holderStackBudget)
         statistics = isRegistered
-            ? Statistics.forNewLock(classKey: LockDescriptor.classKey(name: name, file: self.file, line: line, subclass: subclass))
+            ? Statistics.forNewLock(classKey: LockDescriptor.classKey(name: name, file: self.file, line: self.line, subclass: subclass))
             : nil
     }
 
     var descriptor: LockDescriptor {
-        LockDescriptor(name: name, id: id, file: file, line: line, type: type, subclass: subclass)
+        LockDescriptor(name: name, id: id, file: file, line: line, type: type, subclass: subclass, wrapperType: wrapperType)
     }
 
     var classKey: String { descriptor.classKey }

@@ -6,13 +6,19 @@ public struct LockDescriptor: Sendable, Hashable, CustomStringConvertible {
     public let name: String?
     /// A process-unique identifier; never reused, even after the lock is destroyed.
     public let id: UInt64
-    /// Where the lock was created (`#fileID` and `#line` of the initializer call).
+    /// Where the lock was created, as `Module/File.swift` and a line: the initializer call's
+    /// `#fileID` and `#line`, or, for a lock made inside a declared wrapper, the first frame
+    /// outside the wrapper (see ``LockCreationSite``).
     public let file: String
     public let line: UInt
     /// The tracked type: `TrackedMutex`, `TrackedQueue`, ...
     public let type: String
     /// The nesting subclass given at creation (see `LOCKGRAPH_CLASSES` in the README), if any.
     public var subclass: String? = nil
+    /// The wrapper type the lock was created in (`ServerLock`), when its creation site was
+    /// resolved past one (see ``LockCreationSite``): an unnamed lock is then described by it
+    /// rather than by ``type``. Not part of ``classKey``.
+    public var wrapperType: String? = nil
 
     /// The lock's class, used to compare graphs across runs (ids differ between processes) and
     /// by class checking: its name if it has one, else its creation site `Module/File.swift:line`,
@@ -23,9 +29,10 @@ public struct LockDescriptor: Sendable, Hashable, CustomStringConvertible {
         (name ?? "\(file):\(line)") + (subclass.map { "/" + $0 } ?? "")
     }
 
-    /// `"accounts" (Bank.swift:12)`, or `TrackedMutex#7 (Bank.swift:12)` when unnamed.
+    /// `"accounts" (Bank.swift:12)`, or `TrackedMutex#7 (Bank.swift:12)` when unnamed
+    /// (`ServerLock#7 (Server.swift:40)` for a lock made inside a wrapper, see ``wrapperType``).
     public var description: String {
-        let label = name.map { "\"\($0)\"" } ?? "\(type)#\(id)"
+        let label = name.map { "\"\($0)\"" } ?? "\(wrapperType ?? type)#\(id)"
         return "\(label) (\(shortSite))"
     }
 

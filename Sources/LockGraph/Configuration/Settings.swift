@@ -7,6 +7,7 @@ extension Configuration {
             "LOCKGRAPH_MODE", .choice(LockMonitor.Mode.allCases), default: .report)
         static let statistics = EnvironmentVariable<Bool>("LOCKGRAPH_STATS", .flag, default: false)
         static let classes = EnvironmentVariable<Bool>("LOCKGRAPH_CLASSES", .flag, default: false)
+        static let wrappers = EnvironmentVariable<[String]>("LOCKGRAPH_WRAPPERS", .qualifiedNames, default: [])
         static let dumpSignal = EnvironmentVariable<Int32?>("LOCKGRAPH_DUMP_SIGNAL", ValueParser.userSignal.optional, default: nil)
         static let record = EnvironmentVariable<String?>("LOCKGRAPH_RECORD", ValueParser.directory.optional, default: nil)
         static let watchdogInterval = EnvironmentVariable<UInt64>("LOCKGRAPH_WATCHDOG_MS", .milliseconds, default: 1_000_000_000)
@@ -43,6 +44,9 @@ extension Configuration {
         let collectsStatistics: Bool
         /// `LOCKGRAPH_CLASSES`: class-level ordering checked from the start.
         let checksLockClasses: Bool
+        /// `LOCKGRAPH_WRAPPERS`: modules and types whose frames a lock's creation site steps
+        /// over (see `LockCreationSite`); empty when none.
+        let wrappers: [String]
         /// `LOCKGRAPH_DUMP_SIGNAL`: the signal whose handler is installed at first use, if any.
         let dumpSignal: Int32?
         /// `LOCKGRAPH_RECORD`: where class-level edges are written at exit, if anywhere.
@@ -75,6 +79,7 @@ extension Configuration {
             mode = read(Variables.mode)
             collectsStatistics = read(Variables.statistics)
             checksLockClasses = read(Variables.classes)
+            wrappers = read(Variables.wrappers)
             dumpSignal = read(Variables.dumpSignal)
             recordDirectory = read(Variables.record)
             watchdogInterval = read(Variables.watchdogInterval)

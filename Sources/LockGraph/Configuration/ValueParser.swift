@@ -126,6 +126,33 @@ extension ValueParser where Value == Int32 {
     }
 }
 
+extension ValueParser where Value == [String] {
+    /// A comma-separated list of Swift names, each a module or type name, plain or qualified
+    /// with dots (`NIOConcurrencyHelpers,App.ServerLock`); spaces around a name are ignored. One
+    /// malformed name (a space inside it, an empty part, a leading digit) makes the value invalid.
+    static var qualifiedNames: ValueParser {
+        ValueParser(
+            validValues: "module or type names separated by commas",
+            parse: { text in
+                let names = text.split(separator: ",").map { name in
+                    String(name.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
+                }
+                guard !names.isEmpty, names.allSatisfy(isQualifiedName) else { return nil }
+                return names
+            },
+            describe: { $0.isEmpty ? "none" : $0.joined(separator: ",") })
+    }
+
+    /// `Name` or `Name.Name...`: identifiers of letters, digits and `_`, none starting with a digit.
+    private static func isQualifiedName(_ name: String) -> Bool {
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.allSatisfy { part in
+            guard let first = part.first, !first.isNumber else { return false }
+            return part.allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }
+        }
+    }
+}
+
 extension ValueParser where Value == String {
     /// A directory path, taken as given: any text is valid here, and a directory that cannot
     /// be created or written is reported when it is used.

@@ -25,8 +25,11 @@ public final class TrackedCondition: TrackedLocking, @unchecked Sendable {
 
     /// Creates a condition with its own lock. `name` appears in reports; without one, the
     /// creation site does.
-    public init(name: String? = nil, file: StaticString = #fileID, line: UInt = #line) {
-        info = LockInfo(name: name, file: file, line: line, type: "TrackedCondition")
+    /// `creationSite`: where the lock counts as created, for a lock made inside a wrapper type
+    /// (see ``LockCreationSite``).
+    public init(name: String? = nil, creationSite: LockCreationSite = .initializerCall,
+                file: StaticString = #fileID, line: UInt = #line) {
+        info = LockInfo(name: name, file: file, line: line, type: "TrackedCondition", creationSite: creationSite)
         mutex = RawMutex(recursive: false)
         boundMutex = nil
         signalInfo = info
@@ -38,11 +41,14 @@ public final class TrackedCondition: TrackedLocking, @unchecked Sendable {
     /// for a condition with its own lock. `lock()`/`unlock()` on the condition take and release
     /// `lock`. Any number of conditions may share one mutex. `name` names the condition in
     /// wait reports; without one, the creation site does.
-    public init(lock: TrackedMutex, name: String? = nil, file: StaticString = #fileID, line: UInt = #line) {
+    /// `creationSite`: where the lock counts as created, for a lock made inside a wrapper type
+    /// (see ``LockCreationSite``).
+    public init(lock: TrackedMutex, name: String? = nil, creationSite: LockCreationSite = .initializerCall,
+                file: StaticString = #fileID, line: UInt = #line) {
         info = lock.info
         mutex = lock.mutex
         boundMutex = lock
-        signalInfo = LockInfo(name: name, file: file, line: line, type: "TrackedCondition")
+        signalInfo = LockInfo(name: name, file: file, line: line, type: "TrackedCondition", creationSite: creationSite)
         Tracking.register(signalInfo)
     }
 

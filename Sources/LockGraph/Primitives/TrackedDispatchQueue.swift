@@ -24,10 +24,12 @@ public final class TrackedDispatchQueue: @unchecked Sendable {
     public let underlying: DispatchQueue
 
     /// Creates a serial queue. `name` appears in reports (default: the label).
+    /// `creationSite`: where the lock counts as created, for a lock made inside a wrapper type
+    /// (see ``LockCreationSite``).
     public init(label: String, qos: DispatchQoS = .unspecified, name: String? = nil,
-                file: StaticString = #fileID, line: UInt = #line) {
+                creationSite: LockCreationSite = .initializerCall, file: StaticString = #fileID, line: UInt = #line) {
         underlying = DispatchQueue(label: label, qos: qos)
-        info = LockInfo(name: name ?? label, file: file, line: line, type: "TrackedDispatchQueue")
+        info = LockInfo(name: name ?? label, file: file, line: line, type: "TrackedDispatchQueue", creationSite: creationSite)
         Tracking.register(info)
     }
 

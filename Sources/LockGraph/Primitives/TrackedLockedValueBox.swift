@@ -9,9 +9,12 @@ public final class TrackedLockedValueBox<Value> {
     fileprivate var value: Value
 
     /// Wraps `value`. `name` appears in reports; without one, the creation site does.
-    public init(_ value: Value, name: String? = nil, file: StaticString = #fileID, line: UInt = #line) {
+    /// `creationSite`: where the lock counts as created, for a lock made inside a wrapper type
+    /// (see ``LockCreationSite``).
+    public init(_ value: Value, name: String? = nil, creationSite: LockCreationSite = .initializerCall,
+                file: StaticString = #fileID, line: UInt = #line) {
         self.value = value
-        info = LockInfo(name: name, file: file, line: line, type: "TrackedLockedValueBox")
+        info = LockInfo(name: name, file: file, line: line, type: "TrackedLockedValueBox", creationSite: creationSite)
         Tracking.register(info)
     }
 

@@ -23,14 +23,17 @@ public final class TrackedMutex: TrackedLocking, @unchecked Sendable {
 
     /// Creates a lock. `name` appears in reports; without one, the creation site does.
     /// `subclass` separates nested locks of one class for ``LockMonitor/checksLockClasses``
-    /// (for example the child in a parent-then-child nesting).
-    public convenience init(name: String? = nil, subclass: String? = nil, file: StaticString = #fileID, line: UInt = #line) {
-        self.init(name: name, subclass: subclass, type: "TrackedMutex", file: file, line: line)
+    /// (for example the child in a parent-then-child nesting). `creationSite`: where the lock
+    /// counts as created, for a lock made inside a wrapper type (see ``LockCreationSite``).
+    public convenience init(name: String? = nil, subclass: String? = nil, creationSite: LockCreationSite = .initializerCall,
+                            file: StaticString = #fileID, line: UInt = #line) {
+        self.init(name: name, subclass: subclass, type: "TrackedMutex", creationSite: creationSite, file: file, line: line)
     }
 
     /// A mutex that reports call themselves `type` (a tracked type built on this one).
-    init(name: String?, subclass: String? = nil, type: String, file: StaticString, line: UInt) {
-        info = LockInfo(name: name, file: file, line: line, type: type, subclass: subclass)
+    init(name: String?, subclass: String? = nil, type: String, creationSite: LockCreationSite = .initializerCall,
+         file: StaticString, line: UInt) {
+        info = LockInfo(name: name, file: file, line: line, type: type, subclass: subclass, creationSite: creationSite)
         untrackedMutex = info.isRegistered ? nil : mutex.pointer
         Tracking.register(info)
     }
@@ -97,9 +100,11 @@ public final class TrackedRecursiveMutex: TrackedLocking, @unchecked Sendable {
     let mutex = RawMutex(recursive: true)
 
     /// Creates a recursive lock. `name` appears in reports; without one, the creation site does.
-    /// `subclass`: see ``TrackedMutex/init(name:subclass:file:line:)``.
-    public init(name: String? = nil, subclass: String? = nil, file: StaticString = #fileID, line: UInt = #line) {
-        info = LockInfo(name: name, file: file, line: line, type: "TrackedRecursiveMutex", subclass: subclass)
+    /// `subclass` and `creationSite`: see ``TrackedMutex/init(name:subclass:creationSite:file:line:)``.
+    public init(name: String? = nil, subclass: String? = nil, creationSite: LockCreationSite = .initializerCall,
+                file: StaticString = #fileID, line: UInt = #line) {
+        info = LockInfo(name: name, file: file, line: line, type: "TrackedRecursiveMutex", subclass: subclass,
+                        creationSite: creationSite)
         Tracking.register(info)
     }
 

@@ -35,27 +35,33 @@ public final class TrackedQueue<Element> {
     private var putTimes: UnsafeMutablePointer<UInt64>?
 
     /// Creates an unbounded queue. `name` appears in reports; without one, the creation site does.
-    public init(name: String? = nil, file: StaticString = #fileID, line: UInt = #line) {
+    /// `creationSite`: where the lock counts as created, for a lock made inside a wrapper type
+    /// (see ``LockCreationSite``).
+    public init(name: String? = nil, creationSite: LockCreationSite = .initializerCall,
+                file: StaticString = #fileID, line: UInt = #line) {
         capacity = nil
         slotCount = 16
         slots = .allocate(capacity: slotCount)
         slots.initialize(repeating: nil, count: slotCount)
-        info = LockInfo(name: name, file: file, line: line, type: "TrackedQueue")
+        info = LockInfo(name: name, file: file, line: line, type: "TrackedQueue", creationSite: creationSite)
         putTimes = info.statistics == nil ? nil : .allocate(capacity: slotCount)
         Tracking.register(info)
     }
 
     /// Creates a queue holding at most `capacity` elements: `put` waits while it is full.
     /// - Throws: ``TrackedQueueError/invalidCapacity(_:)`` when `capacity` is less than 1 (a
-    ///   queue of capacity 0 could never accept an element; use ``init(name:file:line:)`` for
+    ///   queue of capacity 0 could never accept an element; use ``init(name:creationSite:file:line:)`` for
     ///   an unbounded queue).
-    public init(capacity: Int, name: String? = nil, file: StaticString = #fileID, line: UInt = #line) throws(TrackedQueueError) {
+    /// `creationSite`: where the lock counts as created, for a lock made inside a wrapper type
+    /// (see ``LockCreationSite``).
+    public init(capacity: Int, name: String? = nil, creationSite: LockCreationSite = .initializerCall,
+                file: StaticString = #fileID, line: UInt = #line) throws(TrackedQueueError) {
         guard capacity >= 1 else { throw .invalidCapacity(capacity) }
         self.capacity = capacity
         slotCount = min(capacity, 16)
         slots = .allocate(capacity: slotCount)
         slots.initialize(repeating: nil, count: slotCount)
-        info = LockInfo(name: name, file: file, line: line, type: "TrackedQueue")
+        info = LockInfo(name: name, file: file, line: line, type: "TrackedQueue", creationSite: creationSite)
         putTimes = info.statistics == nil ? nil : .allocate(capacity: slotCount)
         Tracking.register(info)
     }

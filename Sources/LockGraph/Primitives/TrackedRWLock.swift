@@ -24,8 +24,12 @@ public final class TrackedRWLock: @unchecked Sendable {
     /// writer, only by a writer holding the lock). `name` appears in reports; without one, the
     /// creation site does. `subclass` separates nested locks of one class for
     /// ``LockMonitor/checksLockClasses``.
-    public init(name: String? = nil, subclass: String? = nil, file: StaticString = #fileID, line: UInt = #line) {
-        info = LockInfo(name: name, file: file, line: line, type: "TrackedRWLock", subclass: subclass, readerWriter: true)
+    /// `creationSite`: where the lock counts as created, for a lock made inside a wrapper type
+    /// (see ``LockCreationSite``).
+    public init(name: String? = nil, subclass: String? = nil, creationSite: LockCreationSite = .initializerCall,
+                file: StaticString = #fileID, line: UInt = #line) {
+        info = LockInfo(name: name, file: file, line: line, type: "TrackedRWLock", subclass: subclass, readerWriter: true,
+                        creationSite: creationSite)
         Tracking.register(info)
     }
 

@@ -29,10 +29,14 @@ public final class TrackedSemaphore: @unchecked Sendable {
     /// Unlike `DispatchSemaphore`, releasing it while fewer permits remain than it started with
     /// does not crash: the permits are added by signals after creation, so libdispatch sees an
     /// initial value of 0.
-    public init(value: Int, name: String? = nil, file: StaticString = #fileID, line: UInt = #line) {
+    ///
+    /// `creationSite`: where the lock counts as created, for a lock made inside a wrapper type
+    /// (see ``LockCreationSite``).
+    public init(value: Int, name: String? = nil, creationSite: LockCreationSite = .initializerCall,
+                file: StaticString = #fileID, line: UInt = #line) {
         semaphore = DispatchSemaphore(value: 0)
         for _ in 0..<max(0, value) { semaphore.signal() }
-        info = LockInfo(name: name, file: file, line: line, type: "TrackedSemaphore")
+        info = LockInfo(name: name, file: file, line: line, type: "TrackedSemaphore", creationSite: creationSite)
         Tracking.register(info)
         if info.isRegistered {
             SemaphoreSignals.track(info.id)

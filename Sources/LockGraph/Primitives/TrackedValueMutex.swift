@@ -19,9 +19,11 @@ public struct TrackedValueMutex<Value: ~Copyable>: ~Copyable {
 
     /// Creates a mutex protecting `initialValue`. `name` appears in reports; without one, the
     /// creation site does.
-    public init(_ initialValue: consuming sending Value, name: String? = nil,
+    /// `creationSite`: where the lock counts as created, for a lock made inside a wrapper type
+    /// (see ``LockCreationSite``).
+    public init(_ initialValue: consuming sending Value, name: String? = nil, creationSite: LockCreationSite = .initializerCall,
                 file: StaticString = #fileID, line: UInt = #line) {
-        storage = TrackedValueMutexStorage(initialValue, name: name, file: file, line: line)
+        storage = TrackedValueMutexStorage(initialValue, name: name, creationSite: creationSite, file: file, line: line)
     }
 
     /// Runs `body` with the lock held and exclusive access to the value; returns its result.
@@ -56,9 +58,9 @@ public final class TrackedValueMutexStorage<Value: ~Copyable> {
     @usableFromInline let lock: TrackedMutex
     @usableFromInline var value: Value
 
-    init(_ value: consuming sending Value, name: String?, file: StaticString, line: UInt) {
+    init(_ value: consuming sending Value, name: String?, creationSite: LockCreationSite, file: StaticString, line: UInt) {
         self.value = value
-        lock = TrackedMutex(name: name, type: "TrackedValueMutex", file: file, line: line)
+        lock = TrackedMutex(name: name, type: "TrackedValueMutex", creationSite: creationSite, file: file, line: line)
     }
 }
 

@@ -18,6 +18,7 @@ struct ConfigurationTests {
             #expect(settings.holderStackBudget == 16)
             #expect(!settings.collectsStatistics)
             #expect(!settings.checksLockClasses)
+            #expect(settings.wrappers.isEmpty)
             #expect(settings.dumpSignal == nil)
             #expect(settings.recordDirectory == nil)
             #expect(settings.watchdogInterval == 1_000_000_000)
@@ -33,7 +34,7 @@ struct ConfigurationTests {
     @Test func validValuesAreTakenInAnyLetterCase() {
         let settings = settings([
             "LOCKGRAPH_MODE": "ABORT", "LOCKGRAPH_HOLDER_STACKS": "Always", "LOCKGRAPH_STATS": "On",
-            "LOCKGRAPH_CLASSES": "yes", "LOCKGRAPH_DUMP_SIGNAL": "sigusr2", "LOCKGRAPH_RECORD": "/tmp/graphs",
+            "LOCKGRAPH_CLASSES": "yes", "LOCKGRAPH_WRAPPERS": "NIOConcurrencyHelpers", "LOCKGRAPH_DUMP_SIGNAL": "sigusr2", "LOCKGRAPH_RECORD": "/tmp/graphs",
             "LOCKGRAPH_WATCHDOG_MS": "250", "LOCKGRAPH_STALL_MS": "500", "LOCKGRAPH_ON_DEADLOCK": "Wait",
             "LOCKGRAPH_ASYNC_BLOCK_MS": "50", "LOCKGRAPH_THREAD_LIMIT": "150", "LOCKGRAPH_ON_REENTRANT": "Continue",
         ])
@@ -41,6 +42,7 @@ struct ConfigurationTests {
         #expect(settings.holderStackBudget == Int.max)
         #expect(settings.collectsStatistics)
         #expect(settings.checksLockClasses)
+        #expect(settings.wrappers == ["NIOConcurrencyHelpers"])
         #expect(settings.dumpSignal == SIGUSR2)
         #expect(settings.recordDirectory == "/tmp/graphs")
         #expect(settings.watchdogInterval == 250_000_000)
@@ -69,6 +71,12 @@ struct ConfigurationTests {
         #expect(settings(["LOCKGRAPH_HOLDER_STACKS": "64"]).holderStackBudget == 64)
     }
 
+    @Test func wrappersTakeModuleAndTypeNamesPlainOrQualified() {
+        #expect(settings(["LOCKGRAPH_WRAPPERS": "NIOConcurrencyHelpers,NIOLock"]).wrappers == ["NIOConcurrencyHelpers", "NIOLock"])
+        #expect(settings(["LOCKGRAPH_WRAPPERS": " App.ServerLock , Outer.Inner_2 "]).wrappers == ["App.ServerLock", "Outer.Inner_2"])
+        #expect(settings(["LOCKGRAPH_WRAPPERS": "NIOLock,"]).wrappers == ["NIOLock"])
+    }
+
     @Test func dumpSignalTakesEitherUserSignalWithOrWithoutSIG() {
         #expect(settings(["LOCKGRAPH_DUMP_SIGNAL": "USR1"]).dumpSignal == SIGUSR1)
         #expect(settings(["LOCKGRAPH_DUMP_SIGNAL": "SIGUSR1"]).dumpSignal == SIGUSR1)
@@ -89,6 +97,10 @@ struct ConfigurationTests {
         InvalidValue("LOCKGRAPH_MODE", "loud", "off, report, abort; using report"),
         InvalidValue("LOCKGRAPH_STATS", "Maybe", "1, 0 (also on/off, true/false, yes/no); using 0"),
         InvalidValue("LOCKGRAPH_CLASSES", "2", "1, 0 (also on/off, true/false, yes/no); using 0"),
+        InvalidValue("LOCKGRAPH_WRAPPERS", "NIO Lock", "module or type names separated by commas; using none"),
+        InvalidValue("LOCKGRAPH_WRAPPERS", "App..Lock", "module or type names separated by commas; using none"),
+        InvalidValue("LOCKGRAPH_WRAPPERS", "2Locks", "module or type names separated by commas; using none"),
+        InvalidValue("LOCKGRAPH_WRAPPERS", ",", "module or type names separated by commas; using none"),
         InvalidValue("LOCKGRAPH_DUMP_SIGNAL", "HUP", "USR1, USR2 (also SIGUSR1, SIGUSR2); using none"),
         InvalidValue("LOCKGRAPH_WATCHDOG_MS", "0", "a positive number of milliseconds; using 1000"),
         InvalidValue("LOCKGRAPH_STALL_MS", "soon", "a positive number of milliseconds; using 10000"),
@@ -132,7 +144,7 @@ struct ConfigurationTests {
 
     /// Every setting but the warnings, for comparing two `Settings`.
     private static func values(of settings: Configuration.Settings) -> [String] {
-        ["\(settings.mode)", "\(settings.collectsStatistics)", "\(settings.checksLockClasses)",
+        ["\(settings.mode)", "\(settings.collectsStatistics)", "\(settings.checksLockClasses)", "\(settings.wrappers)",
          "\(settings.dumpSignal.map { "\($0)" } ?? "none")", settings.recordDirectory ?? "none",
          "\(settings.watchdogInterval)", "\(settings.stallThreshold)", "\(settings.onDeadlock)",
          "\(settings.asyncBlockThreshold)", "\(settings.threadLimit)", "\(settings.holderStackBudget)",

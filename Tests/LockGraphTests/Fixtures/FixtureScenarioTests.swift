@@ -6,7 +6,7 @@ import LockGraph
 /// report text are what a user would see.
 @Suite("Fixtures")
 struct FixtureScenarioTests {
-    private func run(_ fixture: String, environment: [String: String] = [:], timeout: TimeInterval = 60) throws -> InteractiveProcess {
+    func run(_ fixture: String, environment: [String: String] = [:], timeout: TimeInterval = 60) throws -> InteractiveProcess {
         let process = try InteractiveProcess(executable: InteractiveProcess.fixture(fixture), environment: environment)
         #expect(process.waitForExit(timeout: timeout), "\(fixture) did not finish within \(timeout) s")
         return process
@@ -200,7 +200,7 @@ extension FixtureScenarioTests {
 
 /// Precision rules: each has a program that must be reported and one that must not.
 extension FixtureScenarioTests {
-    private func counts(_ process: InteractiveProcess) -> [String: Int] {
+    func counts(_ process: InteractiveProcess) -> [String: Int] {
         var result: [String: Int] = [:]
         for line in process.standardOutput.split(separator: "\n") {
             let parts = line.split(separator: ":")

@@ -58,27 +58,33 @@ enum Symbolication {
     static func frames(of trace: StackTrace, trimThreadStart: Bool = true) -> [LockBacktrace.Frame] {
         guard !trace.addresses.isEmpty else { return [] }
         let keys = trace.addresses.enumerated().map { FrameKey(address: $0.element, isReturnAddress: $0.offset != 0) }
+        // Symbolizing can take long (the first time an image is indexed): a reader waiting for
+        // pending reports counts each batch as progress, not as a stuck reporter.
+        guard let known = cachedFrames(of: keys, afterEachBatch: { ReportQueue.shared.noteProgress() }) else {
+            return trace.addresses.map { LockBacktrace.Frame(address: $0) }
+        }
+        return filtered(keys.flatMap { key in (known[key] ?? []).map { (key.address, $0) } }, trimThreadStart: trimThreadStart)
+    }
+
+    /// The frames of every key, from the cache or symbolized now (and cached), unfiltered; nil
+    /// when `Runtime` cannot symbolize at all. `afterEachBatch` runs after each image's batch.
+    static func cachedFrames(of keys: [FrameKey], afterEachBatch: () -> Void = {}) -> [FrameKey: [CachedFrame]]? {
         var known = cache.withLock { cache in
             keys.reduce(into: [FrameKey: [CachedFrame]]()) { found, key in found[key] = cache[key] }
         }
         let missing = Array(Set(keys.filter { known[$0] == nil }))
-        if !missing.isEmpty {
-            var resolved: [FrameKey: [CachedFrame]] = [:]
-            for (images, group) in imageMaps(for: missing) {
-                guard let frames = SymbolBatch.symbolize(group, images: images, architecture: architecture) else {
-                    return trace.addresses.map { LockBacktrace.Frame(address: $0) }
-                }
-                resolved.merge(frames) { first, _ in first }
-                // Symbolizing can take long (the first time an image is indexed): a reader
-                // waiting for pending reports counts it as progress, not as a stuck reporter.
-                ReportQueue.shared.noteProgress()
-            }
-            cache.withLock { cache in
-                for (key, frames) in resolved where cache[key] == nil { cache[key] = frames }
-            }
-            known.merge(resolved) { cached, _ in cached }
+        guard !missing.isEmpty else { return known }
+        var resolved: [FrameKey: [CachedFrame]] = [:]
+        for (images, group) in imageMaps(for: missing) {
+            guard let frames = SymbolBatch.symbolize(group, images: images, architecture: architecture) else { return nil }
+            resolved.merge(frames) { first, _ in first }
+            afterEachBatch()
         }
-        return filtered(keys.flatMap { key in (known[key] ?? []).map { (key.address, $0) } }, trimThreadStart: trimThreadStart)
+        cache.withLock { cache in
+            for (key, frames) in resolved where cache[key] == nil { cache[key] = frames }
+        }
+        known.merge(resolved) { cached, _ in cached }
+        return known
     }
 
     /// The filtering rules, applied to the frames of one stack in order.
