@@ -22,6 +22,15 @@ private func childChecks() -> Int32 {
     // The forking thread's lock is held by the child's only thread: releasing it is valid.
     forkHeld.unlock()
     if !LockMonitor.violations.filter({ $0.kind == .invalidUnlock }).isEmpty { failures += 1 }
+    // ... and it really is released: the child takes it again (bounded: a lock still owned by
+    // the parent's thread id would otherwise hang the child forever).
+    if forkHeld.lock(before: Date(timeIntervalSinceNow: 5)) {
+        forkHeld.unlock()
+        forkHeld.lock()
+        forkHeld.unlock()
+    } else {
+        failures += 1
+    }
     let a = TrackedMutex(name: "child-a")
     let b = TrackedMutex(name: "child-b")
     a.withLock { b.withLock {} }

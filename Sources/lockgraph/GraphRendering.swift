@@ -68,8 +68,12 @@ enum GraphRendering {
             svg += "<circle cx='\(x)' cy='\(y)' r='6' fill='#246'/><text x='\(x + 9)' y='\(y - 9)' font-family='monospace' font-size='12'>\(escape(node))</text>"
         }
         svg += "</svg>"
+        // Inline JSON in a <script>: `<`, `>` and `&` appear only inside JSON strings, where their
+        // \u escapes mean the same, so no name can open or close a tag or a comment in the page.
         let edgesJSON = String(decoding: (try? JSONEncoder().encode(document.edges)) ?? Data("[]".utf8), as: UTF8.self)
-            .replacingOccurrences(of: "</", with: "<\\/")
+            .replacingOccurrences(of: "&", with: "\\u0026")
+            .replacingOccurrences(of: "<", with: "\\u003c")
+            .replacingOccurrences(of: ">", with: "\\u003e")
         let cycleCount = document.edges.filter { red.contains($0.from + "\u{0}" + $0.to) }.count
         return """
         <!doctype html>

@@ -29,9 +29,16 @@ enum ForkSafety {
             })
     }()
 
+    /// In a forked child: the surviving thread's kernel id in the parent and in the child, so a
+    /// tracked mutex the thread held across the fork can be released (see `RawMutex.unlock`).
+    /// Written once, in the child's atfork handler, before any other thread exists.
+    nonisolated(unsafe) private(set) static var inheritedOwner: (parent: Int, child: Int)?
+
     private static func afterForkInChild() {
         let survivor = ThreadState.existingCurrent
+        let parentID = survivor?.threadID
         survivor?.refreshAfterFork()
+        if let parentID, let survivor { inheritedOwner = (parentID, survivor.threadID) }
         ThreadRegistry.shared.keepOnly(survivor)
         Watchdog.shared.forgetThreadAfterFork()
         HoldClock.stop()

@@ -36,16 +36,23 @@ extension UnsafeMutablePointer where Pointee == pthread_mutex_t {
     static func initializedMutex(type: Int32? = nil) -> Self {
         let mutex = Self.allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
+        mutex.initializeMutex(type: type)
+        return mutex
+    }
+
+    /// Initialises (or, in a forked child, re-initialises: see `RawMutex.unlock`) the mutex
+    /// this points to, unlocked, of `type` (the default type when nil).
+    func initializeMutex(type: Int32?) {
+        let mutex = self
         guard let type else {
             checkSetUp(pthread_mutex_init(mutex, nil), "pthread_mutex_init")
-            return mutex
+            return
         }
         var attributes = pthread_mutexattr_t()
         checkSetUp(pthread_mutexattr_init(&attributes), "pthread_mutexattr_init")
         defer { pthread_mutexattr_destroy(&attributes) }
         checkSetUp(pthread_mutexattr_settype(&attributes, type), "pthread_mutexattr_settype")
         checkSetUp(pthread_mutex_init(mutex, &attributes), "pthread_mutex_init")
-        return mutex
     }
 
     /// Destroys and frees a mutex made by `initializedMutex`. Precondition: not held.

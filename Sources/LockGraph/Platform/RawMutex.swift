@@ -12,10 +12,11 @@ import Foundation
 /// being undefined. Locks created in mode `off` are plain `PTHREAD_MUTEX_DEFAULT` mutexes.
 struct RawMutex: RawLock, @unchecked Sendable {
     let pointer: UnsafeMutablePointer<pthread_mutex_t>
+    private let type: Int32
 
     init(recursive: Bool, checked: Bool = Configuration.mode != .off) {
-        let type = recursive ? PTHREAD_MUTEX_RECURSIVE : (checked ? PTHREAD_MUTEX_ERRORCHECK : PTHREAD_MUTEX_DEFAULT)
-        pointer = .initializedMutex(type: Int32(type))
+        type = Int32(recursive ? PTHREAD_MUTEX_RECURSIVE : (checked ? PTHREAD_MUTEX_ERRORCHECK : PTHREAD_MUTEX_DEFAULT))
+        pointer = .initializedMutex(type: type)
     }
 
     func destroy() { pointer.destroyMutex() }
@@ -23,7 +24,24 @@ struct RawMutex: RawLock, @unchecked Sendable {
     @inline(__always) func lock() { pthread_mutex_lock(pointer) }
 
     /// Returns 0, or `EPERM` when the calling thread does not own the mutex.
-    @inline(__always) @discardableResult func unlock() -> Int32 { pthread_mutex_unlock(pointer) }
+    ///
+    /// In a forked child, a mutex the forking thread held in the parent is owned by that
+    /// thread's parent-side id, which the child's copy of the thread no longer has: its unlock
+    /// would fail with `EPERM`, leave the mutex locked, and the next lock would hang. That one
+    /// case is recognised (`ForkSafety.inheritedOwner`) and the mutex is re-initialised unlocked.
+    @inline(__always) @discardableResult func unlock() -> Int32 {
+        let result = pthread_mutex_unlock(pointer)
+        return result == EPERM ? releaseHoldInheritedAcrossFork() : result
+    }
+
+    @inline(never)
+    private func releaseHoldInheritedAcrossFork() -> Int32 {
+        guard let inherited = ForkSafety.inheritedOwner, currentThreadID() == inherited.child,
+              Int(pointer.pointee.__data.__owner) == inherited.parent
+        else { return EPERM }
+        pointer.initializeMutex(type: type)
+        return 0
+    }
 
     @inline(__always) func tryLock() -> Bool { pthread_mutex_trylock(pointer) == 0 }
 

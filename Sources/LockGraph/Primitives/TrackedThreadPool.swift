@@ -68,6 +68,8 @@ public final class TrackedThreadPool: Sendable {
         var started = 0
         var finished = 0
         var idle = 0
+        /// The worker threads, to recognise a shutdown called from one of the pool's own tasks.
+        var workers: Set<ObjectIdentifier> = []
     }
 
     /// The pool's name (worker threads are named `<name>-1`, `<name>-2`, ...).
@@ -121,6 +123,7 @@ public final class TrackedThreadPool: Sendable {
     private func startWorkerThread(_ number: Int) {
         let thread = Thread { [self] in
             nameWorker(number)
+            state.withLockedValue { $0.workers.insert(ObjectIdentifier(Thread.current)) }
             while let job = jobs.get() {
                 job.run()
                 state.withLockedValue { $0.idle += 1 }
@@ -144,6 +147,10 @@ public final class TrackedThreadPool: Sendable {
     /// Stops accepting tasks; every task submitted before runs, then every worker stops. With
     /// `wait`, returns once all workers have finished (no task runs after that). Calling it again
     /// is harmless.
+    ///
+    /// Called with `wait` from one of this pool's own tasks, it would wait for its own worker
+    /// forever: that misuse is reported (``LockViolation/Kind/reentrantAcquire``: the thread
+    /// waits for itself) and the call returns without waiting; the shutdown itself goes ahead.
     public func shutdown(wait: Bool = true) {
         state.withLockedValue { state in
             guard !state.isShutDown else { return }
@@ -152,6 +159,11 @@ public final class TrackedThreadPool: Sendable {
             for _ in 0..<state.started { jobs.put(nil) }
         }
         guard wait else { return }
+        // From one of this pool's own tasks, waiting for every worker means waiting for itself.
+        if state.withLockedValue({ $0.workers.contains(ObjectIdentifier(Thread.current)) }) {
+            Reporter.poolShutdownFromOwnTask(pool: name, lock: workersDone.info)
+            return
+        }
         workersDone.withLock {
             while state.withLockedValue({ $0.finished < $0.started }) { workersDone.wait(allowingHeldLocks: true) }
         }

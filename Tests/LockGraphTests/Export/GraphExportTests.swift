@@ -165,6 +165,34 @@ struct CommandLineTests {
         #expect(dot.standardOutput.hasPrefix("digraph lockgraph {"))
     }
 
+    /// A lock name that looks like markup stays text: `<`, `>` and `&` in the page's inline JSON
+    /// are escaped, so the name cannot open a comment or close the script.
+    @Test func aLockNamedLikeMarkupCannotBreakTheHTMLPage() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let hostile = "<!--<script>&</script>"
+        let thread = LockGraphDocument.Thread(id: 1, name: "t")
+        let document = LockGraphDocument(
+            kind: LockGraphDocument.recordKind,
+            process: .init(pid: 1, executable: "x", date: "2026-11-26T00:00:00Z"),
+            locks: [.init(id: nil, name: hostile, classKey: hostile, type: "TrackedMutex", file: "A.swift", line: 1),
+                    .init(id: nil, name: "b", classKey: "b", type: "TrackedMutex", file: "A.swift", line: 2)],
+            edges: [.init(from: hostile, to: "b", fromID: nil, toID: nil, thread: thread, closesCycle: false, holderStack: [], acquirerStack: []),
+                    .init(from: "b", to: hostile, fromID: nil, toID: nil, thread: thread, closesCycle: true, holderStack: [], acquirerStack: [])],
+            threads: nil)
+        let input = directory.appendingPathComponent("record.json")
+        try document.encoded().write(to: input)
+        let html = directory.appendingPathComponent("graph.html")
+        let render = try run("lockgraph", ["render", input.path, "--format", "html", "-o", html.path])
+        #expect(render.exitStatus == 0)
+        let page = try String(contentsOf: html, encoding: .utf8)
+        let script = try #require(page.range(of: "const edges =").map { page[$0.lowerBound...] })
+        #expect(!script.contains("<!--"))
+        #expect(script.contains("\\u003c!--\\u003cscript\\u003e\\u0026\\u003c"))
+        // Exactly the page's own script tags remain.
+        #expect(page.components(separatedBy: "<script").count - 1 == page.components(separatedBy: "</script>").count - 1)
+    }
+
     @Test func badInputExitsWithStatusTwoAndNamesTheFile() throws {
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -301,7 +301,7 @@ extension FixtureScenarioTests {
     @Test func aLockHeldAcrossSyncAndTakenByAQueuedBlockIsAnInversion() throws {
         let process = try run("queue-lock-inversion")
         #expect(process.exitStatus == 0)
-        #expect(counts(process) == ["lock-order inversion": 1, "reentrant acquire": 0, "stall": 0, "deadlock": 0])
+        #expect(counts(process) == ["lock-order inversion": 1, "reentrant acquire": 0, "stall": 0, "deadlock": 0, "resource deadlock": 0])
         let report = process.standardError
         #expect(report.contains("Cycle: \"cache\" (DispatchQueues.swift:10) -> \"cache.io\" (DispatchQueues.swift:11)"))
         #expect(report.contains("refreshCacheSynchronously() at DispatchQueues.swift"))

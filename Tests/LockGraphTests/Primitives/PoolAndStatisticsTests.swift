@@ -6,6 +6,25 @@ import Testing
 extension MonitorTests {
     @Suite("Thread pool and statistics")
     struct PoolAndStatisticsTests {
+        /// `shutdown(wait: true)` from one of the pool's own tasks would wait for itself: it is
+        /// reported and returns, and the shutdown still happens.
+        @Test func shutdownFromTheSameTaskIsReportedAndReturns() throws {
+            let name = uniqueName("self-shutdown")
+            let pool = try TrackedThreadPool(threads: 2, name: name)
+            let handle = try pool.submit { pool.shutdown(wait: true) }
+            let finished = DispatchSemaphore(value: 0)
+            Thread {
+                _ = try? handle.wait()
+                finished.signal()
+            }.start()
+            #expect(finished.wait(timeout: .now() + 10) == .success)
+            let found = LockMonitor.violations.filter { $0.summary.contains("task of pool \"\(name)\"") }
+            #expect(found.count == 1)
+            #expect(found.first?.kind == .reentrantAcquire)
+            #expect(throws: TrackedThreadPool.PoolShutDown.self) { try pool.submit {} }
+            pool.shutdown(wait: true)  // from outside: waits for the workers, which all stop
+        }
+
         @Test func tasksRunAndHandlesGiveResultsOrRethrow() throws {
             #expect(throws: TrackedThreadPool.InvalidThreadCount(threads: 0)) { try TrackedThreadPool(threads: 0) }
             let pool = try TrackedThreadPool(threads: 4, name: uniqueName("pool"))
