@@ -24,10 +24,15 @@ final class LockInfo: Sendable {
     /// Remaining acquisitions that capture their stack (see `Configuration.holderStackBudget`).
     private let stackBudget: Atomic<Int>
 
-    init(name: String?, file: StaticString, line: UInt, type: String, subclass: String? = nil, readerWriter: Bool = false) {
+    convenience init(name: String?, file: StaticString, line: UInt, type: String, subclass: String? = nil, readerWriter: Bool = false) {
+        self.init(name: name, site: String(describing: file), line: line, type: type, subclass: subclass, readerWriter: readerWriter)
+    }
+
+    /// A lock whose creation site is known only at run time (an interposed pthread mutex).
+    init(name: String?, site file: String, line: UInt, type: String, subclass: String? = nil, readerWriter: Bool = false) {
         id = Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         self.name = name
-        self.file = String(describing: file)
+        self.file = file
         self.line = line
         self.type = type
         self.subclass = subclass
