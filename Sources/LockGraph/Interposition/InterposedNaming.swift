@@ -33,11 +33,13 @@ enum InterposedNaming {
             return (type, "unknown", 0)
         }
         let trace = StackTrace(addresses: Array(addresses[max(addresses.startIndex, user - 1)...]))
-        for frame in Symbolication.frames(of: trace, trimThreadStart: false) where frame.address == addresses[user] {
-            if let file = frame.file, let line = frame.line { return (type, file, UInt(max(line, 0))) }
-            return (type, frame.symbol ?? frame.image ?? "unknown", 0)
+        // In optimised code one address can yield several frames (inlined calls first): the
+        // innermost with a source location names the site.
+        let frames = Symbolication.frames(of: trace, trimThreadStart: false).filter { $0.address == addresses[user] }
+        if let located = frames.first(where: { $0.file != nil && $0.line != nil }), let file = located.file, let line = located.line {
+            return (type, file, UInt(max(line, 0)))
         }
-        return (type, "unknown", 0)
+        return (type, frames.first.flatMap { $0.symbol ?? $0.image } ?? "unknown", 0)
     }
 
     private static func wrapperType(atAddress address: UInt) -> String? {

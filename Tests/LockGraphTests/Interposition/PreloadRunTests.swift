@@ -17,15 +17,11 @@ struct PreloadRunTests {
         try run(["--", InteractiveProcess.fixture("preload-fixture").path, scenario])
     }
 
-    private func count(_ needle: String, in text: String) -> Int {
-        text.components(separatedBy: needle).count - 1
-    }
-
     @Test func nslockABBAIsReportedWithSwiftNamesAndLines() throws {
         let process = try runFixture("nslock-abba")
         let report = process.standardError
         #expect(process.exitStatus == 0)
-        #expect(count("LockGraph: lock-order inversion", in: report) == 1, "\(report)")
+        #expect(report.ranges(of: "LockGraph: lock-order inversion").count == 1, "\(report)")
         #expect(report.contains("Cycle: NSLock#1 (main.swift:30) -> NSLock#2 (main.swift:31) -> NSLock#1 (main.swift:30)"))
         #expect(report.contains("Accounts.transfer() at main.swift:35"))
         #expect(report.contains("Accounts.runAudit() at main.swift:42"))
@@ -37,7 +33,7 @@ struct PreloadRunTests {
         let process = try runFixture("pthread-abba")
         let report = process.standardError
         #expect(process.exitStatus == 0)
-        #expect(count("LockGraph: lock-order inversion", in: report) == 1, "\(report)")
+        #expect(report.ranges(of: "LockGraph: lock-order inversion").count == 1, "\(report)")
         #expect(report.contains("Cycle: pthread_mutex_t#1 (main.swift:59) -> pthread_mutex_t#2 (main.swift:60)"))
         #expect(report.contains("RawMutexes.forward() at main.swift:65"))
         #expect(report.contains("RawMutexes.backward() at main.swift:72"))
@@ -47,7 +43,7 @@ struct PreloadRunTests {
         let process = try runFixture("recursive-cycle")
         let report = process.standardError
         #expect(process.exitStatus == 0)
-        #expect(count("LockGraph: lock-order inversion", in: report) == 1, "\(report)")
+        #expect(report.ranges(of: "LockGraph: lock-order inversion").count == 1, "\(report)")
         #expect(report.contains("between 3 locks"))
         for name in ["NSRecursiveLock#1 (main.swift:85)", "NSRecursiveLock#2 (main.swift:86)", "NSRecursiveLock#3 (main.swift:87)", "Edge 3 of 3"] {
             #expect(report.contains(name), "missing \(name)")
@@ -59,7 +55,7 @@ struct PreloadRunTests {
         let process = try runFixture("nslock-relock")
         let report = process.standardError
         #expect(process.exitStatus == SIGABRT)
-        #expect(count("LockGraph: reentrant acquire", in: report) == 1, "\(report)")
+        #expect(report.ranges(of: "LockGraph: reentrant acquire").count == 1, "\(report)")
         #expect(report.contains("requested NSLock#1 (main.swift:106), which it already holds"))
         #expect(report.contains("nslockRelock() at main.swift:109"))
         #expect(report.contains("LockGraph: terminating:"))
