@@ -53,6 +53,8 @@ let package = Package(
         .library(name: "LockGraphLogging", targets: ["LockGraphLogging"]),
         .library(name: "LockGraphMetrics", targets: ["LockGraphMetrics"]),
         .executable(name: "lockgraph", targets: ["lockgraph"]),
+        // The LD_PRELOAD interposer `lockgraph run` loads into unmodified programs.
+        .library(name: "LockGraphPreload", type: .dynamic, targets: ["CLockGraphPreload"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -73,6 +75,9 @@ let package = Package(
             dependencies: ["CUnwind", "CLockGraphSupport"],
             swiftSettings: strictSwift
         ),
+        // Defines the pthread lock API over the real one and calls LockGraph's hooks
+        // (Sources/LockGraph/Interposition); linked with LockGraph into LockGraphPreload.
+        .target(name: "CLockGraphPreload", dependencies: ["LockGraph", "CLockGraphSupport"]),
         .target(
             name: "LockGraphTesting",
             dependencies: ["LockGraph"],
@@ -123,6 +128,8 @@ let package = Package(
             dependencies: ["LockGraph", "LockGraphTesting"],
             swiftSettings: strictSwift
         ),
+        // Knows nothing of LockGraph: run under `lockgraph run` by the tests (interposed locks).
+        .executableTarget(name: "preload-fixture", path: "Fixtures/preload-fixture", swiftSettings: strictSwift),
     ] + fixtureNames.map { name in
         .executableTarget(
             name: name,

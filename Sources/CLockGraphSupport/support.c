@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "lockgraph_support.h"
+#include <dlfcn.h>
 #include <link.h>
 #include <pthread.h>
 #include <string.h>
@@ -12,6 +13,10 @@ static __thread uintptr_t thread_stack_high __attribute__((tls_model("initial-ex
 
 uintptr_t lockgraph_internal_text_low = 0;
 uintptr_t lockgraph_internal_text_high = 0;
+static uintptr_t wrapper_text_low = 0;
+static uintptr_t wrapper_text_high = 0;
+
+struct lockgraph_real_pthread lockgraph_real;
 
 // noinline: the walk starts from this function's own frame, so depth 0 is always its caller.
 // __builtin_frame_address forces a frame pointer here even when optimised.
@@ -30,7 +35,8 @@ uintptr_t lockgraph_call_site(int max_depth) {
         uintptr_t return_address = frame[1];
         if (return_address == 0) return 0;
         // Depth 0 returns into LockGraph's caller of this function: never the user's site.
-        if (depth >= 1 && (return_address < low || return_address >= high)) return return_address;
+        if (depth >= 1 && (return_address < low || return_address >= high)
+            && (return_address < wrapper_text_low || return_address >= wrapper_text_high)) return return_address;
         uintptr_t *next = (uintptr_t *)frame[0];
         if ((uintptr_t)next <= address) return 0;
         frame = next;
@@ -41,6 +47,11 @@ uintptr_t lockgraph_call_site(int max_depth) {
 void lockgraph_set_internal_text(uintptr_t low, uintptr_t high) {
     lockgraph_internal_text_low = low;
     lockgraph_internal_text_high = high;
+}
+
+void lockgraph_set_wrapper_text(uintptr_t low, uintptr_t high) {
+    wrapper_text_low = low;
+    wrapper_text_high = high;
 }
 
 void lockgraph_get_internal_text(uintptr_t *low, uintptr_t *high) {
@@ -94,4 +105,10 @@ int lockgraph_set_thread_stack(void) {
     thread_stack_low = (uintptr_t)base;
     thread_stack_high = (uintptr_t)base + size;
     return 0;
+}
+
+const char *lockgraph_dynamic_symbol(uintptr_t address) {
+    Dl_info info;
+    if (dladdr((const void *)address, &info) == 0) return 0;
+    return info.dli_sname;
 }

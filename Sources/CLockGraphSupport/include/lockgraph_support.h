@@ -4,6 +4,8 @@
 #define LOCKGRAPH_SUPPORT_H
 
 #include <stdint.h>
+#include <pthread.h>
+#include <time.h>
 
 /// The calling thread's `ThreadState` (unretained; owned by a pthread key whose destructor frees
 /// it at thread exit and clears this word), or NULL before the thread first uses a tracked lock.
@@ -60,5 +62,51 @@ static inline __attribute__((always_inline)) uintptr_t lockgraph_call_site_inlin
 /// Records the calling thread's stack bounds for `lockgraph_call_site` (thread-local). Returns 0
 /// when they could be read.
 int lockgraph_set_thread_stack(void);
+
+// MARK: The interposer (LockGraphPreload)
+
+/// The real pthread functions, behind the ones the interposer library (`CLockGraphPreload`)
+/// defines. All NULL unless that library is loaded; it fills them (dlsym RTLD_NEXT) before it
+/// first calls a LockGraph hook, so a hook always finds them set.
+struct lockgraph_real_pthread {
+    int (*mutex_init)(pthread_mutex_t *, const pthread_mutexattr_t *);
+    int (*mutex_lock)(pthread_mutex_t *);
+    int (*mutex_trylock)(pthread_mutex_t *);
+    int (*mutex_timedlock)(pthread_mutex_t *, const struct timespec *);
+    int (*mutex_unlock)(pthread_mutex_t *);
+    int (*mutex_destroy)(pthread_mutex_t *);
+};
+
+extern struct lockgraph_real_pthread lockgraph_real;
+
+static inline int lockgraph_real_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *a) { return lockgraph_real.mutex_init(m, a); }
+static inline int lockgraph_real_mutex_lock(pthread_mutex_t *m) { return lockgraph_real.mutex_lock(m); }
+static inline int lockgraph_real_mutex_trylock(pthread_mutex_t *m) { return lockgraph_real.mutex_trylock(m); }
+static inline int lockgraph_real_mutex_timedlock(pthread_mutex_t *m, const struct timespec *t) { return lockgraph_real.mutex_timedlock(m, t); }
+static inline int lockgraph_real_mutex_unlock(pthread_mutex_t *m) { return lockgraph_real.mutex_unlock(m); }
+static inline int lockgraph_real_mutex_destroy(pthread_mutex_t *m) { return lockgraph_real.mutex_destroy(m); }
+
+/// The type of an initialised (or statically initialised) mutex: 0 normal, 1 recursive,
+/// 2 error-checking, 3 adaptive (`PTHREAD_MUTEX_*_NP`). glibc keeps it in `__kind`, which its
+/// static initialisers set too; its higher bits are flags (robust, priority protocols).
+static inline int lockgraph_mutex_kind(const pthread_mutex_t *m) {
+#ifdef __GLIBC__
+    return m->__data.__kind & 3;
+#else
+    (void)m;
+    return 0;
+/// The name of the exported (dynamic) symbol containing `address` (`dladdr`), or NULL.
+const char *lockgraph_dynamic_symbol(uintptr_t address);
+
+#endif
+}
+
+/// Code that wraps pthread locks for its callers (Foundation's `NSLock` family): the call-site
+/// walk steps over it as it does over LockGraph's own code, so an `NSLock.lock()` is placed at
+/// the user's call. [low, high); empty unless the interposer set it.
+void lockgraph_set_wrapper_text(uintptr_t low, uintptr_t high);
+
+/// The name of the exported (dynamic) symbol containing `address` (`dladdr`), or NULL.
+const char *lockgraph_dynamic_symbol(uintptr_t address);
 
 #endif

@@ -51,6 +51,24 @@ final class LockInfo: Sendable {
             : nil
     }
 
+    /// A lock whose creation site is known only at run time (an interposed pthread mutex).
+    init(name: String?, site file: String, line: UInt, type: String, subclass: String? = nil, readerWriter: Bool = false) {
+        id = Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+        self.name = name
+        self.file = file
+        self.line = line
+        self.type = type
+        self.subclass = subclass
+        wrapperType = nil
+        isReaderWriter = readerWriter
+        isRegistered = Configuration.mode != .off
+        scope = isRegistered ? ViolationScope.current : nil
+        stackBudget = Atomic(Configuration.holderStackBudget)
+        statistics = isRegistered
+            ? Statistics.forNewLock(classKey: LockDescriptor.classKey(name: name, file: file, line: line, subclass: subclass))
+            : nil
+    }
+
     var descriptor: LockDescriptor {
         LockDescriptor(name: name, id: id, file: file, line: line, type: type, subclass: subclass, wrapperType: wrapperType)
     }

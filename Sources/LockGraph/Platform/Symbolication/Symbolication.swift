@@ -96,7 +96,7 @@ enum Symbolication {
             // LockGraph's frames are never the user's code, wherever they appear (withLock sits
             // between a user's closure and its caller). Before the first user frame, standard
             // library helpers inlined into LockGraph are noise too.
-            if isInternal(rawName: rawName) { continue }
+            if isInternal(rawName: rawName) || InterposedNaming.ownText.contains(address) { continue }
             if inLeadingRegion && (isStandardLibrary(rawName: rawName) || rawName.isEmpty || isSignalTrampoline(rawName: rawName)) {
                 continue
             }

@@ -1,0 +1,167 @@
+// A program that knows nothing of LockGraph (it does not import it): plain Foundation locks and
+// raw pthread mutexes. The tests run it under `lockgraph run`, which interposes on the pthread
+// lock API; run plainly, it shows what the program does without LockGraph.
+//
+// Usage: preload-fixture SCENARIO
+//   nslock-abba      two NSLocks taken in both orders (one thread after the other: no hang)
+//   pthread-abba     the same with raw pthread_mutex_t
+//   recursive-cycle  three NSRecursiveLocks in a cycle, each taken twice
+//   nslock-relock    an NSLock locked again by its holder (hangs without LockGraph)
+//   clean-many       8 threads, 1,000 NSLocks, one global order: nothing to report
+//   bench [N]        ns per lock+unlock of an NSLock and of a pthread_mutex_t
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+
+/// Runs `body` on a new thread and waits for it to finish.
+func onThread(_ name: String, _ body: @escaping @Sendable () -> Void) {
+    let done = DispatchSemaphore(value: 0)
+    let wrapped = Thread {
+        body()
+        done.signal()
+    }
+    wrapped.name = name
+    wrapped.start()
+    done.wait()
+}
+
+final class Accounts: @unchecked Sendable {
+    let ledger = NSLock()
+    let audit = NSLock()
+
+    func transfer() {
+        ledger.lock()
+        audit.lock()
+        audit.unlock()
+        ledger.unlock()
+    }
+
+    func runAudit() {
+        audit.lock()
+        ledger.lock()
+        ledger.unlock()
+        audit.unlock()
+    }
+}
+
+func nslockABBA() {
+    let accounts = Accounts()
+    onThread("transfer") { accounts.transfer() }
+    onThread("auditor") { accounts.runAudit() }
+}
+
+final class RawMutexes: @unchecked Sendable {
+    let first = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    let second = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+
+    init() {
+        pthread_mutex_init(first, nil)
+        pthread_mutex_init(second, nil)
+    }
+
+    func forward() {
+        pthread_mutex_lock(first)
+        pthread_mutex_lock(second)
+        pthread_mutex_unlock(second)
+        pthread_mutex_unlock(first)
+    }
+
+    func backward() {
+        pthread_mutex_lock(second)
+        pthread_mutex_lock(first)
+        pthread_mutex_unlock(first)
+        pthread_mutex_unlock(second)
+    }
+}
+
+func pthreadABBA() {
+    let mutexes = RawMutexes()
+    onThread("forward") { mutexes.forward() }
+    onThread("backward") { mutexes.backward() }
+}
+
+final class Pipeline: @unchecked Sendable {
+    let orders = NSRecursiveLock()
+    let stock = NSRecursiveLock()
+    let shipping = NSRecursiveLock()
+
+    /// Takes `outer` twice, then `inner` twice (recursion is not an order).
+    func nest(_ outer: NSRecursiveLock, _ inner: NSRecursiveLock) {
+        outer.lock(); outer.lock()
+        inner.lock(); inner.lock()
+        inner.unlock(); inner.unlock()
+        outer.unlock(); outer.unlock()
+    }
+}
+
+func recursiveCycle() {
+    let pipeline = Pipeline()
+    onThread("reserve") { pipeline.nest(pipeline.orders, pipeline.stock) }
+    onThread("ship") { pipeline.nest(pipeline.stock, pipeline.shipping) }
+    onThread("close") { pipeline.nest(pipeline.shipping, pipeline.orders) }
+}
+
+func nslockRelock() {
+    let cache = NSLock()
+    cache.lock()
+    print("locking again")
+    cache.lock()
+    print("unreachable")
+}
+
+/// 8 threads over 1,000 locks, each nesting neighbours in ascending index order (one global
+/// order: nothing to report), starting at different places so they contend.
+func cleanMany() {
+    let locks = (0..<1_000).map { _ in NSLock() }
+    let group = DispatchGroup()
+    for worker in 0..<8 {
+        group.enter()
+        Thread {
+            for round in 0..<4 {
+                for step in 0..<(locks.count - 2) {
+                    let first = (worker * 125 + round * 7 + step) % (locks.count - 2)
+                    locks[first].lock()
+                    locks[first + 1].lock()
+                    locks[first + 2].lock()
+                    locks[first + 2].unlock()
+                    locks[first + 1].unlock()
+                    locks[first].unlock()
+                }
+            }
+            group.leave()
+        }.start()
+    }
+    group.wait()
+    print("clean-many done")
+}
+
+func nanoseconds(_ iterations: Int, _ body: () -> Void) -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / Double(iterations)
+}
+
+func bench(_ iterations: Int) {
+    let lock = NSLock()
+    let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    pthread_mutex_init(mutex, nil)
+    for round in 0..<3 {
+        let nslock = nanoseconds(iterations) { for _ in 0..<iterations { lock.lock(); lock.unlock() } }
+        let raw = nanoseconds(iterations) { for _ in 0..<iterations { pthread_mutex_lock(mutex); pthread_mutex_unlock(mutex) } }
+        print(String(format: "round %d: NSLock lock+unlock %.1f ns, pthread_mutex lock+unlock %.1f ns", round, nslock, raw))
+    }
+}
+
+let arguments = CommandLine.arguments.dropFirst()
+switch arguments.first {
+case "nslock-abba": nslockABBA()
+case "pthread-abba": pthreadABBA()
+case "recursive-cycle": recursiveCycle()
+case "nslock-relock": nslockRelock()
+case "clean-many": cleanMany()
+case "bench": bench(arguments.dropFirst().first.flatMap { Int($0) } ?? 1_000_000)
+default:
+    FileHandle.standardError.write(Data("usage: preload-fixture nslock-abba|pthread-abba|recursive-cycle|nslock-relock|clean-many|bench [N]\n".utf8))
+    exit(64)
+}

@@ -1,0 +1,24 @@
+// The interposer's contract with LockGraph: the hooks it calls (Swift `@_cdecl` functions in
+// Sources/LockGraph/Interposition). Each hook is entered with the calling thread's guard set,
+// so every pthread call made inside it (LockGraph's own locks, the Swift runtime's, malloc's)
+// passes straight through to the real function.
+#ifndef LOCKGRAPH_PRELOAD_H
+#define LOCKGRAPH_PRELOAD_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <time.h>
+
+/// Called once, from the library's constructor, after the real functions are resolved:
+/// `own` is this library's code, `wrapper` the code of the lock wrappers whose frames name no
+/// lock (Foundation), so call sites and names step over both.
+void lockgraph_hook_install(uintptr_t own_low, uintptr_t own_high, uintptr_t wrapper_low, uintptr_t wrapper_high);
+
+int lockgraph_hook_mutex_init(pthread_mutex_t *mutex, const pthread_mutexattr_t *attributes);
+int lockgraph_hook_mutex_lock(pthread_mutex_t *mutex);
+int lockgraph_hook_mutex_trylock(pthread_mutex_t *mutex);
+int lockgraph_hook_mutex_timedlock(pthread_mutex_t *mutex, const struct timespec *deadline);
+int lockgraph_hook_mutex_unlock(pthread_mutex_t *mutex);
+int lockgraph_hook_mutex_destroy(pthread_mutex_t *mutex);
+
+#endif

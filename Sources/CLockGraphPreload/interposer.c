@@ -1,0 +1,148 @@
+// LD_PRELOAD interposer: defines the pthread mutex API so that every lock of an unmodified
+// program reaches LockGraph's hooks, and forwards to the real functions.
+//
+// Rules that keep it correct inside any process:
+// - The real functions are resolved lazily (dlsym RTLD_NEXT): libswiftCore and libc take locks
+//   before any constructor of this library runs. Until the constructor has installed the hooks
+//   (`ready`), every call passes straight through.
+// - A per-thread guard is set while a hook runs: the detector's own allocations and locks, and
+//   any call re-entering from inside a hook, pass straight through.
+// - Calls from code whose locks are not the program's (this library itself, the Swift runtime,
+//   the concurrency runtime, Dispatch, ICU, and libunwind, which LockGraph loads) pass straight
+//   through, chosen by return address.
+// - The real lock call is made through the real function pointer (`lockgraph_real`), never
+//   through the interposed symbol.
+#define _GNU_SOURCE
+#include "lockgraph_preload.h"
+#include "lockgraph_support.h"
+#include <dlfcn.h>
+#include <link.h>
+#include <string.h>
+
+static __thread int guard __attribute__((tls_model("initial-exec"))) = 0;
+static int ready = 0;
+
+// Code whose pthread calls are never the program's own locks: [low, high) pairs.
+#define MAX_IGNORED 16
+static uintptr_t ignored_low[MAX_IGNORED];
+static uintptr_t ignored_high[MAX_IGNORED];
+static int ignored_count = 0;
+
+static void *resolve(const char *name) {
+    return dlsym(RTLD_NEXT, name);
+}
+
+#define REAL(field, name) \
+    (lockgraph_real.field ? lockgraph_real.field : (lockgraph_real.field = resolve(name)))
+
+static int ignored_caller(uintptr_t address) {
+    for (int index = 0; index < ignored_count; index++) {
+        if (address >= ignored_low[index] && address < ignored_high[index]) return 1;
+    }
+    return 0;
+}
+
+// Whether this call goes to the hook; false passes it straight through.
+#define HOOKED() (__atomic_load_n(&ready, __ATOMIC_ACQUIRE) && !guard && !ignored_caller((uintptr_t)__builtin_return_address(0)))
+
+// The hook runs with the guard set. The frame address is taken so that this function keeps a
+// frame record: the call-site walk goes through it to the caller.
+#define CALL_HOOK(call) do { \
+        guard = 1; \
+        __asm__ volatile("" : : "r"(__builtin_frame_address(0))); \
+        int result = (call); \
+        guard = 0; \
+        return result; \
+    } while (0)
+
+int pthread_mutex_init(pthread_mutex_t *mutex, const pthread_mutexattr_t *attributes) {
+    if (!HOOKED()) return REAL(mutex_init, "pthread_mutex_init")(mutex, attributes);
+    CALL_HOOK(lockgraph_hook_mutex_init(mutex, attributes));
+}
+
+int pthread_mutex_lock(pthread_mutex_t *mutex) {
+    if (!HOOKED()) return REAL(mutex_lock, "pthread_mutex_lock")(mutex);
+    CALL_HOOK(lockgraph_hook_mutex_lock(mutex));
+}
+
+int pthread_mutex_trylock(pthread_mutex_t *mutex) {
+    if (!HOOKED()) return REAL(mutex_trylock, "pthread_mutex_trylock")(mutex);
+    CALL_HOOK(lockgraph_hook_mutex_trylock(mutex));
+}
+
+int pthread_mutex_timedlock(pthread_mutex_t *mutex, const struct timespec *deadline) {
+    if (!HOOKED()) return REAL(mutex_timedlock, "pthread_mutex_timedlock")(mutex, deadline);
+    CALL_HOOK(lockgraph_hook_mutex_timedlock(mutex, deadline));
+}
+
+int pthread_mutex_unlock(pthread_mutex_t *mutex) {
+    if (!HOOKED()) return REAL(mutex_unlock, "pthread_mutex_unlock")(mutex);
+    CALL_HOOK(lockgraph_hook_mutex_unlock(mutex));
+}
+
+int pthread_mutex_destroy(pthread_mutex_t *mutex) {
+    if (!HOOKED()) return REAL(mutex_destroy, "pthread_mutex_destroy")(mutex);
+    CALL_HOOK(lockgraph_hook_mutex_destroy(mutex));
+}
+
+// MARK: Set-up
+
+struct text_search {
+    uintptr_t own;       // an address inside this library
+    uintptr_t own_low, own_high;
+    uintptr_t wrapper_low, wrapper_high;
+};
+
+static int base_name_starts(const char *path, const char *prefix) {
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    return strncmp(base, prefix, strlen(prefix)) == 0;
+}
+
+// The executable segments of each loaded image: this library's own and the runtime libraries'
+// become ignored callers; Foundation's is the wrapper code.
+static int visit_image(struct dl_phdr_info *info, size_t size, void *context) {
+    (void)size;
+    struct text_search *search = context;
+    const char *name = info->dlpi_name ? info->dlpi_name : "";
+    for (int index = 0; index < info->dlpi_phnum; index++) {
+        const ElfW(Phdr) *header = &info->dlpi_phdr[index];
+        if (header->p_type != PT_LOAD || !(header->p_flags & PF_X)) continue;
+        uintptr_t low = info->dlpi_addr + header->p_vaddr;
+        uintptr_t high = low + header->p_memsz;
+        int own = search->own >= low && search->own < high;
+        if (own) {
+            search->own_low = low;
+            search->own_high = high;
+        }
+        if (base_name_starts(name, "libFoundation.so")) {
+            search->wrapper_low = low;
+            search->wrapper_high = high;
+        }
+        int runtime = base_name_starts(name, "libswiftCore.so") || base_name_starts(name, "libswift_Concurrency.so")
+            || base_name_starts(name, "libdispatch.so") || base_name_starts(name, "libBlocksRuntime.so")
+            || base_name_starts(name, "lib_FoundationICU.so") || base_name_starts(name, "libunwind");
+        if ((own || runtime) && ignored_count < MAX_IGNORED) {
+            ignored_low[ignored_count] = low;
+            ignored_high[ignored_count] = high;
+            ignored_count++;
+        }
+    }
+    return 0;
+}
+
+__attribute__((constructor))
+static void lockgraph_preload_start(void) {
+    guard = 1;
+    REAL(mutex_init, "pthread_mutex_init");
+    REAL(mutex_lock, "pthread_mutex_lock");
+    REAL(mutex_trylock, "pthread_mutex_trylock");
+    REAL(mutex_timedlock, "pthread_mutex_timedlock");
+    REAL(mutex_unlock, "pthread_mutex_unlock");
+    REAL(mutex_destroy, "pthread_mutex_destroy");
+    struct text_search search = { (uintptr_t)&lockgraph_preload_start, 0, 0, 0, 0 };
+    dl_iterate_phdr(visit_image, &search);
+    lockgraph_hook_install(search.own_low, search.own_high, search.wrapper_low, search.wrapper_high);
+    guard = 0;
+    __atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
+}

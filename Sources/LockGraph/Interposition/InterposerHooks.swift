@@ -1,0 +1,96 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CLockGraphSupport
+
+// The hooks the LD_PRELOAD interposer (`CLockGraphPreload`, product `LockGraphPreload`) calls
+// for each pthread mutex call of the program. Contract (see lockgraph_preload.h): each runs
+// with the calling thread's interposer guard set, so every pthread call made inside (LockGraph's
+// own locks, the Swift runtime's, malloc's) passes straight through; the program's mutex itself
+// is only ever taken through `lockgraph_real`, never through the interposed symbol.
+//
+// Each maps the mutex to its `InterposedMutex` and drives the ordinary tracking protocol, as a
+// tracked type does, so every report kind, the watchdog and the dump work for it. They live in
+// the LockGraph module because they use its internal tracking calls; nothing calls them unless
+// the interposer library is loaded.
+
+/// Set-up, from the interposer's constructor before its first hook call.
+@_cdecl("lockgraph_hook_install")
+func lockgraphHookInstall(ownLow: UInt, ownHigh: UInt, wrapperLow: UInt, wrapperHigh: UInt) {
+    InterposedNaming.ownText = ownLow..<max(ownLow, ownHigh)
+    InterposedNaming.wrapperText = wrapperLow..<max(wrapperLow, wrapperHigh)
+    // The call-site walk steps over the whole interposer library (LockGraph and the C
+    // interposer functions), then over the wrappers, to the user's call. Located first, so the
+    // lazy symbol-table range does not later replace this one.
+    InternalCode.locate()
+    if ownLow < ownHigh { lockgraph_set_internal_text(ownLow, ownHigh) }
+    if wrapperLow < wrapperHigh { lockgraph_set_wrapper_text(wrapperLow, wrapperHigh) }
+}
+
+@_cdecl("lockgraph_hook_mutex_init")
+func lockgraphHookMutexInit(_ mutex: UnsafeMutablePointer<pthread_mutex_t>, _ attributes: UnsafePointer<pthread_mutexattr_t>?) -> Int32 {
+    let result = lockgraph_real_mutex_init(mutex, attributes)
+    if result == 0 && !Configuration.isOff { InterposedMutexes.initialised(mutex) }
+    return result
+}
+
+@_cdecl("lockgraph_hook_mutex_lock")
+func lockgraphHookMutexLock(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) -> Int32 {
+    guard !Configuration.isOff else { return lockgraph_real_mutex_lock(mutex) }
+    let entry = InterposedMutexes.entry(for: mutex)
+    // An error-checking mutex re-locked by its holder fails with EDEADLK instead of hanging:
+    // the program sees the error, as without LockGraph.
+    if entry.kind == .errorCheck && holdsCurrently(entry.info) { return lockgraph_real_mutex_lock(mutex) }
+    var result: Int32 = 0
+    Tracking.complete(entry.info, Tracking.beginAcquire(entry.info, recursive: entry.kind == .recursive),
+                      tryLock: { lockgraph_real_mutex_trylock(mutex) == 0 },
+                      lock: { result = lockgraph_real_mutex_lock(mutex) })
+    return result
+}
+
+@_cdecl("lockgraph_hook_mutex_trylock")
+func lockgraphHookMutexTryLock(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) -> Int32 {
+    let result = lockgraph_real_mutex_trylock(mutex)
+    // A try cannot block: it adds no edge into the mutex, only the hold.
+    if result == 0 && !Configuration.isOff { Tracking.didTryAcquire(InterposedMutexes.entry(for: mutex).info) }
+    return result
+}
+
+@_cdecl("lockgraph_hook_mutex_timedlock")
+func lockgraphHookMutexTimedLock(_ mutex: UnsafeMutablePointer<pthread_mutex_t>, _ deadline: UnsafePointer<timespec>?) -> Int32 {
+    guard !Configuration.isOff else { return lockgraph_real_mutex_timedlock(mutex, deadline) }
+    let entry = InterposedMutexes.entry(for: mutex)
+    // The holder's timed re-lock of a normal mutex can only time out: reported, not fatal.
+    if entry.kind == .normal { Tracking.beforeTimedAcquire(entry.info) }
+    let result = lockgraph_real_mutex_timedlock(mutex, deadline)
+    if result == 0 { Tracking.didTryAcquire(entry.info) }
+    return result
+}
+
+@_cdecl("lockgraph_hook_mutex_unlock")
+func lockgraphHookMutexUnlock(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) -> Int32 {
+    // A mutex never seen locked through the hooks (taken before the interposer was ready) has
+    // no entry: nothing to release in the graph.
+    guard !Configuration.isOff, let entry = InterposedMutexes.lookup(mutex) else { return lockgraph_real_mutex_unlock(mutex) }
+    var result: Int32 = 0
+    Tracking.release(entry.info) {
+        result = lockgraph_real_mutex_unlock(mutex)
+        return result
+    }
+    return result
+}
+
+@_cdecl("lockgraph_hook_mutex_destroy")
+func lockgraphHookMutexDestroy(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) -> Int32 {
+    guard let entry = InterposedMutexes.remove(mutex) else { return lockgraph_real_mutex_destroy(mutex) }
+    // Reports a mutex destroyed while held; leaves one held by another thread undestroyed
+    // (EBUSY, as glibc answers for a locked mutex).
+    return Tracking.destroy(entry.info, raw: InterposedRawMutex(pointer: mutex)) ? 0 : EBUSY
+}
+
+/// Whether the calling thread holds `lock` according to the graph.
+private func holdsCurrently(_ lock: LockInfo) -> Bool {
+    Tracking.currentThread()?.indexOfHeld(lock.id) != nil
+}

@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+
+/// `lockgraph run` on `preload-fixture`, a program that does not use LockGraph: its NSLocks,
+/// NSRecursiveLocks and raw pthread mutexes are tracked through the interposer library
+/// (`libLockGraphPreload.so`, built beside the test bundle by `swift build --build-tests`).
+@Suite("lockgraph run (interposer)")
+struct PreloadRunTests {
+    private func run(_ arguments: [String], environment: [String: String] = [:], timeout: TimeInterval = 60) throws -> InteractiveProcess {
+        let process = try InteractiveProcess(executable: InteractiveProcess.fixture("lockgraph"), arguments: ["run"] + arguments,
+                                             environment: environment)
+        #expect(process.waitForExit(timeout: timeout), "\(arguments) did not finish within \(timeout) s")
+        return process
+    }
+
+    private func runFixture(_ scenario: String) throws -> InteractiveProcess {
+        try run(["--", InteractiveProcess.fixture("preload-fixture").path, scenario])
+    }
+
+    @Test func nslockABBAIsReportedWithSwiftNamesAndLines() throws {
+        let process = try runFixture("nslock-abba")
+        let report = process.standardError
+        #expect(process.exitStatus == 0)
+        #expect(report.ranges(of: "LockGraph: lock-order inversion").count == 1, "\(report)")
+        #expect(report.contains("Cycle: NSLock#1 (main.swift:30) -> NSLock#2 (main.swift:31) -> NSLock#1 (main.swift:30)"))
+        #expect(report.contains("Accounts.transfer() at main.swift:35"))
+        #expect(report.contains("Accounts.runAudit() at main.swift:42"))
+        // Stacks start at the user's code: no interposer or Foundation frame.
+        #expect(!report.contains("interposer.c") && !report.contains("pthread_mutex_lock"))
+    }
+
+    @Test func rawPthreadABBAIsReportedAtTheInitCalls() throws {
+        let process = try runFixture("pthread-abba")
+        let report = process.standardError
+        #expect(process.exitStatus == 0)
+        #expect(report.ranges(of: "LockGraph: lock-order inversion").count == 1, "\(report)")
+        #expect(report.contains("Cycle: pthread_mutex_t#1 (main.swift:59) -> pthread_mutex_t#2 (main.swift:60)"))
+        #expect(report.contains("RawMutexes.forward() at main.swift:65"))
+        #expect(report.contains("RawMutexes.backward() at main.swift:72"))
+    }
+
+    @Test func recursiveLockThreeCycleIsOneReportAndRecursionIsNoOrder() throws {
+        let process = try runFixture("recursive-cycle")
+        let report = process.standardError
+        #expect(process.exitStatus == 0)
+        #expect(report.ranges(of: "LockGraph: lock-order inversion").count == 1, "\(report)")
+        #expect(report.contains("between 3 locks"))
+        for name in ["NSRecursiveLock#1 (main.swift:85)", "NSRecursiveLock#2 (main.swift:86)", "NSRecursiveLock#3 (main.swift:87)", "Edge 3 of 3"] {
+            #expect(report.contains(name), "missing \(name)")
+        }
+        #expect(!report.contains("reentrant"))
+    }
+
+    @Test func nslockRelockedByItsHolderIsReportedThenTerminated() throws {
+        let process = try runFixture("nslock-relock")
+        let report = process.standardError
+        #expect(process.exitStatus == SIGABRT)
+        #expect(report.ranges(of: "LockGraph: reentrant acquire").count == 1, "\(report)")
+        #expect(report.contains("requested NSLock#1 (main.swift:106), which it already holds"))
+        #expect(report.contains("nslockRelock() at main.swift:109"))
+        #expect(report.contains("LockGraph: terminating:"))
+        #expect(!process.standardOutput.contains("unreachable"))
+    }
+
+    @Test func correctProgramWithEightThreadsAndAThousandNSLocksIsSilent() throws {
+        let process = try runFixture("clean-many")
+        #expect(process.exitStatus == 0)
+        #expect(process.standardOutput.contains("clean-many done"))
+        #expect(!process.standardError.contains("LockGraph"), "\(process.standardError)")
+    }
+
+    @Test func exitStatusIsTheProgramsAndLDPreloadIsAppended() throws {
+        let process = try run(["/bin/sh", "-c", "echo \"$LD_PRELOAD\"; exit 3"], environment: ["LD_PRELOAD": "/nonexistent-first.so"])
+        #expect(process.exitStatus == 3)
+        #expect(process.standardOutput.hasPrefix("/nonexistent-first.so:/"))
+        #expect(process.standardOutput.contains("/libLockGraphPreload.so"))
+    }
+
+    @Test func missingLibraryOrProgramExitsWithTwo() throws {
+        let noLibrary = try run(["--library", "/nonexistent/libLockGraphPreload.so", "/bin/true"])
+        #expect(noLibrary.exitStatus == 2)
+        #expect(noLibrary.standardError.contains("lockgraph run: cannot find the interposer library at /nonexistent/libLockGraphPreload.so"))
+        let noProgram = try run(["/nonexistent/program"])
+        #expect(noProgram.exitStatus == 2)
+        #expect(noProgram.standardError.contains("lockgraph run: cannot start /nonexistent/program"))
+    }
+}
