@@ -16,9 +16,13 @@ struct EdgeData: Hashable, Sendable {
 ///
 /// Used twice by `LockGraphStore`: for lock instances, and (opt-in) for lock classes.
 ///
-/// Invariants: every key of `edges` is an edge of `graph` (the acyclic part); `inversionEdges`
-/// are not in `graph` (each closed a cycle when it came); `guards` only holds keys of those two
-/// maps, each with a non-empty set.
+/// Invariants (`checkInvariants()` verifies them):
+/// - `graph` holds exactly the keys of `edges` plus the edges inside reader-writer locks, and
+///   `GraphCycles`' own invariants hold (its ranks agree with every edge);
+/// - `inversionEdges` are not in `graph` (each closed a cycle when it came) and both their
+///   nodes are: removing a node forgets every edge touching it;
+/// - `guards` only holds keys of `edges` or `inversionEdges`, each with a non-empty set;
+/// - every gated cycle's edges exist, share a guard, and it was not reported.
 struct OrderGraph {
     var graph = GraphCycles()
     /// Edges of the acyclic graph.
@@ -40,7 +44,13 @@ struct OrderGraph {
     /// A reader-writer lock's edges between its own nodes (see `LockNode`); nothing for others.
     mutating func addInternalEdges(of lock: LockInfo) {
         guard lock.isReaderWriter else { return }
-        for (from, to) in LockNode.internalEdges(of: lock.id) {
+        addReaderWriterEdges(of: lock.id)
+    }
+
+    /// The edges inside reader-writer lock `id`. Added when the lock registers, before it has
+    /// any other edge, so none of them can close a cycle.
+    mutating func addReaderWriterEdges(of id: UInt64) {
+        for (from, to) in LockNode.internalEdges(of: id) {
             _ = graph.insertEdge(from: from, to: to)
         }
     }
@@ -72,6 +82,7 @@ struct OrderGraph {
     /// Adds an edge that `sharedDecision` approved while the graph did not change since.
     /// A duplicate (two threads made the same edge) keeps the first record.
     mutating func addApproved(_ key: EdgeKey, _ data: EdgeData) {
+        defer { assertInvariants() }
         switch graph.insertEdge(from: key.from, to: key.to) {
         case .inserted:
             edges[key] = data
@@ -87,6 +98,7 @@ struct OrderGraph {
     /// their edge keys, in cycle order), and whether the edge's guards are empty (then they can
     /// never change again).
     mutating func add(_ key: EdgeKey, _ data: EdgeData, guards newGuards: Set<UInt64>) -> (cycles: [[EdgeKey]], unguarded: Bool) {
+        defer { assertInvariants() }
         if lookup(key) != nil {
             let existing = guards(of: key)
             let narrowed = existing.intersection(newGuards)
@@ -160,6 +172,7 @@ struct OrderGraph {
 
     /// Forgets `nodes` and every edge and pending cycle touching them.
     mutating func remove(_ nodes: [UInt64]) {
+        defer { assertInvariants() }
         for node in nodes where graph.contains(node: node) {
             for next in graph.successors(of: node) { forget(EdgeKey(from: node, to: next)) }
             for previous in graph.predecessors(of: node) { forget(EdgeKey(from: previous, to: node)) }
@@ -178,5 +191,60 @@ struct OrderGraph {
         edges[key] = nil
         inversionEdges[key] = nil
         if !guards.isEmpty { guards[key] = nil }
+    }
+
+    /// Describes the first broken invariant (see the type's documentation), or returns nil when
+    /// all hold. O(nodes + edges + guards + gated cycles): tests call it after every operation.
+    func checkInvariants() -> String? {
+        if let broken = graph.checkInvariants() { return "graph: \(broken)" }
+        if let broken = edges.checkInvariants() { return "edge table: \(broken)" }
+        for (key, _) in edges where !graph.hasEdge(from: key.from, to: key.to) {
+            return "edge \(key.from)->\(key.to) has a record but is not in the graph"
+        }
+        for edge in graph.edges where edges[EdgeKey(from: edge.from, to: edge.to)] == nil {
+            guard Self.isInternal(EdgeKey(from: edge.from, to: edge.to)) else {
+                return "graph edge \(edge.from)->\(edge.to) has no record and is not inside a reader-writer lock"
+            }
+        }
+        for key in inversionEdges.keys {
+            guard edges[key] == nil, !graph.hasEdge(from: key.from, to: key.to) else {
+                return "inversion edge \(key.from)->\(key.to) is in the acyclic graph too"
+            }
+            guard graph.contains(node: key.from), graph.contains(node: key.to) else {
+                return "inversion edge \(key.from)->\(key.to) outlived one of its nodes"
+            }
+        }
+        for (key, set) in guards where set.isEmpty || lookup(key) == nil {
+            return "guards \(set.sorted()) kept for \(key.from)->\(key.to): empty, or no such edge"
+        }
+        for cycle in gatedCycles {
+            var recorded: [EdgeKey] = []
+            for index in cycle.indices {
+                let key = EdgeKey(from: cycle[index], to: cycle[(index + 1) % cycle.count])
+                if lookup(key) != nil {
+                    recorded.append(key)
+                } else if !(Self.isInternal(key) && graph.hasEdge(from: key.from, to: key.to)) {
+                    return "gated cycle \(cycle): no edge \(key.from)->\(key.to)"
+                }
+            }
+            let common = recorded.dropFirst().reduce(recorded.first.map { guards(of: $0) } ?? []) { $0.intersection(guards(of: $1)) }
+            guard !common.isEmpty, !reportedCycles.contains(cycle) else {
+                return "gated cycle \(cycle): no common guard left, or reported"
+            }
+        }
+        return nil
+    }
+
+    /// Debug builds check every invariant after each change while the graph is small (at most
+    /// 256 edges: a bounded cost, paid by every test with a few locks). Larger graphs are left
+    /// to the tests that call `checkInvariants()`; release builds compile this away.
+    @inline(__always)
+    private func assertInvariants() {
+        assert(edges.count + inversionEdges.count > 256 || checkInvariants() == nil, "OrderGraph: \(checkInvariants() ?? "")")
+    }
+
+    /// True for one of the edges inside a reader-writer lock (see `LockNode`).
+    private static func isInternal(_ key: EdgeKey) -> Bool {
+        LockNode.internalEdges(of: LockNode.lock(of: key.from)).contains { $0 == key.from && $1 == key.to }
     }
 }
