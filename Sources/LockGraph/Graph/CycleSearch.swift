@@ -42,7 +42,8 @@ extension OrderGraph {
     func deadlockPath(closing key: EdgeKey, flagged: Set<UInt64>) -> DeadlockPath? {
         guard let context = SearchContext(self, closing: key) else { return nil }
         var states = [SearchState(node: key.to, held: guards(of: key), passesFlagged: false, parent: -1)]
-        var seen: [UInt64: [Int]] = [key.to: [0]]
+        var seen = NodeMap<[Int]>()
+        seen[key.to] = [0]
         var fallback: Int?
         var index = 0
         while index < states.count {
@@ -58,7 +59,7 @@ extension OrderGraph {
                 let dominated = seen[next]?.contains { states[$0].held.isSubset(of: held) && (states[$0].passesFlagged || !passesFlagged) }
                 if dominated == true { continue }
                 states.append(SearchState(node: next, held: held, passesFlagged: passesFlagged, parent: parent))
-                seen[next, default: []].append(states.count - 1)
+                seen[next] = (seen[next] ?? []) + [states.count - 1]
                 guard next == key.from else { continue }
                 if passesFlagged || flagged.isEmpty { return Self.path(endingAt: states.count - 1, in: states, flagged: flagged, self) }
                 // The target is no place to go on from; keep it in case no flagged walk exists.
