@@ -68,4 +68,32 @@ struct OrderGraphGateTests {
         #expect(add(&graph, 2, 3) == [[1, 2, 3]])
         #expect(graph.checkInvariants() == nil)
     }
+
+    /// The search's fallback. 1->2 lost G; the cycles through it that could not deadlock before
+    /// pass 8->1 (under G). The shortest walk with such an edge is 2->3->4->3->1: its G edge 4->3
+    /// lies on a loop, and cut to 2->3->1 it is a cycle reported already. The depth-first
+    /// fallback finds the simple 2->5->6->7->8->1, unless its budget runs out first.
+    @Test func aNarrowingWhoseWalkLoopsFallsBackToSimplePaths() {
+        var graph = OrderGraph()
+        let narrowed = EdgeKey(from: 1, to: 2)
+        #expect(add(&graph, 1, 2, [Self.g]).isEmpty)
+        #expect(add(&graph, 2, 3).isEmpty)
+        #expect(add(&graph, 3, 1) == [[1, 2, 3]])
+        #expect(add(&graph, 3, 4).isEmpty)
+        #expect(add(&graph, 4, 3, [Self.g]) == [[3, 4]])
+        for (from, to) in [(2, 5), (5, 6), (6, 7), (7, 8)] as [(UInt64, UInt64)] { #expect(add(&graph, from, to).isEmpty) }
+        #expect(add(&graph, 8, 1, [Self.g]).isEmpty)  // shares G with 1->2
+        // Forget the gated cycle 1->2->5->6->7->8->1, so only the search can find it.
+        graph.gatedCycles.removeAll()
+
+        graph.guards[narrowed] = nil
+        let walk = graph.deadlockPath(closing: narrowed, flagged: [Self.g])
+        #expect(walk?.nodes == [2, 3, 1] && walk?.passesFlagged == false)
+        #expect(graph.flaggedDeadlockPath(closing: narrowed, flagged: [Self.g]) == [2, 5, 6, 7, 8, 1])
+        #expect(graph.flaggedDeadlockPath(closing: narrowed, flagged: [Self.g], budget: 3) == nil)
+
+        graph.guards[narrowed] = [Self.g]
+        #expect(add(&graph, 1, 2) == [[1, 2, 5, 6, 7, 8]])
+        #expect(graph.checkInvariants() == nil)
+    }
 }
