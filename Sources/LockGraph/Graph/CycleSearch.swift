@@ -12,9 +12,9 @@
 /// guards passed, whether an edge with a flagged guard was passed). A walk whose edges' guards
 /// are pairwise disjoint stays so when a loop is cut out of it, so the walk found is cut down
 /// to a simple path: a cycle that can deadlock exists iff such a walk does, and the search is
-/// exact. It is polynomial in the states: one per node while no edge passed has guards, and a
-/// state whose union contains another's at the same node (and has no flag the other lacks) is
-/// not explored again. In the acyclic part only nodes ranked at most the highest of the
+/// exact. Its cost is linear in the states: one per node while no edge passed has guards (almost
+/// always), one per distinct union of guards gathered on the way otherwise, and a state whose
+/// union contains another's at the same node (and has no flag the other lacks) is not explored. In the acyclic part only nodes ranked at most the highest of the
 /// target's and the inversion edges' sources' ranks can lead back to the target.
 ///
 /// The flag is for narrowed guards: then a cycle is wanted that could not deadlock before, one
