@@ -7,9 +7,15 @@
 /// 400,000 edges fit in 512K buckets: half the memory), and a probe costs one multiply-xorshift.
 /// Node ids are process-internal, never attacker-chosen, so a fixed hash is fine.
 ///
-/// Invariant: every key is stored at the first empty-free run from its home slot, i.e. no empty
-/// slot lies between a key's home and its slot (what lookups and backward-shift rely on);
-/// `count` is the number of stored keys; capacity is a power of two above `count`.
+/// Invariants (`checkInvariants()` verifies them; debug builds after every `grow()`):
+/// - capacity is 0 or a power of two from 16, and `count` (the number of stored keys) is at most
+///   7/8 of it, so an empty slot always exists and every probe loop ends;
+/// - probe sequence: walking from a key's home slot to its slot (cyclically) passes no empty
+///   slot and no other copy of the key. A lookup stops at the first empty slot, so this is what
+///   makes every stored key findable. Deletion keeps it without tombstones: it empties the slot,
+///   then walks on through the run and moves back into the hole each key whose home does not lie
+///   (cyclically) after the hole, that is each key whose probe path crosses the hole; the key
+///   moved leaves a new hole, and the walk goes on until an empty slot ends the run.
 struct EdgeTable: Sequence {
     /// Node ids are never 0 (lock ids start at 1, class ids too), so `from == 0` marks an empty slot.
     private var keys: [EdgeKey]
@@ -92,6 +98,7 @@ struct EdgeTable: Sequence {
         for index in oldKeys.indices where oldKeys[index].from != 0 {
             insert(oldKeys[index], oldValues[index])
         }
+        assert(checkInvariants() == nil, "EdgeTable after growing: \(checkInvariants() ?? "")")
     }
 
     /// Every stored key (a copy: safe to mutate the table while iterating it).
@@ -108,14 +115,26 @@ struct EdgeTable: Sequence {
         }
     }
 
-    /// Checks the invariant (debug builds and tests): every key reachable from its home, and
-    /// `count` right.
-    func isConsistent() -> Bool {
+    /// True when every invariant holds (see `checkInvariants()`).
+    func isConsistent() -> Bool { checkInvariants() == nil }
+
+    /// Describes the first broken invariant (see the type's documentation), or returns nil when
+    /// all hold. O(capacity): tests call it, debug builds after every `grow()` (itself O(capacity)).
+    func checkInvariants() -> String? {
+        guard keys.count == values.count else { return "\(keys.count) key slots, \(values.count) value slots" }
+        guard !keys.isEmpty else { return count == 0 ? nil : "count \(count) without storage" }
+        guard keys.count >= 16, keys.count & mask == 0 else { return "capacity \(keys.count): not a power of two from 16" }
+        guard count * 8 <= keys.count * 7 else { return "\(count) keys in \(keys.count) slots: above 7/8" }
         var stored = 0
         for index in keys.indices where keys[index].from != 0 {
             stored += 1
-            guard slot(of: keys[index]) == index else { return false }
+            var probe = home(of: keys[index])
+            while probe != index {
+                if keys[probe].from == 0 { return "key in slot \(index) cut off from its home by the empty slot \(probe)" }
+                if keys[probe] == keys[index] { return "key in slot \(index) stored twice (also in \(probe))" }
+                probe = (probe + 1) & mask
+            }
         }
-        return stored == count && (keys.isEmpty || count < keys.count)
+        return stored == count ? nil : "count \(count), \(stored) keys stored"
     }
 }

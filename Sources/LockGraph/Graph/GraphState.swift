@@ -14,10 +14,18 @@
 ///   and a shared holder never waits for an exclusive one while holding a shard). It then owns
 ///   the state: it first moves every pending edge into the graph (`drain`), then runs the body.
 ///
-/// Invariant: the state changes only under all shards. So a shared holder's reading (two ranks,
-/// "no inversion edge exists") stays true until the next exclusive holder, which drains the
-/// edge queued on that reading before changing anything: a queued edge still agrees with the
-/// order when it is inserted, and no cycle search ever misses it.
+/// Invariants:
+/// - the state changes only under all shards; a shared holder reads it and appends to its own
+///   shard's queue, nothing else;
+/// - drain before any exclusive change: `withLock` moves every queued edge into the graph before
+///   its body runs, so the body sees all of them, and every queue is empty whenever the state
+///   changes otherwise;
+/// - so a shared holder's reading (two ranks, "no inversion edge exists", see
+///   `OrderGraph.sharedDecision`) stays true until the next exclusive holder, which drains the
+///   edge queued on that reading before changing anything: a queued edge still agrees with the
+///   order when it is inserted (`addApproved` never meets a cycle), and no cycle search ever
+///   misses it. Queued edges are only inserted, in any order: two edges approved against one
+///   order cannot form a cycle together.
 ///
 /// All shards are `InternalLock`s, so `fork()` takes them like every internal lock.
 final class GraphState: @unchecked Sendable {

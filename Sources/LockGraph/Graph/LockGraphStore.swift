@@ -81,6 +81,12 @@ struct EdgeOutcome {
 /// Guarded by a `GraphState`: most new edges agree with the current order and are added under
 /// one shard of its lock (threads on other shards go on), everything else takes all shards.
 /// Never held while user code runs.
+///
+/// Invariants: `State` is changed only under all shards (the shared path only queues instance
+/// edges, which the next exclusive holder drains first; see `GraphState`); an edge is recorded
+/// only from a lock found in `liveLocks` at that moment, and `unregister` removes a lock from
+/// `liveLocks` and its nodes from `instances` in one exclusive section, so no edge of a
+/// destroyed lock outlives it (lock ids are never reused).
 final class LockGraphStore: Sendable {
     static let shared = LockGraphStore()
 

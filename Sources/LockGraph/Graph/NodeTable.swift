@@ -2,6 +2,10 @@
 /// with SipHash, and the graph hashes several ids per new edge (its adjacency sets and its node
 /// table). Node ids are process-internal, never attacker-chosen, so a fixed multiply-xorshift
 /// mix (`NodeHash`) is enough.
+///
+/// Invariant: `hash(into:)` and `_rawHashValue(seed:)` are both functions of the id alone
+/// (through `NodeHash.mix`), so equal keys hash equally whichever one the standard library
+/// calls.
 struct NodeKey: Hashable {
     let id: UInt64
 

@@ -16,9 +16,17 @@ struct EdgeData: Hashable, Sendable {
 ///
 /// Used twice by `LockGraphStore`: for lock instances, and (opt-in) for lock classes.
 ///
-/// Invariants: every key of `edges` is an edge of `graph` (the acyclic part); `inversionEdges`
-/// are not in `graph` (each closed a cycle when it came); `guards` only holds keys of those two
-/// maps, each with a non-empty set.
+/// A cycle is reported when it can deadlock: no two of its edges share a guard (see
+/// `CycleSearch.swift`). `add` reports one such cycle through the edge it adds (or whose guards
+/// it narrows) whenever one exists that could not deadlock before, and never a cycle twice.
+///
+/// Invariants (`checkInvariants()` verifies them):
+/// - `graph` holds exactly the keys of `edges` plus the edges inside reader-writer locks, and
+///   `GraphCycles`' own invariants hold (its ranks agree with every edge);
+/// - `inversionEdges` are not in `graph` (each closed a cycle when it came) and both their
+///   nodes are: removing a node forgets every edge touching it;
+/// - `guards` only holds keys of `edges` or `inversionEdges`, each with a non-empty set;
+/// - every gated cycle's edges exist, two of them share a guard, and it was not reported.
 struct OrderGraph {
     var graph = GraphCycles()
     /// Edges of the acyclic graph.
@@ -27,20 +35,26 @@ struct OrderGraph {
     /// so the same cycle is not examined again.
     var inversionEdges: [EdgeKey: EdgeData] = [:]
     /// Other locks held exclusively every time an edge was taken (the intersection only
-    /// shrinks), for the few edges that have any: a cycle whose edges share a guard is
-    /// serialised by it and is not reported (a gate lock).
+    /// shrinks), for the few edges that have any: a cycle two of whose edges share a guard
+    /// cannot deadlock (those two threads cannot both hold it) and is not reported (a gate lock).
     var guards: [EdgeKey: Set<UInt64>] = [:]
     /// Normalised cycles (rotated to start at the smallest node) already reported.
     var reportedCycles: Set<[UInt64]> = []
-    /// Cycles every edge of which was always taken while one same exclusive lock was held (a
-    /// gate lock: it serialises the paths, so the cycle cannot deadlock). Examined again whenever
-    /// one of their edges is taken without that guard.
+    /// Cycles found that cannot deadlock, two of their edges always taken while one same lock
+    /// was held exclusively (a gate lock). Examined again whenever one of their edges loses a
+    /// guard, before any search (they are the cycles a narrowing most often frees).
     var gatedCycles: Set<[UInt64]> = []
 
     /// A reader-writer lock's edges between its own nodes (see `LockNode`); nothing for others.
     mutating func addInternalEdges(of lock: LockInfo) {
         guard lock.isReaderWriter else { return }
-        for (from, to) in LockNode.internalEdges(of: lock.id) {
+        addReaderWriterEdges(of: lock.id)
+    }
+
+    /// The edges inside reader-writer lock `id`. Added when the lock registers, before it has
+    /// any other edge, so none of them can close a cycle.
+    mutating func addReaderWriterEdges(of id: UInt64) {
+        for (from, to) in LockNode.internalEdges(of: id) {
             _ = graph.insertEdge(from: from, to: to)
         }
     }
@@ -72,6 +86,7 @@ struct OrderGraph {
     /// Adds an edge that `sharedDecision` approved while the graph did not change since.
     /// A duplicate (two threads made the same edge) keeps the first record.
     mutating func addApproved(_ key: EdgeKey, _ data: EdgeData) {
+        defer { assertInvariants() }
         switch graph.insertEdge(from: key.from, to: key.to) {
         case .inserted:
             edges[key] = data
@@ -87,13 +102,15 @@ struct OrderGraph {
     /// their edge keys, in cycle order), and whether the edge's guards are empty (then they can
     /// never change again).
     mutating func add(_ key: EdgeKey, _ data: EdgeData, guards newGuards: Set<UInt64>) -> (cycles: [[EdgeKey]], unguarded: Bool) {
+        defer { assertInvariants() }
         if lookup(key) != nil {
             let existing = guards(of: key)
             let narrowed = existing.intersection(newGuards)
             guard narrowed != existing else { return ([], narrowed.isEmpty) }
             guards[key] = narrowed.isEmpty ? nil : narrowed
-            let affected = gatedCycles.filter { Self.contains(key, in: $0) }
-            return (affected.compactMap { examine($0) }, narrowed.isEmpty)
+            var found = gatedCycles.filter { Self.contains(key, in: $0) }.compactMap { examine($0) }
+            if found.isEmpty, let cycle = searchCycle(through: key, narrowedFrom: existing) { found.append(cycle) }
+            return (found, narrowed.isEmpty)
         }
         switch graph.insertEdge(from: key.from, to: key.to) {
         case .alreadyPresent:
@@ -102,14 +119,14 @@ struct OrderGraph {
         case .inserted:
             edges[key] = data
             if !newGuards.isEmpty { guards[key] = newGuards }
-            return (cyclesThroughInversionEdges(after: key), newGuards.isEmpty)
+            return (searchCycle(through: key).map { [$0] } ?? [], newGuards.isEmpty)
         case .cycle(let path):
             inversionEdges[key] = data
             if !newGuards.isEmpty { guards[key] = newGuards }
-            // path runs target ... source; the new edge closes it.
-            var nodes = path
-            if nodes.first == key.to { nodes.removeFirst() }
-            return ([examine([key.to] + nodes)].compactMap { $0 }, newGuards.isEmpty)
+            // `path` runs target ... source: the cycle the order found, which usually can
+            // deadlock. When two of its edges share a guard, another cycle may still.
+            if let cycle = examine(path) { return ([cycle], newGuards.isEmpty) }
+            return (searchCycle(through: key).map { [$0] } ?? [], newGuards.isEmpty)
         }
     }
 
@@ -117,23 +134,29 @@ struct OrderGraph {
         cycle.indices.contains { cycle[$0] == key.from && cycle[(cycle.index(after: $0)) % cycle.count] == key.to }
     }
 
-    /// A new acyclic edge `x -> y` can complete a cycle that runs through an earlier inversion
-    /// edge `u -> v`: `v ... x -> y ... u -> v`. Inversion edges are few (each closed a cycle),
-    /// and each search is bounded by the topological order.
-    private mutating func cyclesThroughInversionEdges(after key: EdgeKey) -> [[EdgeKey]] {
-        var found: [[EdgeKey]] = []
-        for inversion in inversionEdges.keys {
-            guard let toSource = graph.path(from: inversion.to, to: key.from),
-                  let fromTarget = graph.path(from: key.to, to: inversion.from)
-            else { continue }
-            if let cycle = examine(toSource + fromTarget) { found.append(cycle) }
+    /// A cycle through `key` that can deadlock and was not reported, as `examine` returns it,
+    /// or nil. For narrowed guards (`old`: the guards before), one that could not deadlock
+    /// before, when there is one (see `CycleSearch.swift`).
+    private mutating func searchCycle(through key: EdgeKey, narrowedFrom old: Set<UInt64> = []) -> [EdgeKey]? {
+        // A cycle through an edge of the acyclic part takes an inversion edge, and the last one
+        // it takes leads within the acyclic part back to the edge's source. Almost every new
+        // edge closes nothing: this test (a band search per inversion edge) settles it cheaply.
+        if edges[key] != nil && !inversionEdges.keys.contains(where: { graph.path(from: $0.to, to: key.from) != nil }) {
+            return nil
         }
-        return found
+        let flagged = old.subtracting(guards(of: key))
+        guard let found = deadlockPath(closing: key, flagged: flagged) else { return nil }
+        if let cycle = examine(found.nodes) { return cycle }
+        // Reported before, which only a narrowing can find: the walk's flagged edge lay on a
+        // loop that was cut out.
+        guard !flagged.isEmpty, !found.passesFlagged, let nodes = flaggedDeadlockPath(closing: key, flagged: flagged) else { return nil }
+        return examine(nodes)
     }
 
     /// `nodes` lists a cycle once (`n0 -> n1 -> ... -> n0`). Returns its edges (edges inside a
-    /// reader-writer lock left out) if it must be reported now: not reported before and not
-    /// gated. A gated cycle is remembered for `add` to examine again.
+    /// reader-writer lock left out) if it must be reported now: not reported before, and able
+    /// to deadlock (no two of its edges share a guard). A gated cycle is remembered for `add` to
+    /// examine again.
     mutating func examine(_ nodes: [UInt64]) -> [EdgeKey]? {
         guard let smallest = nodes.indices.min(by: { nodes[$0] < nodes[$1] }) else { return nil }
         let normalised = Array(nodes[smallest...] + nodes[..<smallest])
@@ -147,11 +170,15 @@ struct OrderGraph {
                 return nil
             }
         }
-        guard let first = keys.first else { return nil }
-        let commonGuards = keys.dropFirst().reduce(guards(of: first)) { $0.intersection(guards(of: $1)) }
-        if !commonGuards.isEmpty {
-            gatedCycles.insert(normalised)
-            return nil
+        guard !keys.isEmpty else { return nil }
+        var held: Set<UInt64> = []
+        for key in keys {
+            let edgeGuards = guards(of: key)
+            guard edgeGuards.isDisjoint(with: held) else {
+                gatedCycles.insert(normalised)
+                return nil
+            }
+            held.formUnion(edgeGuards)
         }
         gatedCycles.remove(normalised)
         reportedCycles.insert(normalised)
@@ -160,6 +187,7 @@ struct OrderGraph {
 
     /// Forgets `nodes` and every edge and pending cycle touching them.
     mutating func remove(_ nodes: [UInt64]) {
+        defer { assertInvariants() }
         for node in nodes where graph.contains(node: node) {
             for next in graph.successors(of: node) { forget(EdgeKey(from: node, to: next)) }
             for previous in graph.predecessors(of: node) { forget(EdgeKey(from: previous, to: node)) }
@@ -178,5 +206,61 @@ struct OrderGraph {
         edges[key] = nil
         inversionEdges[key] = nil
         if !guards.isEmpty { guards[key] = nil }
+    }
+
+    /// Describes the first broken invariant (see the type's documentation), or returns nil when
+    /// all hold. O(nodes + edges + guards + gated cycles): tests call it after every operation.
+    func checkInvariants() -> String? {
+        if let broken = graph.checkInvariants() { return "graph: \(broken)" }
+        if let broken = edges.checkInvariants() { return "edge table: \(broken)" }
+        for (key, _) in edges where !graph.hasEdge(from: key.from, to: key.to) {
+            return "edge \(key.from)->\(key.to) has a record but is not in the graph"
+        }
+        for edge in graph.edges where edges[EdgeKey(from: edge.from, to: edge.to)] == nil {
+            guard Self.isInternal(EdgeKey(from: edge.from, to: edge.to)) else {
+                return "graph edge \(edge.from)->\(edge.to) has no record and is not inside a reader-writer lock"
+            }
+        }
+        for key in inversionEdges.keys {
+            guard edges[key] == nil, !graph.hasEdge(from: key.from, to: key.to) else {
+                return "inversion edge \(key.from)->\(key.to) is in the acyclic graph too"
+            }
+            guard graph.contains(node: key.from), graph.contains(node: key.to) else {
+                return "inversion edge \(key.from)->\(key.to) outlived one of its nodes"
+            }
+        }
+        for (key, set) in guards where set.isEmpty || lookup(key) == nil {
+            return "guards \(set.sorted()) kept for \(key.from)->\(key.to): empty, or no such edge"
+        }
+        for cycle in gatedCycles {
+            var recorded: [EdgeKey] = []
+            for index in cycle.indices {
+                let key = EdgeKey(from: cycle[index], to: cycle[(index + 1) % cycle.count])
+                if lookup(key) != nil {
+                    recorded.append(key)
+                } else if !(Self.isInternal(key) && graph.hasEdge(from: key.from, to: key.to)) {
+                    return "gated cycle \(cycle): no edge \(key.from)->\(key.to)"
+                }
+            }
+            let guardSets = recorded.map { guards(of: $0) }
+            let shared = guardSets.reduce(0) { $0 + $1.count } > Set(guardSets.joined()).count
+            guard shared, !reportedCycles.contains(cycle) else {
+                return "gated cycle \(cycle): no two edges share a guard any more, or reported"
+            }
+        }
+        return nil
+    }
+
+    /// Debug builds check every invariant after each change while the graph is small (at most
+    /// 256 edges: a bounded cost, paid by every test with a few locks). Larger graphs are left
+    /// to the tests that call `checkInvariants()`; release builds compile this away.
+    @inline(__always)
+    private func assertInvariants() {
+        assert(edges.count + inversionEdges.count > 256 || checkInvariants() == nil, "OrderGraph: \(checkInvariants() ?? "")")
+    }
+
+    /// True for one of the edges inside a reader-writer lock (see `LockNode`).
+    private static func isInternal(_ key: EdgeKey) -> Bool {
+        LockNode.internalEdges(of: LockNode.lock(of: key.from)).contains { $0 == key.from && $1 == key.to }
     }
 }

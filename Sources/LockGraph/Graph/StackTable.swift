@@ -10,6 +10,12 @@
 /// new edges at the same time rarely meet. Id layout: `index << shardBits | shard`, plus one,
 /// so 0 means "no stack". The top bit marks a call site recorded without a stack (see
 /// `siteOnly`).
+///
+/// Invariants: an id, once returned, names the same stack for the life of the process (a
+/// shard's stacks are only appended, never removed or moved, and the same stack always
+/// interns to the same id), so edges and held-lock entries keep bare ids with no lock and no
+/// reference count; and within each shard `ids` and `stacks` mirror each other
+/// (`stacks[index]` has id `index << shardBits | shard` + 1 in `ids`).
 enum StackTable {
     private static let shardBits: UInt32 = 4
     private static let shardCount = 1 << shardBits

@@ -10,6 +10,10 @@ import Foundation
 /// ``init(lock:)`` makes a condition that waits with an existing ``TrackedMutex`` instead, as
 /// `pthread_cond_wait` does with any mutex (and NIO's `ConditionLock` with its `NIOLock`): then
 /// `lock()`, `unlock()` and `wait()` act on that mutex, and reports name it.
+///
+/// Threads: the lock (its own, or the bound mutex) is owned as a ``TrackedMutex`` is; `wait`
+/// is called by the owner, gives the hold up while it sleeps and takes it back on the same
+/// thread. `signal()` and `broadcast()` may come from any thread, holding the lock or not.
 public final class TrackedCondition: TrackedLocking, @unchecked Sendable {
     /// The lock the condition waits with: its own, or the bound mutex's.
     let info: LockInfo

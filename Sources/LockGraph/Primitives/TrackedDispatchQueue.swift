@@ -18,6 +18,11 @@ import Dispatch
 /// real lock/queue deadlock is reported like a lock deadlock.
 ///
 /// Each `async` captures its submission stack (about a microsecond).
+///
+/// Threads: the thread running a block holds the queue for the block's duration; the hold is
+/// recorded in that thread's per-thread state when the block starts and removed when it ends,
+/// on that thread. A thread blocked in `sync` publishes its wait in its own per-thread state
+/// (atomics the watchdog reads). The queue object's stored properties are fixed at creation.
 public final class TrackedDispatchQueue: @unchecked Sendable {
     let info: LockInfo
     /// The wrapped serial queue (blocks submitted to it directly are not tracked).

@@ -1,6 +1,10 @@
 import Foundation
 
 /// A value protected by a tracked lock, shaped like `NIOLockedValueBox`.
+///
+/// Threads: any thread may use the box; the value is read and written only by the thread that
+/// holds its lock (inside ``withLockedValue(_:)``, or between `unsafe.lock()` and
+/// `unsafe.unlock()`), and that thread alone may unlock it, as for ``TrackedMutex``.
 public final class TrackedLockedValueBox<Value> {
     let info: LockInfo
     let mutex = RawMutex(recursive: false)

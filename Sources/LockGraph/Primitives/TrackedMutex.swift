@@ -14,7 +14,13 @@ import Foundation
 ///   ``LockViolation/Kind/invalidUnlock`` and leaves the lock untouched.
 ///
 /// The lock's identity is the object: swap it in with a typealias (see the README).
+///
+/// Threads: any thread may lock it; the thread that locked it is its owner until it unlocks,
+/// and only the owner may unlock it (as for any pthread mutex). The lock keeps no mutable state
+/// of its own besides the raw mutex: its stored properties are fixed at creation, and the hold
+/// is recorded in the owner's per-thread state, which only that thread writes.
 public final class TrackedMutex: TrackedLocking, @unchecked Sendable {
+    /// Fixed at creation; shared read-only by every thread.
     let info: LockInfo
     let mutex = RawMutex(recursive: false)
     /// The raw mutex when this lock was created with tracking off (it is then a plain lock for
@@ -95,6 +101,9 @@ public final class TrackedMutex: TrackedLocking, @unchecked Sendable {
 
 /// A recursive lock shaped like `NSRecursiveLock`: the holder may take it again, and each
 /// `lock()` needs a matching `unlock()`. Re-entry by the holder adds nothing to the graph.
+///
+/// Threads: as for ``TrackedMutex``. The recursion depth is counted in the owner's per-thread
+/// state (and in the raw mutex), never in the lock object.
 public final class TrackedRecursiveMutex: TrackedLocking, @unchecked Sendable {
     let info: LockInfo
     let mutex = RawMutex(recursive: true)

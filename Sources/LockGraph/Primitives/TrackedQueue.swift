@@ -17,6 +17,10 @@ import Darwin
 /// - a re-entrant `get()` on an empty queue could never return: it is reported and the process
 ///   terminates (even in a test scope: there is no element to proceed with).
 /// Each queue's reentrancy is reported once.
+///
+/// Threads: any thread may put and get. The ring buffer and its counters are touched only by
+/// the thread holding the queue's lock: inside an operation, or in a re-entrant call made by
+/// that same thread from within one (a `deinit` run by `put`).
 public final class TrackedQueue<Element> {
     let info: LockInfo
     private let mutex = RawMutex(recursive: false)
@@ -25,6 +29,7 @@ public final class TrackedQueue<Element> {
     /// Maximum number of elements, or nil when unbounded.
     public let capacity: Int?
 
+    /// The ring buffer and everything below: guarded by `mutex` (see the type's documentation).
     private var slots: UnsafeMutablePointer<Element?>
     private var slotCount: Int
     private var head = 0

@@ -16,7 +16,13 @@
 /// - Destroyed while held in either mode: ``LockViolation/Kind/destroyedWhileHeld``, handled as
 ///   for every tracked lock (the destroying thread's holds released, a lock another thread
 ///   holds leaked rather than destroyed).
+///
+/// Threads: every reader and the writer each own their hold, and each releases it on its own
+/// thread. The mode a thread holds is recorded in that thread's per-thread state (written only
+/// by it), which is how `unlock()` knows what it releases; the lock object keeps nothing
+/// mutable besides the raw rwlock.
 public final class TrackedRWLock: @unchecked Sendable {
+    /// Fixed at creation; shared read-only by every thread.
     let info: LockInfo
     private let rwlock = RawRWLock()
 

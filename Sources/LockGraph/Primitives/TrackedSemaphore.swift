@@ -19,6 +19,12 @@ import Foundation
 ///   and the stacks of the last threads that signalled.
 /// Waits appear in the SIGUSR1 dump. Unit tracking costs one internal lock and a dictionary
 /// update per wait and signal.
+///
+/// Threads: any thread may wait and any thread may signal. A waiter publishes its wait in its
+/// own per-thread state (atomics the watchdog reads); the units each thread holds
+/// (`SemaphoreUnits`) and each signal's thread and stack (`SemaphoreSignals`) are kept under
+/// internal locks. The semaphore object keeps nothing mutable of its own besides the
+/// `DispatchSemaphore`.
 public final class TrackedSemaphore: @unchecked Sendable {
     let info: LockInfo
     private let semaphore: DispatchSemaphore

@@ -13,6 +13,11 @@ import Synchronization
 ///   before it run, then stops every worker, including one started by a submit that raced with
 ///   it; with `wait: true` it returns only after every worker has finished, so no task runs
 ///   after it returns.
+///
+/// Threads: any thread may submit and shut down. The pool's counters live in a
+/// ``TrackedLockedValueBox`` and are read and written only under its lock; each handle's result
+/// is written once by the worker that ran the task and read by waiters, both under the
+/// handle's condition lock. Everything else is fixed at creation.
 public final class TrackedThreadPool: Sendable {
     /// Thrown by ``TrackedThreadPool/submit(_:)`` after ``TrackedThreadPool/shutdown(wait:)`` began.
     public struct PoolShutDown: Error, CustomStringConvertible, Equatable {
@@ -29,6 +34,7 @@ public final class TrackedThreadPool: Sendable {
     /// The result of one submitted task.
     public final class Handle<Value: Sendable>: @unchecked Sendable {
         private let done: TrackedCondition
+        /// Guarded by `done`: set once by the worker, read by waiters.
         private var outcome: Result<Value, any Error>?
 
         init(poolName: String) {

@@ -14,6 +14,9 @@
 /// is reported as ``LockViolation/Kind/reentrantAcquire`` (a `Mutex` would deadlock or trap
 /// there). `withLockIfAvailable` never blocks, so, like ``TrackedMutex/tryLock()``, it adds no
 /// edge into this lock and returns nil when the lock is taken, by this thread or another.
+///
+/// Threads: any thread may call it; the value is touched only inside the body, by the thread
+/// holding the lock, which releases it on the same thread before returning.
 public struct TrackedValueMutex<Value: ~Copyable>: ~Copyable {
     @usableFromInline let storage: TrackedValueMutexStorage<Value>
 

@@ -39,7 +39,9 @@ struct HeldLock {
 
 /// The state the hot path touches, behind a pointer: stored properties of a class are subject
 /// to dynamic exclusivity checks on every access, memory behind an `UnsafeMutablePointer` is not.
-/// Only the owning thread reads or writes it.
+/// Only the owning thread reads or writes it (others see held locks through `ThreadState`'s
+/// mirrors). Invariants: `held[0..<heldCount]` initialised, `heldCount <= heldCapacity`, each
+/// entry's `chain` is `ThreadState.chain(chain of the entry below, or 0, its node)`.
 struct HotThreadState {
     var held: UnsafeMutablePointer<HeldLock>
     var heldCount = 0
@@ -54,8 +56,21 @@ struct HotThreadState {
     var isReporting = false
 }
 
-/// Everything LockGraph knows about one thread. Only the owning thread mutates it, so the hot
-/// path needs no lock; other threads (snapshots, the watchdog) read only the atomic mirrors.
+/// Everything LockGraph knows about one thread; the owner does all the bookkeeping, so the hot
+/// path takes no lock. Thread contract:
+/// - Owner only, plain memory: `hot`, `captureScratch`, `activeQueueOperations`, `cachedName`,
+///   `lastInterned`, `cachedDescriptorID`, and the methods using them (`push`, `remove`,
+///   `held(at:)`, `descriptor()`, `internStack`...).
+/// - Owner-written, read elsewhere (watchdog, snapshot, dump, wait graph) through atomics: the
+///   first `observableDepth` held entries (`observedIDs`, `observedDepth`, the `stackSlots`
+///   frames under the `slotsVersion` sequence lock: never torn), published by a releasing store
+///   of `observedCount`; the wait (`waitingFor` stored releasing after `waitingSince` and
+///   `waitingKind`); the last long wait's stack (`waitStack`, `waitStackDepth` words of it).
+/// - Written elsewhere: `cacheResets` (any thread; the owner checks it on its slow path) and
+///   `observedSince` entries still 0, which an observer stamps by compare-exchange.
+/// - `threadID`: set before `ThreadRegistry.add` publishes the state (under its lock), changed
+///   only in a forked child (no other thread left); read plainly. Observers' references keep
+///   the state alive after its thread exits.
 final class ThreadState: @unchecked Sendable {
     /// Held-lock entries visible to other threads (snapshot, watchdog) are capped at this many.
     static let observableDepth = 64
@@ -89,13 +104,13 @@ final class ThreadState: @unchecked Sendable {
     /// The waiting call site of the last long wait (see `captureWaitStack`).
     let waitStack: UnsafeMutablePointer<UInt>
     let waitStackDepth = Atomic<Int>(0)
-    /// Tracked queues whose put/get this thread is currently inside (innermost last).
+    /// Tracked queues whose put/get this thread is currently inside (innermost last; owner only).
     var activeQueueOperations: [UInt64] = []
-    /// The kernel name read for `descriptor()` (nil: not read yet).
+    /// The kernel name read for `descriptor()` (nil: not read yet; owner only).
     var cachedName: String??
     /// The last stack `internStack` interned, and its id (owner thread only).
     var lastInterned: (stack: StackTrace, id: UInt32)?
-    /// `ThreadTable`'s id for the descriptor with `cachedName` (0: not interned yet).
+    /// `ThreadTable`'s id for the descriptor with `cachedName` (0: not interned yet; owner only).
     var cachedDescriptorID: UInt32 = 0
 
     init() {

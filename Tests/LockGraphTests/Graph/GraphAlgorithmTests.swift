@@ -1,6 +1,14 @@
 import Testing
 @testable import LockGraph
 
+/// A step of a generated case whose nodes `GraphAlgorithmTests.shrink` can merge and rename.
+protocol ShrinkableOperation {
+    var nodes: [UInt64] { get }
+    func renaming(_ rename: (UInt64) -> UInt64) -> Self
+}
+
+extension GraphAlgorithmTests.Operation: ShrinkableOperation {}
+
 /// `GraphCycles` (Pearce–Kelly) against a brute-force reference: a plain adjacency-set model
 /// with a reachability search, over random insertions, removals and queries.
 @Suite("Graph algorithm")
@@ -182,7 +190,7 @@ struct GraphAlgorithmTests {
     /// the case still fails, then pairs of nodes are merged (one renamed to the other), and the
     /// two repeat until neither makes progress. Nodes are finally renamed 1, 2, 3... in order of
     /// appearance when that still fails (set iteration order can depend on the names).
-    static func shrink(_ operations: [Operation], fails: ([Operation]) -> Bool) -> [Operation] {
+    static func shrink<Step: ShrinkableOperation>(_ operations: [Step], fails: ([Step]) -> Bool) -> [Step] {
         var current = operations
         var progress = true
         while progress {
