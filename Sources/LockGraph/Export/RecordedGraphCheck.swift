@@ -40,9 +40,10 @@ public struct RecordedLockGraph: Sendable {
     public var sameClassNesting: [Edge] { edges.filter { $0.from == $0.to } }
 
     /// The cycles: within each strongly connected component of the class graph (self-loops
-    /// excluded), the shortest cycle through each of its edges, deduplicated. So every edge that
-    /// lies on some cycle appears in at least one reported cycle. O(V + E) when there is no
-    /// cycle; a BFS inside the component per cycle edge otherwise.
+    /// excluded), the shortest cycle through each edge not already on a reported cycle,
+    /// deduplicated. So every edge that lies on some cycle appears in at least one reported
+    /// cycle. O(V + E) when there is no cycle; otherwise one BFS inside the component per edge
+    /// that no earlier cycle covered (a ring of any length: one BFS).
     public func cycles() -> [Cycle] {
         let candidates = edges.filter { $0.from != $0.to }
         let component = CycleEdges.components(candidates.map { ($0.from, $0.to) })
@@ -51,13 +52,15 @@ public struct RecordedLockGraph: Sendable {
         for edge in inComponent { successors[edge.from, default: []].append(edge) }
         var seen: Set<[String]> = []
         var found: [Cycle] = []
-        for edge in inComponent {
+        var covered: Set<String> = []
+        for edge in inComponent where !covered.contains(edge.from + "\u{0}" + edge.to) {
             guard let back = shortestPath(from: edge.to, to: edge.from, successors: successors) else { continue }
             let cycle = [edge] + back
             let classes = cycle.map(\.from)
             let smallest = classes.indices.min { classes[$0] < classes[$1] } ?? 0
             let rotated = Array(cycle[smallest...] + cycle[..<smallest])
             if seen.insert(rotated.map(\.from)).inserted { found.append(Cycle(edges: rotated)) }
+            for step in cycle { covered.insert(step.from + "\u{0}" + step.to) }
         }
         return found
     }
