@@ -31,6 +31,11 @@ let package = Package(
             path: "Workload/HotPath"
         ),
         .executableTarget(
+            name: "NestedLocks",
+            dependencies: ["BenchSupport", .product(name: "LockGraph", package: "LockGraph")],
+            path: "Workload/NestedLocks"
+        ),
+        .executableTarget(
             name: "EdgeMemory",
             dependencies: ["BenchSupport", .product(name: "LockGraph", package: "LockGraph")],
             path: "Workload/EdgeMemory"
