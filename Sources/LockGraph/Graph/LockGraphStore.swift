@@ -42,7 +42,21 @@ struct EdgeRecord: Sendable {
     let toNode: UInt64
     let data: EdgeData
     /// Other locks held exclusively every time this edge was taken (see `OrderGraph.guards`).
-    let guards: Set<UInt64>
+    var guards: Set<UInt64> { guardSet.set }
+    let guardSet: GuardSet
+
+    init(from: LockInfo, to: LockInfo, fromNode: UInt64, toNode: UInt64, data: EdgeData, guards: Set<UInt64>) {
+        self.init(from: from, to: to, fromNode: fromNode, toNode: toNode, data: data, guardSet: GuardSet(base: guards))
+    }
+
+    init(from: LockInfo, to: LockInfo, fromNode: UInt64, toNode: UInt64, data: EdgeData, guardSet: GuardSet) {
+        self.from = from
+        self.to = to
+        self.fromNode = fromNode
+        self.toNode = toNode
+        self.data = data
+        self.guardSet = guardSet
+    }
 
     var thread: ThreadDescriptor { ThreadTable.descriptor(data.thread) }
     /// Where `from` was acquired: the full stack, or only the call site when the lock was past
@@ -160,12 +174,10 @@ final class LockGraphStore: Sendable {
         }
     }
 
-    /// The guards of an edge from `from` into `lock`: the exclusively held locks but those two.
-    private static func guards(_ exclusivelyHeld: [UInt64], from: UInt64, lock: UInt64) -> Set<UInt64> {
-        let fromLock = LockNode.lock(of: from)
-        var guards: Set<UInt64> = []
-        for id in exclusivelyHeld where id != fromLock && id != lock { guards.insert(id) }
-        return guards
+    /// The guards of an edge from `from` into `lock`: the exclusively held locks but those two,
+    /// as a `GuardSet` over `held` (built once per acquisition, shared by its edges).
+    private static func guards(_ held: Set<UInt64>, from: UInt64, lock: UInt64) -> GuardSet {
+        GuardSet(base: held, excluding: LockNode.lock(of: from), lock)
     }
 
     /// True when an edge from `from` into `lock` has no guard (no third lock held exclusively).
@@ -231,12 +243,13 @@ final class LockGraphStore: Sendable {
             if queued >= Self.drainThreshold { state.withLock { _ in } }
             return outcome
         }
+        let held = Set(exclusivelyHeld)
         state.withLock { state in
             for entry in remaining {
                 guard let from = state.liveLocks[LockNode.lock(of: entry.from)] else { continue }
                 let key = EdgeKey(from: entry.from, to: target)
                 let data = EdgeData(holderStack: entry.holderStack, acquirerStack: acquirerStack, thread: thread)
-                let guards = Self.guards(exclusivelyHeld, from: entry.from, lock: lock.id)
+                let guards = Self.guards(held, from: entry.from, lock: lock.id)
                 if state.instances.lookup(key) == nil {
                     from.renewStackBudget()
                     lock.renewStackBudget()
@@ -244,18 +257,18 @@ final class LockGraphStore: Sendable {
                         let classKey = ClassEdgeKey(from: LockNode.classKey(of: entry.from, lock: from), to: LockNode.classKey(of: target, lock: lock))
                         if state.classEdges[classKey] == nil {
                             state.classEdges[classKey] = EdgeRecord(from: from, to: lock, fromNode: entry.from, toNode: target,
-                                                                    data: data, guards: guards)
+                                                                    data: data, guardSet: guards)
                         }
                     }
                 }
-                let added = state.instances.add(key, data, guards: guards)
+                let added = state.instances.add(key, data, guardSet: guards)
                 for cycle in added.cycles {
                     let records = cycle.compactMap { state.record($0) }
                     if !records.isEmpty { outcome.cycles.append(records) }
                 }
                 if added.unguarded { outcome.unguarded.insert(entry.from) }
                 if state.classes != nil {
-                    let record = EdgeRecord(from: from, to: lock, fromNode: entry.from, toNode: target, data: data, guards: guards)
+                    let record = EdgeRecord(from: from, to: lock, fromNode: entry.from, toNode: target, data: data, guardSet: guards)
                     LockClasses.add(record, to: &state, outcome: &outcome)
                 }
             }

@@ -37,7 +37,8 @@ struct OrderGraph {
     /// Other locks held exclusively every time an edge was taken (the intersection only
     /// shrinks), for the few edges that have any: a cycle two of whose edges share a guard
     /// cannot deadlock (those two threads cannot both hold it) and is not reported (a gate lock).
-    var guards: [EdgeKey: Set<UInt64>] = [:]
+    /// Stored as `GuardSet`s, which share one held set between the edges of one acquisition.
+    var guards: [EdgeKey: GuardSet] = [:]
     /// Normalised cycles (rotated to start at the smallest node) already reported.
     var reportedCycles: Set<[UInt64]> = []
     /// Cycles found that cannot deadlock, two of their edges always taken while one same lock
@@ -63,7 +64,7 @@ struct OrderGraph {
         edges[key] ?? inversionEdges[key]
     }
 
-    func guards(of key: EdgeKey) -> Set<UInt64> { guards[key] ?? [] }
+    func guards(of key: EdgeKey) -> Set<UInt64> { guards[key]?.set ?? [] }
 
     /// What the shared path (see `GraphState`) may do with an unguarded edge `key`.
     enum SharedDecision {
@@ -102,12 +103,17 @@ struct OrderGraph {
     /// their edge keys, in cycle order), and whether the edge's guards are empty (then they can
     /// never change again).
     mutating func add(_ key: EdgeKey, _ data: EdgeData, guards newGuards: Set<UInt64>) -> (cycles: [[EdgeKey]], unguarded: Bool) {
+        add(key, data, guardSet: GuardSet(base: newGuards))
+    }
+
+    /// `add` with the guards as a `GuardSet` (the store's form: one held set per acquisition).
+    mutating func add(_ key: EdgeKey, _ data: EdgeData, guardSet newGuards: GuardSet) -> (cycles: [[EdgeKey]], unguarded: Bool) {
         defer { assertInvariants() }
         if lookup(key) != nil {
             let existing = guards(of: key)
-            let narrowed = existing.intersection(newGuards)
+            let narrowed = existing.intersection(newGuards.set)
             guard narrowed != existing else { return ([], narrowed.isEmpty) }
-            guards[key] = narrowed.isEmpty ? nil : narrowed
+            guards[key] = narrowed.isEmpty ? nil : GuardSet(base: narrowed)
             var found = gatedCycles.filter { Self.contains(key, in: $0) }.compactMap { examine($0) }
             if found.isEmpty, let cycle = searchCycle(through: key, narrowedFrom: existing) { found.append(cycle) }
             return (found, narrowed.isEmpty)
@@ -230,7 +236,7 @@ struct OrderGraph {
             }
         }
         for (key, set) in guards where set.isEmpty || lookup(key) == nil {
-            return "guards \(set.sorted()) kept for \(key.from)->\(key.to): empty, or no such edge"
+            return "guards \(set.set.sorted()) kept for \(key.from)->\(key.to): empty, or no such edge"
         }
         for cycle in gatedCycles {
             var recorded: [EdgeKey] = []
