@@ -6,7 +6,15 @@ import Foundation
 ///
 /// Built from the graph store, the thread registry and the violation list, each read under its
 /// own internal lock; no tracked lock is ever taken, so a dump cannot deadlock the program.
+///
+/// Bounded, so a dump of a huge graph stays quick: every edge that closes a cycle or touches a
+/// held or waited lock is written with its stacks, other edges with stacks up to
+/// `edgesWithStacks`, then one line each up to `edgesListed`; the rest is counted on one line.
+/// (A directory dump's JSON file holds the whole graph.)
 enum LiveStateReport {
+    static let edgesWithStacks = 200
+    static let edgesListed = 2_000
+
     struct ThreadView {
         let thread: ThreadDescriptor
         let held: [(lock: LockDescriptor, since: UInt64)]
@@ -74,14 +82,29 @@ enum LiveStateReport {
 
         lines.append("")
         lines.append("Edges (\(snapshot.edges.count)):")
-        for edge in snapshot.edges {
+        // What the dump is most likely asked to explain first: cycles, and the locks in use now.
+        let inUse = Set(threads.flatMap { view in view.held.map(\.lock.id) + (view.wait.map { [$0.lock.id] } ?? []) })
+        let urgent = snapshot.edges.filter { $0.closesCycle || inUse.contains($0.from.id) || inUse.contains($0.to.id) }
+        let others = snapshot.edges.filter { !($0.closesCycle || inUse.contains($0.from.id) || inUse.contains($0.to.id)) }
+        var withStacks = 0, listed = 0
+        for edge in urgent + others {
+            let isUrgent = edge.closesCycle || inUse.contains(edge.from.id) || inUse.contains(edge.to.id)
+            guard isUrgent || listed < edgesListed else { break }
+            listed += 1
             let marker = edge.closesCycle ? "  [closes a cycle]" : ""
             lines.append("  \(edge.from) -> \(edge.to), first taken by \(edge.thread)\(marker)")
-            if includeEdgeStacks {
+            if includeEdgeStacks && (isUrgent || withStacks < edgesWithStacks) {
+                withStacks += 1
                 let stacks = edge.stacks()
                 lines.append(indent(stacks.holder.description, by: 6))
                 lines.append(indent(stacks.acquirer.description, by: 6))
             }
+        }
+        let withoutStacks = includeEdgeStacks ? listed - withStacks : 0
+        if listed < snapshot.edges.count || withoutStacks > 0 {
+            lines.append("  (\(snapshot.edges.count - listed) more edge(s) not listed, \(withoutStacks) listed without stacks: "
+                + "a dump writes at most \(edgesWithStacks) edges with stacks and \(edgesListed) in all, besides those on a cycle "
+                + "or touching a held or waited lock; a directory dump's JSON file has the whole graph)")
         }
 
         // Not `LockMonitor.violations`: a dump must not wait for the reporter thread (it may be

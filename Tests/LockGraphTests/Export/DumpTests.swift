@@ -106,3 +106,28 @@ struct DumpTests {
         }
     }
 }
+
+extension MonitorTests {
+    /// A dump of a large graph is bounded: the edges touching a held lock in full, others up to
+    /// the limits, and one line counting the rest (never silent).
+    @Test func aDumpOfManyEdgesIsBoundedAndSaysWhatItLeftOut() throws {
+        let prefix = uniqueName("bounded-dump")
+        let locks = (0..<80).map { TrackedMutex(name: "\(prefix)-\($0)") }  // 3,160 edges
+        for lock in locks { lock.lock() }
+        for lock in locks.reversed() { lock.unlock() }
+        let held = TrackedMutex(name: "\(prefix)-held")
+        held.lock()
+        locks[0].withLock {}  // an edge from the held lock: written in full
+        let dump = LockMonitor.dumpText()
+        held.unlock()
+        let edgeCount = LockMonitor.snapshot().edges.count
+        try #require(edgeCount > LiveStateReport.edgesListed)
+        #expect(dump.contains("more edge(s) not listed"))
+        #expect(dump.contains("a directory dump's JSON file has the whole graph"))
+        // The edge from the held lock is listed with its stacks, whatever its position.
+        let heldEdge = try #require(dump.range(of: "\"\(prefix)-held\" (DumpTests.swift"))
+        #expect(dump[heldEdge.upperBound...].contains("acquired"))
+        let listedEdges = dump.components(separatedBy: "\n").filter { $0.hasPrefix("  \"") && $0.contains(", first taken by ") }
+        #expect(listedEdges.count <= LiveStateReport.edgesListed + 1)
+    }
+}
