@@ -132,13 +132,17 @@ final class LockGraphStore: Sendable {
             guard let data = data ?? instances.lookup(key),
                   let from = liveLocks[LockNode.lock(of: key.from)], let to = liveLocks[LockNode.lock(of: key.to)]
             else { return nil }
-            return EdgeRecord(from: from, to: to, fromNode: key.from, toNode: key.to, data: data, guards: instances.guards(of: key))
+            // The stored `GuardSet`, not a materialised set: a snapshot of N nested locks has
+            // N(N-1)/2 records whose guards share N held sets.
+            return EdgeRecord(from: from, to: to, fromNode: key.from, toNode: key.to, data: data,
+                              guardSet: instances.guards[key] ?? [])
         }
 
         /// The record of a class edge, with the instance locks that first made it.
         func classRecord(_ key: EdgeKey) -> EdgeRecord? {
             guard let classes, let data = classes.lookup(key), let locks = classEndpoints[key] else { return nil }
-            return EdgeRecord(from: locks.from, to: locks.to, fromNode: key.from, toNode: key.to, data: data, guards: classes.guards(of: key))
+            return EdgeRecord(from: locks.from, to: locks.to, fromNode: key.from, toNode: key.to, data: data,
+                              guardSet: classes.guards[key] ?? [])
         }
 
         mutating func classID(of lock: LockInfo) -> UInt64 {
