@@ -2,7 +2,7 @@
 // raw pthread mutexes. The tests run it under `lockgraph run`, which interposes on the pthread
 // lock API; run plainly, it shows what the program does without LockGraph.
 //
-// Usage: preload-fixture SCENARIO
+// Usage: preload-fixture SCENARIO (and the later scenarios documented at their functions)
 //   nslock-abba      two NSLocks taken in both orders (one thread after the other: no hang)
 //   pthread-abba     the same with raw pthread_mutex_t
 //   recursive-cycle  three NSRecursiveLocks in a cycle, each taken twice
@@ -136,6 +136,25 @@ func cleanMany() {
     print("clean-many done")
 }
 
+/// Each address holds two mutexes in turn: the first taken inside `outer`, the second (after a
+/// destroy, or after being abandoned without one) around it. Both on one thread, so the
+/// second acquisition follows the first through the same per-thread state.
+func addressReuse() {
+    let outer = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    pthread_mutex_init(outer, nil)
+    for destroys in [true, false] {
+        let slot = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        pthread_mutex_init(slot, nil)
+        pthread_mutex_lock(outer); pthread_mutex_lock(slot)
+        pthread_mutex_unlock(slot); pthread_mutex_unlock(outer)
+        if destroys { pthread_mutex_destroy(slot) }
+        pthread_mutex_init(slot, nil)
+        pthread_mutex_lock(slot); pthread_mutex_lock(outer)
+        pthread_mutex_unlock(outer); pthread_mutex_unlock(slot)
+    }
+    print("address-reuse done")
+}
+
 func nanoseconds(_ iterations: Int, _ body: () -> Void) -> Double {
     let start = DispatchTime.now().uptimeNanoseconds
     body()
@@ -160,8 +179,9 @@ case "pthread-abba": pthreadABBA()
 case "recursive-cycle": recursiveCycle()
 case "nslock-relock": nslockRelock()
 case "clean-many": cleanMany()
+case "address-reuse": addressReuse()
 case "bench": bench(arguments.dropFirst().first.flatMap { Int($0) } ?? 1_000_000)
 default:
-    FileHandle.standardError.write(Data("usage: preload-fixture nslock-abba|pthread-abba|recursive-cycle|nslock-relock|clean-many|bench [N]\n".utf8))
+    FileHandle.standardError.write(Data("usage: preload-fixture nslock-abba|pthread-abba|recursive-cycle|nslock-relock|clean-many|address-reuse|bench [N]\n".utf8))
     exit(64)
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <pthread.h>
 #include <time.h>
+#include "lockgraph_mutex_cache.h"
 
 /// The calling thread's `ThreadState` (unretained; owned by a pthread key whose destructor frees
 /// it at thread exit and clears this word), or NULL before the thread first uses a tracked lock.

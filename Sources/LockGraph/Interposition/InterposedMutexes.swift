@@ -47,6 +47,12 @@ final class InterposedMutex: Sendable {
 ///
 /// Sharded by address, each shard under its own `InternalLock` (so `fork()` takes them all
 /// first, see `ForkSafety`): threads locking different mutexes rarely share a shard lock.
+///
+/// In front of the table, each thread caches the entries it used last (`cached(_:)`, C
+/// thread-local slots in lockgraph_mutex_cache.h): a hit costs a few loads and no reference
+/// count. Removing or replacing an entry bumps the address's epoch first, which invalidates
+/// every cached copy (see the header's invariant), so a reused address never reaches an old
+/// entry through a cache either.
 enum InterposedMutexes {
     private static let shardCount = 64
     private static let shards: [InternalProtected<[UInt: InterposedMutex]>] =
@@ -56,6 +62,36 @@ enum InterposedMutexes {
     private static func shard(_ address: UInt) -> InternalProtected<[UInt: InterposedMutex]> {
         // Mutexes are at least 8-byte aligned and often 64 bytes apart (one per object).
         shards[Int(truncatingIfNeeded: (address >> 3) ^ (address >> 9)) & (shardCount - 1)]
+    }
+
+    /// The mutex's entry (registered now when it has none), unretained: the table keeps it alive
+    /// until the mutex is destroyed or its address re-initialised, neither of which may race
+    /// with a pthread call on it. Use it only before the call's raw unlock (see
+    /// `lockgraphHookMutexUnlock`).
+    @inline(__always)
+    static func cached(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) -> Unmanaged<InterposedMutex> {
+        if let hit = lockgraph_mutex_cache_find(UInt(bitPattern: mutex)) { return Unmanaged.fromOpaque(hit) }
+        return fill(mutex, creating: true).unsafelyUnwrapped
+    }
+
+    /// `cached` for a mutex that may have no entry (an unlock of one taken before the
+    /// interposer was ready): nil then, and nothing is registered.
+    @inline(__always)
+    static func cachedIfKnown(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) -> Unmanaged<InterposedMutex>? {
+        if let hit = lockgraph_mutex_cache_find(UInt(bitPattern: mutex)) { return Unmanaged.fromOpaque(hit) }
+        return fill(mutex, creating: false)
+    }
+
+    /// A cache miss: the epoch is read before the table, so an entry removed after this
+    /// look-up is cached under an epoch that no longer matches.
+    @inline(never)
+    private static func fill(_ mutex: UnsafeMutablePointer<pthread_mutex_t>, creating: Bool) -> Unmanaged<InterposedMutex>? {
+        let address = UInt(bitPattern: mutex)
+        let epoch = lockgraph_mutex_epoch(address)
+        guard let entry = creating ? entry(for: mutex) : lookup(mutex) else { return nil }
+        let reference = Unmanaged.passUnretained(entry)
+        lockgraph_mutex_cache_store(address, reference.toOpaque(), epoch)
+        return reference
     }
 
     static func lookup(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) -> InterposedMutex? {
@@ -83,14 +119,19 @@ enum InterposedMutexes {
         let created = make(mutex)
         let address = UInt(bitPattern: mutex)
         let stale = shard(address).withLock { table in table.updateValue(created, forKey: address) }
-        if let stale { Tracking.unregister(stale.info) }
+        if let stale {
+            lockgraph_mutex_epoch_bump(address)
+            Tracking.unregister(stale.info)
+        }
         Tracking.register(created.info)
     }
 
     /// Removes and returns the entry of a mutex being destroyed.
     static func remove(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) -> InterposedMutex? {
         let address = UInt(bitPattern: mutex)
-        return shard(address).withLock { $0.removeValue(forKey: address) }
+        let removed = shard(address).withLock { $0.removeValue(forKey: address) }
+        if removed != nil { lockgraph_mutex_epoch_bump(address) }
+        return removed
     }
 
     private static func make(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) -> InterposedMutex {

@@ -69,6 +69,15 @@ struct PreloadRunTests {
         #expect(!process.standardError.contains("LockGraph"), "\(process.standardError)")
     }
 
+    /// The per-thread mutex cache must not hand the old mutex's identity to a new one at the
+    /// same address (destroyed, or abandoned without destroy, then initialised again).
+    @Test func mutexReinitialisedAtTheSameAddressIsANewLock() throws {
+        let process = try runFixture("address-reuse")
+        #expect(process.exitStatus == 0)
+        #expect(process.standardOutput.contains("address-reuse done"))
+        #expect(!process.standardError.contains("LockGraph"), "\(process.standardError)")
+    }
+
     @Test func exitStatusIsTheProgramsAndLDPreloadIsAppended() throws {
         let process = try run(["/bin/sh", "-c", "echo \"$LD_PRELOAD\"; exit 3"], environment: ["LD_PRELOAD": "/nonexistent-first.so"])
         #expect(process.exitStatus == 3)
