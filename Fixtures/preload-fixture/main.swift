@@ -155,6 +155,62 @@ func addressReuse() {
     print("address-reuse done")
 }
 
+final class Mailbox: @unchecked Sendable {
+    let condition = NSCondition()
+    let stats = NSLock()
+    var messages = 0
+
+    /// Signals one message holding `stats` (the order stats -> condition's lock).
+    func post() {
+        stats.lock()
+        condition.lock()
+        messages += 1
+        condition.signal()
+        condition.unlock()
+        stats.unlock()
+    }
+}
+
+/// The consumer sleeps in `wait()` with the condition's lock released (pthread releases it):
+/// a dump taken meanwhile shows it waiting on the condition and holding nothing.
+func conditionWait() {
+    let box = Mailbox()
+    let done = DispatchSemaphore(value: 0)
+    let consumer = Thread {
+        box.condition.lock()
+        while box.messages == 0 { box.condition.wait() }
+        box.messages -= 1
+        box.condition.unlock()
+        done.signal()
+    }
+    consumer.name = "consumer"
+    consumer.start()
+    usleep(300_000)
+    if ProcessInfo.processInfo.environment["LOCKGRAPH_DUMP_SIGNAL"] == "USR1" {
+        kill(getpid(), SIGUSR1)
+        usleep(500_000)
+    }
+    box.post()
+    done.wait()
+    print("condition-wait done")
+}
+
+/// The producer's signal under `stats` is the evidence; the consumer then waits holding
+/// `stats`, which that signal needs (reported before it blocks; it times out after 0.3 s).
+func conditionWaitHolding() {
+    let box = Mailbox()
+    onThread("producer") { box.post() }
+    box.messages = 0
+    onThread("consumer") {
+        box.stats.lock()
+        box.condition.lock()
+        _ = box.condition.wait(until: Date(timeIntervalSinceNow: 0.3))
+        box.condition.unlock()
+        box.stats.unlock()
+    }
+    print("condition-wait-holding done")
+}
+
 func nanoseconds(_ iterations: Int, _ body: () -> Void) -> Double {
     let start = DispatchTime.now().uptimeNanoseconds
     body()
@@ -180,8 +236,10 @@ case "recursive-cycle": recursiveCycle()
 case "nslock-relock": nslockRelock()
 case "clean-many": cleanMany()
 case "address-reuse": addressReuse()
+case "condition-wait": conditionWait()
+case "condition-wait-holding": conditionWaitHolding()
 case "bench": bench(arguments.dropFirst().first.flatMap { Int($0) } ?? 1_000_000)
 default:
-    FileHandle.standardError.write(Data("usage: preload-fixture nslock-abba|pthread-abba|recursive-cycle|nslock-relock|clean-many|address-reuse|bench [N]\n".utf8))
+    FileHandle.standardError.write(Data("usage: preload-fixture nslock-abba|pthread-abba|recursive-cycle|nslock-relock|clean-many|address-reuse|condition-wait|condition-wait-holding|bench [N]\n".utf8))
     exit(64)
 }

@@ -21,4 +21,11 @@ int lockgraph_hook_mutex_timedlock(pthread_mutex_t *mutex, const struct timespec
 int lockgraph_hook_mutex_unlock(pthread_mutex_t *mutex);
 int lockgraph_hook_mutex_destroy(pthread_mutex_t *mutex);
 
+int lockgraph_hook_cond_init(pthread_cond_t *condition, const pthread_condattr_t *attributes);
+/// `deadline` NULL: `pthread_cond_wait`; otherwise `pthread_cond_timedwait`.
+int lockgraph_hook_cond_wait(pthread_cond_t *condition, pthread_mutex_t *mutex, const struct timespec *deadline);
+/// `broadcast` 0: `pthread_cond_signal`; otherwise `pthread_cond_broadcast`.
+int lockgraph_hook_cond_signal(pthread_cond_t *condition, int broadcast);
+int lockgraph_hook_cond_destroy(pthread_cond_t *condition);
+
 #endif

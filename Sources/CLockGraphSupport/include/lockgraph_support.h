@@ -76,6 +76,12 @@ struct lockgraph_real_pthread {
     int (*mutex_timedlock)(pthread_mutex_t *, const struct timespec *);
     int (*mutex_unlock)(pthread_mutex_t *);
     int (*mutex_destroy)(pthread_mutex_t *);
+    int (*cond_init)(pthread_cond_t *, const pthread_condattr_t *);
+    int (*cond_wait)(pthread_cond_t *, pthread_mutex_t *);
+    int (*cond_timedwait)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *);
+    int (*cond_signal)(pthread_cond_t *);
+    int (*cond_broadcast)(pthread_cond_t *);
+    int (*cond_destroy)(pthread_cond_t *);
 };
 
 extern struct lockgraph_real_pthread lockgraph_real;
@@ -86,6 +92,12 @@ static inline int lockgraph_real_mutex_trylock(pthread_mutex_t *m) { return lock
 static inline int lockgraph_real_mutex_timedlock(pthread_mutex_t *m, const struct timespec *t) { return lockgraph_real.mutex_timedlock(m, t); }
 static inline int lockgraph_real_mutex_unlock(pthread_mutex_t *m) { return lockgraph_real.mutex_unlock(m); }
 static inline int lockgraph_real_mutex_destroy(pthread_mutex_t *m) { return lockgraph_real.mutex_destroy(m); }
+static inline int lockgraph_real_cond_init(pthread_cond_t *c, const pthread_condattr_t *a) { return lockgraph_real.cond_init(c, a); }
+static inline int lockgraph_real_cond_wait(pthread_cond_t *c, pthread_mutex_t *m) { return lockgraph_real.cond_wait(c, m); }
+static inline int lockgraph_real_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *t) { return lockgraph_real.cond_timedwait(c, m, t); }
+static inline int lockgraph_real_cond_signal(pthread_cond_t *c) { return lockgraph_real.cond_signal(c); }
+static inline int lockgraph_real_cond_broadcast(pthread_cond_t *c) { return lockgraph_real.cond_broadcast(c); }
+static inline int lockgraph_real_cond_destroy(pthread_cond_t *c) { return lockgraph_real.cond_destroy(c); }
 
 /// The type of an initialised (or statically initialised) mutex: 0 normal, 1 recursive,
 /// 2 error-checking, 3 adaptive (`PTHREAD_MUTEX_*_NP`). glibc keeps it in `__kind`, which its

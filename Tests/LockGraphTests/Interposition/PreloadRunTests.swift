@@ -13,8 +13,8 @@ struct PreloadRunTests {
         return process
     }
 
-    private func runFixture(_ scenario: String) throws -> InteractiveProcess {
-        try run(["--", InteractiveProcess.fixture("preload-fixture").path, scenario])
+    private func runFixture(_ scenario: String, environment: [String: String] = [:]) throws -> InteractiveProcess {
+        try run(["--", InteractiveProcess.fixture("preload-fixture").path, scenario], environment: environment)
     }
 
     @Test func nslockABBAIsReportedWithSwiftNamesAndLines() throws {
@@ -76,6 +76,34 @@ struct PreloadRunTests {
         #expect(process.exitStatus == 0)
         #expect(process.standardOutput.contains("address-reuse done"))
         #expect(!process.standardError.contains("LockGraph"), "\(process.standardError)")
+    }
+
+    /// pthread_cond_wait releases the mutex: a dump taken while an NSCondition's consumer waits
+    /// shows it holding nothing and waiting on the condition (passed through, the wait looked
+    /// like the mutex held throughout), and the correct program gets no report.
+    @Test func conditionWaitReleasesTheMutexInTheGraph() throws {
+        let process = try runFixture("condition-wait", environment: ["LOCKGRAPH_DUMP_SIGNAL": "USR1"])
+        let output = process.standardError
+        #expect(process.exitStatus == 0)
+        #expect(process.standardOutput.contains("condition-wait done"))
+        #expect(output.contains("==== LockGraph dump #1"), "\(output)")
+        #expect(output.contains("holds (outermost first): nothing"))
+        #expect(output.contains("waits on the condition of NSCondition#1 (main.swift:159)"))
+        #expect(!output.contains("LockGraph: "), "\(output)")
+    }
+
+    /// Signals feed the evidence-based wait rule: the producer signalled holding `stats`, so a
+    /// consumer waiting while holding `stats` is reported (before it blocks), once.
+    @Test func conditionWaitHoldingTheSignallersLockIsReported() throws {
+        let process = try runFixture("condition-wait-holding")
+        let report = process.standardError
+        #expect(process.exitStatus == 0)
+        #expect(process.standardOutput.contains("condition-wait-holding done"))
+        #expect(report.ranges(of: "LockGraph: wait while holding").count == 1, "\(report)")
+        #expect(report.contains("waits on NSCondition#2 (main.swift:159) while holding NSLock#3 (main.swift:160), "
+            + "and it was signalled by code holding NSLock#3 (main.swift:160)"))
+        #expect(report.contains("Mailbox.post() at main.swift:168"))
+        #expect(!report.contains("lock-order inversion"))
     }
 
     @Test func exitStatusIsTheProgramsAndLDPreloadIsAppended() throws {
