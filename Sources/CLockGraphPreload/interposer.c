@@ -19,7 +19,9 @@
 #include <link.h>
 #include <string.h>
 
-static __thread int guard __attribute__((tls_model("initial-exec"))) = 0;
+// The per-thread guard is `lockgraph_interposer_guard` (lockgraph_support.h), where LockGraph
+// can set it for its own threads for good.
+#define guard lockgraph_interposer_guard
 static int ready = 0;
 
 // Code whose pthread calls are never the program's own locks: [low, high) pairs.

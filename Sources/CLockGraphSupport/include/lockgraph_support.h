@@ -86,6 +86,20 @@ struct lockgraph_real_pthread {
 
 extern struct lockgraph_real_pthread lockgraph_real;
 
+/// The interposer's per-thread guard: while set, the thread's pthread calls pass straight
+/// through to the real functions. The interposer sets it around each hook; LockGraph sets it for
+/// good at the start of its own threads (`lockgraph_exempt_current_thread`), whose locks and
+/// waits are the detector's, not the program's. Harmless without the interposer.
+extern __thread int lockgraph_interposer_guard __attribute__((tls_model("initial-exec")));
+
+static inline void lockgraph_exempt_current_thread(void) {
+    lockgraph_interposer_guard = 1;
+}
+
+static inline int lockgraph_interposer_guard_get(void) {
+    return lockgraph_interposer_guard;
+}
+
 static inline int lockgraph_real_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *a) { return lockgraph_real.mutex_init(m, a); }
 static inline int lockgraph_real_mutex_lock(pthread_mutex_t *m) { return lockgraph_real.mutex_lock(m); }
 static inline int lockgraph_real_mutex_trylock(pthread_mutex_t *m) { return lockgraph_real.mutex_trylock(m); }
