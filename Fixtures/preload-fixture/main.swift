@@ -211,6 +211,45 @@ func conditionWaitHolding() {
     print("condition-wait-holding done")
 }
 
+final class Tables: @unchecked Sendable {
+    let names = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
+    let cache = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
+    let index = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
+    let data = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
+
+    init() {
+        pthread_rwlock_init(names, nil)
+        pthread_rwlock_init(cache, nil)
+        pthread_rwlock_init(index, nil)
+        pthread_rwlock_init(data, nil)
+    }
+
+    /// `first` then `second`, each for writing or reading.
+    func nest(_ first: UnsafeMutablePointer<pthread_rwlock_t>, writing writesFirst: Bool,
+              _ second: UnsafeMutablePointer<pthread_rwlock_t>, writing writesSecond: Bool) {
+        _ = writesFirst ? pthread_rwlock_wrlock(first) : pthread_rwlock_rdlock(first)
+        _ = writesSecond ? pthread_rwlock_wrlock(second) : pthread_rwlock_rdlock(second)
+        pthread_rwlock_unlock(second)
+        pthread_rwlock_unlock(first)
+    }
+}
+
+/// Raw pthread rwlocks: `names` and `cache` read in both orders (readers never wait for
+/// readers: no report; one read taken twice), `index` and `data` in both orders with a
+/// writer holding each: one inversion.
+func rwlockCycle() {
+    let tables = Tables()
+    onThread("reader-1") {
+        pthread_rwlock_rdlock(tables.names)
+        tables.nest(tables.cache, writing: false, tables.names, writing: false)
+        pthread_rwlock_unlock(tables.names)
+    }
+    onThread("reader-2") { tables.nest(tables.names, writing: false, tables.cache, writing: false) }
+    onThread("writer") { tables.nest(tables.index, writing: true, tables.data, writing: false) }
+    onThread("updater") { tables.nest(tables.data, writing: true, tables.index, writing: false) }
+    print("rwlock-cycle done")
+}
+
 func nanoseconds(_ iterations: Int, _ body: () -> Void) -> Double {
     let start = DispatchTime.now().uptimeNanoseconds
     body()
@@ -238,8 +277,9 @@ case "clean-many": cleanMany()
 case "address-reuse": addressReuse()
 case "condition-wait": conditionWait()
 case "condition-wait-holding": conditionWaitHolding()
+case "rwlock-cycle": rwlockCycle()
 case "bench": bench(arguments.dropFirst().first.flatMap { Int($0) } ?? 1_000_000)
 default:
-    FileHandle.standardError.write(Data("usage: preload-fixture nslock-abba|pthread-abba|recursive-cycle|nslock-relock|clean-many|address-reuse|condition-wait|condition-wait-holding|bench [N]\n".utf8))
+    FileHandle.standardError.write(Data("usage: preload-fixture nslock-abba|pthread-abba|recursive-cycle|nslock-relock|clean-many|address-reuse|condition-wait|condition-wait-holding|rwlock-cycle|bench [N]\n".utf8))
     exit(64)
 }

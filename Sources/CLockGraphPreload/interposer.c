@@ -1,4 +1,4 @@
-// LD_PRELOAD interposer: defines the pthread mutex and condition API so that every lock of an unmodified
+// LD_PRELOAD interposer: defines the pthread mutex, condition and rwlock API so that every lock of an unmodified
 // program reaches LockGraph's hooks, and forwards to the real functions.
 //
 // Rules that keep it correct inside any process:
@@ -131,6 +131,50 @@ int pthread_cond_destroy(pthread_cond_t *condition) {
     CALL_HOOK(lockgraph_hook_cond_destroy(condition));
 }
 
+// Reader-writer locks. A NULL deadline to a timed call is the program's error: passed through.
+#define RWLOCK_CALL(field, name, args, hook) do { \
+        if (!HOOKED()) return REAL(field, name) args; \
+        CALL_HOOK(hook); \
+    } while (0)
+
+int pthread_rwlock_init(pthread_rwlock_t *rwlock, const pthread_rwlockattr_t *attributes) {
+    RWLOCK_CALL(rwlock_init, "pthread_rwlock_init", (rwlock, attributes), lockgraph_hook_rwlock_init(rwlock, attributes));
+}
+
+int pthread_rwlock_rdlock(pthread_rwlock_t *rwlock) {
+    RWLOCK_CALL(rwlock_rdlock, "pthread_rwlock_rdlock", (rwlock), lockgraph_hook_rwlock_lock(rwlock, 0, 0));
+}
+
+int pthread_rwlock_tryrdlock(pthread_rwlock_t *rwlock) {
+    RWLOCK_CALL(rwlock_tryrdlock, "pthread_rwlock_tryrdlock", (rwlock), lockgraph_hook_rwlock_trylock(rwlock, 0));
+}
+
+int pthread_rwlock_timedrdlock(pthread_rwlock_t *rwlock, const struct timespec *deadline) {
+    if (!deadline) return REAL(rwlock_timedrdlock, "pthread_rwlock_timedrdlock")(rwlock, deadline);
+    RWLOCK_CALL(rwlock_timedrdlock, "pthread_rwlock_timedrdlock", (rwlock, deadline), lockgraph_hook_rwlock_lock(rwlock, 0, deadline));
+}
+
+int pthread_rwlock_wrlock(pthread_rwlock_t *rwlock) {
+    RWLOCK_CALL(rwlock_wrlock, "pthread_rwlock_wrlock", (rwlock), lockgraph_hook_rwlock_lock(rwlock, 1, 0));
+}
+
+int pthread_rwlock_trywrlock(pthread_rwlock_t *rwlock) {
+    RWLOCK_CALL(rwlock_trywrlock, "pthread_rwlock_trywrlock", (rwlock), lockgraph_hook_rwlock_trylock(rwlock, 1));
+}
+
+int pthread_rwlock_timedwrlock(pthread_rwlock_t *rwlock, const struct timespec *deadline) {
+    if (!deadline) return REAL(rwlock_timedwrlock, "pthread_rwlock_timedwrlock")(rwlock, deadline);
+    RWLOCK_CALL(rwlock_timedwrlock, "pthread_rwlock_timedwrlock", (rwlock, deadline), lockgraph_hook_rwlock_lock(rwlock, 1, deadline));
+}
+
+int pthread_rwlock_unlock(pthread_rwlock_t *rwlock) {
+    RWLOCK_CALL(rwlock_unlock, "pthread_rwlock_unlock", (rwlock), lockgraph_hook_rwlock_unlock(rwlock));
+}
+
+int pthread_rwlock_destroy(pthread_rwlock_t *rwlock) {
+    RWLOCK_CALL(rwlock_destroy, "pthread_rwlock_destroy", (rwlock), lockgraph_hook_rwlock_destroy(rwlock));
+}
+
 // MARK: Set-up
 
 struct text_search {
@@ -192,6 +236,15 @@ static void lockgraph_preload_start(void) {
     REAL_COND(cond_signal, "pthread_cond_signal");
     REAL_COND(cond_broadcast, "pthread_cond_broadcast");
     REAL_COND(cond_destroy, "pthread_cond_destroy");
+    REAL(rwlock_init, "pthread_rwlock_init");
+    REAL(rwlock_rdlock, "pthread_rwlock_rdlock");
+    REAL(rwlock_tryrdlock, "pthread_rwlock_tryrdlock");
+    REAL(rwlock_timedrdlock, "pthread_rwlock_timedrdlock");
+    REAL(rwlock_wrlock, "pthread_rwlock_wrlock");
+    REAL(rwlock_trywrlock, "pthread_rwlock_trywrlock");
+    REAL(rwlock_timedwrlock, "pthread_rwlock_timedwrlock");
+    REAL(rwlock_unlock, "pthread_rwlock_unlock");
+    REAL(rwlock_destroy, "pthread_rwlock_destroy");
     struct text_search search = { (uintptr_t)&lockgraph_preload_start, 0, 0, 0, 0 };
     dl_iterate_phdr(visit_image, &search);
     lockgraph_hook_install(search.own_low, search.own_high, search.wrapper_low, search.wrapper_high);

@@ -28,4 +28,11 @@ int lockgraph_hook_cond_wait(pthread_cond_t *condition, pthread_mutex_t *mutex, 
 int lockgraph_hook_cond_signal(pthread_cond_t *condition, int broadcast);
 int lockgraph_hook_cond_destroy(pthread_cond_t *condition);
 
+int lockgraph_hook_rwlock_init(pthread_rwlock_t *rwlock, const pthread_rwlockattr_t *attributes);
+/// `write` 0: a read lock; `deadline` NULL: blocking, otherwise timed.
+int lockgraph_hook_rwlock_lock(pthread_rwlock_t *rwlock, int write, const struct timespec *deadline);
+int lockgraph_hook_rwlock_trylock(pthread_rwlock_t *rwlock, int write);
+int lockgraph_hook_rwlock_unlock(pthread_rwlock_t *rwlock);
+int lockgraph_hook_rwlock_destroy(pthread_rwlock_t *rwlock);
+
 #endif

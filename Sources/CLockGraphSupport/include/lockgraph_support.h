@@ -82,6 +82,15 @@ struct lockgraph_real_pthread {
     int (*cond_signal)(pthread_cond_t *);
     int (*cond_broadcast)(pthread_cond_t *);
     int (*cond_destroy)(pthread_cond_t *);
+    int (*rwlock_init)(pthread_rwlock_t *, const pthread_rwlockattr_t *);
+    int (*rwlock_rdlock)(pthread_rwlock_t *);
+    int (*rwlock_tryrdlock)(pthread_rwlock_t *);
+    int (*rwlock_timedrdlock)(pthread_rwlock_t *, const struct timespec *);
+    int (*rwlock_wrlock)(pthread_rwlock_t *);
+    int (*rwlock_trywrlock)(pthread_rwlock_t *);
+    int (*rwlock_timedwrlock)(pthread_rwlock_t *, const struct timespec *);
+    int (*rwlock_unlock)(pthread_rwlock_t *);
+    int (*rwlock_destroy)(pthread_rwlock_t *);
 };
 
 extern struct lockgraph_real_pthread lockgraph_real;
@@ -112,6 +121,17 @@ static inline int lockgraph_real_cond_timedwait(pthread_cond_t *c, pthread_mutex
 static inline int lockgraph_real_cond_signal(pthread_cond_t *c) { return lockgraph_real.cond_signal(c); }
 static inline int lockgraph_real_cond_broadcast(pthread_cond_t *c) { return lockgraph_real.cond_broadcast(c); }
 static inline int lockgraph_real_cond_destroy(pthread_cond_t *c) { return lockgraph_real.cond_destroy(c); }
+static inline int lockgraph_real_rwlock_init(pthread_rwlock_t *l, const pthread_rwlockattr_t *a) { return lockgraph_real.rwlock_init(l, a); }
+/// `write` 0: read; `deadline` NULL: blocking (`pthread_rwlock_rdlock`/`wrlock`), else timed.
+static inline int lockgraph_real_rwlock_lock(pthread_rwlock_t *l, int write, const struct timespec *deadline) {
+    if (deadline) return write ? lockgraph_real.rwlock_timedwrlock(l, deadline) : lockgraph_real.rwlock_timedrdlock(l, deadline);
+    return write ? lockgraph_real.rwlock_wrlock(l) : lockgraph_real.rwlock_rdlock(l);
+}
+static inline int lockgraph_real_rwlock_trylock(pthread_rwlock_t *l, int write) {
+    return write ? lockgraph_real.rwlock_trywrlock(l) : lockgraph_real.rwlock_tryrdlock(l);
+}
+static inline int lockgraph_real_rwlock_unlock(pthread_rwlock_t *l) { return lockgraph_real.rwlock_unlock(l); }
+static inline int lockgraph_real_rwlock_destroy(pthread_rwlock_t *l) { return lockgraph_real.rwlock_destroy(l); }
 
 /// The type of an initialised (or statically initialised) mutex: 0 normal, 1 recursive,
 /// 2 error-checking, 3 adaptive (`PTHREAD_MUTEX_*_NP`). glibc keeps it in `__kind`, which its

@@ -37,7 +37,6 @@ enum InterposedConditions {
     }
 
     private static func make() -> LockInfo {
-        let site = InterposedNaming.site(of: StackTrace.capture())
-        return LockInfo(name: nil, site: site.file, line: site.line, type: site.type ?? "pthread_cond_t")
+        InterposedNaming.newLock(defaultType: "pthread_cond_t")
     }
 }

@@ -117,9 +117,7 @@ enum InterposedMutexes {
     }
 
     private static func make(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) -> InterposedMutex {
-        let site = InterposedNaming.site(of: StackTrace.capture())
-        let info = LockInfo(name: nil, site: site.file, line: site.line, type: site.type ?? "pthread_mutex_t")
-        return InterposedMutex(info: info, kind: InterposedMutex.kind(of: mutex))
+        InterposedMutex(info: InterposedNaming.newLock(defaultType: "pthread_mutex_t"), kind: InterposedMutex.kind(of: mutex))
     }
 }
 

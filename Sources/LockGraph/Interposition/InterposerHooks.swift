@@ -83,12 +83,18 @@ func lockgraphHookMutexUnlock(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) ->
     }
     // Unretained: once the mutex is free another thread may lawfully destroy it (the table then
     // drops the entry), and `Tracking.release` reads nothing of the lock after the raw unlock.
+    return reference._withUnsafeGuaranteedRef { entry in
+        releaseInterposed(entry.info) { lockgraph_real_mutex_unlock(mutex) }
+    }
+}
+
+/// `Tracking.release` through `rawUnlock`, returning the raw unlock's result to the program.
+@inline(__always)
+func releaseInterposed(_ lock: LockInfo, rawUnlock: () -> Int32) -> Int32 {
     var result: Int32 = 0
-    reference._withUnsafeGuaranteedRef { entry in
-        Tracking.release(entry.info) {
-            result = lockgraph_real_mutex_unlock(mutex)
-            return result
-        }
+    Tracking.release(lock) {
+        result = rawUnlock()
+        return result
     }
     return result
 }

@@ -106,6 +106,20 @@ struct PreloadRunTests {
         #expect(!report.contains("lock-order inversion"))
     }
 
+    /// Raw pthread rwlocks follow TrackedRWLock's rules: read-only nesting in both orders (and a
+    /// read taken twice) is silent, a cycle with a writer holding each lock is one inversion.
+    @Test func rwlockCycleWithWritersIsReportedAndReadersOnlyIsNot() throws {
+        let process = try runFixture("rwlock-cycle")
+        let report = process.standardError
+        #expect(process.exitStatus == 0)
+        #expect(process.standardOutput.contains("rwlock-cycle done"))
+        #expect(report.ranges(of: "LockGraph: lock-order inversion").count == 1, "\(report)")
+        #expect(report.contains("Cycle: pthread_rwlock_t#3 (main.swift:223) -> pthread_rwlock_t#4 (main.swift:224) -> pthread_rwlock_t#3 (main.swift:223)"))
+        #expect(report.contains("acquired for reading while holding pthread_rwlock_t#3 (main.swift:223) for writing"))
+        #expect(report.contains("Tables.nest(_:writing:_:writing:) at main.swift:231"))
+        #expect(!report.contains("#1 (main.swift") && !report.contains("#2 (main.swift") && !report.contains("reentrant"))
+    }
+
     @Test func exitStatusIsTheProgramsAndLDPreloadIsAppended() throws {
         let process = try run(["/bin/sh", "-c", "echo \"$LD_PRELOAD\"; exit 3"], environment: ["LD_PRELOAD": "/nonexistent-first.so"])
         #expect(process.exitStatus == 3)
