@@ -250,6 +250,33 @@ func rwlockCycle() {
     print("rwlock-cycle done")
 }
 
+/// Two new NSLocks, nested in one order; both freed (and their mutexes destroyed) on return.
+@inline(never)
+func nestNewPair(reversed: Bool) {
+    let first = NSLock(), second = NSLock()
+    let (outer, inner) = reversed ? (second, first) : (first, second)
+    outer.lock(); inner.lock(); inner.unlock(); outer.unlock()
+}
+
+/// 4 threads, each 5,000 times: two new NSLocks nested one way, freed, then two more (malloc
+/// hands back the same addresses) nested the other way. Every pair is new: nothing to report,
+/// whatever the per-thread caches and the address table saw at those addresses before.
+func reuseChurn() {
+    let group = DispatchGroup()
+    for _ in 0..<4 {
+        group.enter()
+        Thread {
+            for _ in 0..<5_000 {
+                nestNewPair(reversed: false)
+                nestNewPair(reversed: true)
+            }
+            group.leave()
+        }.start()
+    }
+    group.wait()
+    print("reuse-churn done")
+}
+
 func nanoseconds(_ iterations: Int, _ body: () -> Void) -> Double {
     let start = DispatchTime.now().uptimeNanoseconds
     body()
@@ -278,8 +305,9 @@ case "address-reuse": addressReuse()
 case "condition-wait": conditionWait()
 case "condition-wait-holding": conditionWaitHolding()
 case "rwlock-cycle": rwlockCycle()
+case "reuse-churn": reuseChurn()
 case "bench": bench(arguments.dropFirst().first.flatMap { Int($0) } ?? 1_000_000)
 default:
-    FileHandle.standardError.write(Data("usage: preload-fixture nslock-abba|pthread-abba|recursive-cycle|nslock-relock|clean-many|address-reuse|condition-wait|condition-wait-holding|rwlock-cycle|bench [N]\n".utf8))
+    FileHandle.standardError.write(Data("usage: preload-fixture nslock-abba|pthread-abba|recursive-cycle|nslock-relock|clean-many|address-reuse|condition-wait|condition-wait-holding|rwlock-cycle|reuse-churn|bench [N]\n".utf8))
     exit(64)
 }
