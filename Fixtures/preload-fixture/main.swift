@@ -2,7 +2,7 @@
 // raw pthread mutexes. The tests run it under `lockgraph run`, which interposes on the pthread
 // lock API; run plainly, it shows what the program does without LockGraph.
 //
-// Usage: preload-fixture SCENARIO
+// Usage: preload-fixture SCENARIO (and the later scenarios documented at their functions)
 //   nslock-abba      two NSLocks taken in both orders (one thread after the other: no hang)
 //   pthread-abba     the same with raw pthread_mutex_t
 //   recursive-cycle  three NSRecursiveLocks in a cycle, each taken twice
@@ -136,6 +136,147 @@ func cleanMany() {
     print("clean-many done")
 }
 
+/// Each address holds two mutexes in turn: the first taken inside `outer`, the second (after a
+/// destroy, or after being abandoned without one) around it. Both on one thread, so the
+/// second acquisition follows the first through the same per-thread state.
+func addressReuse() {
+    let outer = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    pthread_mutex_init(outer, nil)
+    for destroys in [true, false] {
+        let slot = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+        pthread_mutex_init(slot, nil)
+        pthread_mutex_lock(outer); pthread_mutex_lock(slot)
+        pthread_mutex_unlock(slot); pthread_mutex_unlock(outer)
+        if destroys { pthread_mutex_destroy(slot) }
+        pthread_mutex_init(slot, nil)
+        pthread_mutex_lock(slot); pthread_mutex_lock(outer)
+        pthread_mutex_unlock(outer); pthread_mutex_unlock(slot)
+    }
+    print("address-reuse done")
+}
+
+final class Mailbox: @unchecked Sendable {
+    let condition = NSCondition()
+    let stats = NSLock()
+    var messages = 0
+
+    /// Signals one message holding `stats` (the order stats -> condition's lock).
+    func post() {
+        stats.lock()
+        condition.lock()
+        messages += 1
+        condition.signal()
+        condition.unlock()
+        stats.unlock()
+    }
+}
+
+/// The consumer sleeps in `wait()` with the condition's lock released (pthread releases it):
+/// a dump taken meanwhile shows it waiting on the condition and holding nothing.
+func conditionWait() {
+    let box = Mailbox()
+    let done = DispatchSemaphore(value: 0)
+    let consumer = Thread {
+        box.condition.lock()
+        while box.messages == 0 { box.condition.wait() }
+        box.messages -= 1
+        box.condition.unlock()
+        done.signal()
+    }
+    consumer.name = "consumer"
+    consumer.start()
+    usleep(300_000)
+    if ProcessInfo.processInfo.environment["LOCKGRAPH_DUMP_SIGNAL"] == "USR1" {
+        kill(getpid(), SIGUSR1)
+        usleep(500_000)
+    }
+    box.post()
+    done.wait()
+    print("condition-wait done")
+}
+
+/// The producer's signal under `stats` is the evidence; the consumer then waits holding
+/// `stats`, which that signal needs (reported before it blocks; it times out after 0.3 s).
+func conditionWaitHolding() {
+    let box = Mailbox()
+    onThread("producer") { box.post() }
+    box.messages = 0
+    onThread("consumer") {
+        box.stats.lock()
+        box.condition.lock()
+        _ = box.condition.wait(until: Date(timeIntervalSinceNow: 0.3))
+        box.condition.unlock()
+        box.stats.unlock()
+    }
+    print("condition-wait-holding done")
+}
+
+final class Tables: @unchecked Sendable {
+    let names = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
+    let cache = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
+    let index = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
+    let data = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
+
+    init() {
+        pthread_rwlock_init(names, nil)
+        pthread_rwlock_init(cache, nil)
+        pthread_rwlock_init(index, nil)
+        pthread_rwlock_init(data, nil)
+    }
+
+    /// `first` then `second`, each for writing or reading.
+    func nest(_ first: UnsafeMutablePointer<pthread_rwlock_t>, writing writesFirst: Bool,
+              _ second: UnsafeMutablePointer<pthread_rwlock_t>, writing writesSecond: Bool) {
+        _ = writesFirst ? pthread_rwlock_wrlock(first) : pthread_rwlock_rdlock(first)
+        _ = writesSecond ? pthread_rwlock_wrlock(second) : pthread_rwlock_rdlock(second)
+        pthread_rwlock_unlock(second)
+        pthread_rwlock_unlock(first)
+    }
+}
+
+/// Raw pthread rwlocks: `names` and `cache` read in both orders (readers never wait for
+/// readers: no report; one read taken twice), `index` and `data` in both orders with a
+/// writer holding each: one inversion.
+func rwlockCycle() {
+    let tables = Tables()
+    onThread("reader-1") {
+        pthread_rwlock_rdlock(tables.names)
+        tables.nest(tables.cache, writing: false, tables.names, writing: false)
+        pthread_rwlock_unlock(tables.names)
+    }
+    onThread("reader-2") { tables.nest(tables.names, writing: false, tables.cache, writing: false) }
+    onThread("writer") { tables.nest(tables.index, writing: true, tables.data, writing: false) }
+    onThread("updater") { tables.nest(tables.data, writing: true, tables.index, writing: false) }
+    print("rwlock-cycle done")
+}
+
+/// Two new NSLocks, nested in one order; both freed (and their mutexes destroyed) on return.
+@inline(never)
+func nestNewPair(reversed: Bool) {
+    let first = NSLock(), second = NSLock()
+    let (outer, inner) = reversed ? (second, first) : (first, second)
+    outer.lock(); inner.lock(); inner.unlock(); outer.unlock()
+}
+
+/// 4 threads, each 5,000 times: two new NSLocks nested one way, freed, then two more (malloc
+/// hands back the same addresses) nested the other way. Every pair is new: nothing to report,
+/// whatever the per-thread caches and the address table saw at those addresses before.
+func reuseChurn() {
+    let group = DispatchGroup()
+    for _ in 0..<4 {
+        group.enter()
+        Thread {
+            for _ in 0..<5_000 {
+                nestNewPair(reversed: false)
+                nestNewPair(reversed: true)
+            }
+            group.leave()
+        }.start()
+    }
+    group.wait()
+    print("reuse-churn done")
+}
+
 func nanoseconds(_ iterations: Int, _ body: () -> Void) -> Double {
     let start = DispatchTime.now().uptimeNanoseconds
     body()
@@ -160,8 +301,13 @@ case "pthread-abba": pthreadABBA()
 case "recursive-cycle": recursiveCycle()
 case "nslock-relock": nslockRelock()
 case "clean-many": cleanMany()
+case "address-reuse": addressReuse()
+case "condition-wait": conditionWait()
+case "condition-wait-holding": conditionWaitHolding()
+case "rwlock-cycle": rwlockCycle()
+case "reuse-churn": reuseChurn()
 case "bench": bench(arguments.dropFirst().first.flatMap { Int($0) } ?? 1_000_000)
 default:
-    FileHandle.standardError.write(Data("usage: preload-fixture nslock-abba|pthread-abba|recursive-cycle|nslock-relock|clean-many|bench [N]\n".utf8))
+    FileHandle.standardError.write(Data("usage: preload-fixture nslock-abba|pthread-abba|recursive-cycle|nslock-relock|clean-many|address-reuse|condition-wait|condition-wait-holding|rwlock-cycle|reuse-churn|bench [N]\n".utf8))
     exit(64)
 }

@@ -1,4 +1,4 @@
-// LD_PRELOAD interposer: defines the pthread mutex API so that every lock of an unmodified
+// LD_PRELOAD interposer: defines the pthread mutex, condition and rwlock API so that every lock of an unmodified
 // program reaches LockGraph's hooks, and forwards to the real functions.
 //
 // Rules that keep it correct inside any process:
@@ -19,7 +19,9 @@
 #include <link.h>
 #include <string.h>
 
-static __thread int guard __attribute__((tls_model("initial-exec"))) = 0;
+// The per-thread guard is `lockgraph_interposer_guard` (lockgraph_support.h), where LockGraph
+// can set it for its own threads for good.
+#define guard lockgraph_interposer_guard
 static int ready = 0;
 
 // Code whose pthread calls are never the program's own locks: [low, high) pairs.
@@ -34,6 +36,16 @@ static void *resolve(const char *name) {
 
 #define REAL(field, name) \
     (lockgraph_real.field ? lockgraph_real.field : (lockgraph_real.field = resolve(name)))
+
+// glibc keeps an old pthread_cond_* ABI (GLIBC_2.2.5) beside the current one; plain dlsym may
+// hand back the old one, which misreads a condition the program initialised with the new.
+static void *resolve_cond(const char *name) {
+    void *current = dlvsym(RTLD_NEXT, name, "GLIBC_2.3.2");
+    return current ? current : dlsym(RTLD_NEXT, name);
+}
+
+#define REAL_COND(field, name) \
+    (lockgraph_real.field ? lockgraph_real.field : (lockgraph_real.field = resolve_cond(name)))
 
 static int ignored_caller(uintptr_t address) {
     for (int index = 0; index < ignored_count; index++) {
@@ -83,6 +95,84 @@ int pthread_mutex_unlock(pthread_mutex_t *mutex) {
 int pthread_mutex_destroy(pthread_mutex_t *mutex) {
     if (!HOOKED()) return REAL(mutex_destroy, "pthread_mutex_destroy")(mutex);
     CALL_HOOK(lockgraph_hook_mutex_destroy(mutex));
+}
+
+int pthread_cond_init(pthread_cond_t *condition, const pthread_condattr_t *attributes) {
+    if (!HOOKED()) return REAL_COND(cond_init, "pthread_cond_init")(condition, attributes);
+    CALL_HOOK(lockgraph_hook_cond_init(condition, attributes));
+}
+
+// The wait releases the mutex in the graph for its duration and re-takes it with the ordinary
+// checks; passed straight through, the mutex would look held for the whole wait.
+int pthread_cond_wait(pthread_cond_t *condition, pthread_mutex_t *mutex) {
+    if (!HOOKED()) return REAL_COND(cond_wait, "pthread_cond_wait")(condition, mutex);
+    CALL_HOOK(lockgraph_hook_cond_wait(condition, mutex, 0));
+}
+
+int pthread_cond_timedwait(pthread_cond_t *condition, pthread_mutex_t *mutex, const struct timespec *deadline) {
+    if (!HOOKED()) return REAL_COND(cond_timedwait, "pthread_cond_timedwait")(condition, mutex, deadline);
+    // A NULL deadline is the program's error: pass it through for pthread to answer.
+    if (!deadline) return REAL_COND(cond_timedwait, "pthread_cond_timedwait")(condition, mutex, deadline);
+    CALL_HOOK(lockgraph_hook_cond_wait(condition, mutex, deadline));
+}
+
+int pthread_cond_signal(pthread_cond_t *condition) {
+    if (!HOOKED()) return REAL_COND(cond_signal, "pthread_cond_signal")(condition);
+    CALL_HOOK(lockgraph_hook_cond_signal(condition, 0));
+}
+
+int pthread_cond_broadcast(pthread_cond_t *condition) {
+    if (!HOOKED()) return REAL_COND(cond_broadcast, "pthread_cond_broadcast")(condition);
+    CALL_HOOK(lockgraph_hook_cond_signal(condition, 1));
+}
+
+int pthread_cond_destroy(pthread_cond_t *condition) {
+    if (!HOOKED()) return REAL_COND(cond_destroy, "pthread_cond_destroy")(condition);
+    CALL_HOOK(lockgraph_hook_cond_destroy(condition));
+}
+
+// Reader-writer locks. A NULL deadline to a timed call is the program's error: passed through.
+#define RWLOCK_CALL(field, name, args, hook) do { \
+        if (!HOOKED()) return REAL(field, name) args; \
+        CALL_HOOK(hook); \
+    } while (0)
+
+int pthread_rwlock_init(pthread_rwlock_t *rwlock, const pthread_rwlockattr_t *attributes) {
+    RWLOCK_CALL(rwlock_init, "pthread_rwlock_init", (rwlock, attributes), lockgraph_hook_rwlock_init(rwlock, attributes));
+}
+
+int pthread_rwlock_rdlock(pthread_rwlock_t *rwlock) {
+    RWLOCK_CALL(rwlock_rdlock, "pthread_rwlock_rdlock", (rwlock), lockgraph_hook_rwlock_lock(rwlock, 0, 0));
+}
+
+int pthread_rwlock_tryrdlock(pthread_rwlock_t *rwlock) {
+    RWLOCK_CALL(rwlock_tryrdlock, "pthread_rwlock_tryrdlock", (rwlock), lockgraph_hook_rwlock_trylock(rwlock, 0));
+}
+
+int pthread_rwlock_timedrdlock(pthread_rwlock_t *rwlock, const struct timespec *deadline) {
+    if (!deadline) return REAL(rwlock_timedrdlock, "pthread_rwlock_timedrdlock")(rwlock, deadline);
+    RWLOCK_CALL(rwlock_timedrdlock, "pthread_rwlock_timedrdlock", (rwlock, deadline), lockgraph_hook_rwlock_lock(rwlock, 0, deadline));
+}
+
+int pthread_rwlock_wrlock(pthread_rwlock_t *rwlock) {
+    RWLOCK_CALL(rwlock_wrlock, "pthread_rwlock_wrlock", (rwlock), lockgraph_hook_rwlock_lock(rwlock, 1, 0));
+}
+
+int pthread_rwlock_trywrlock(pthread_rwlock_t *rwlock) {
+    RWLOCK_CALL(rwlock_trywrlock, "pthread_rwlock_trywrlock", (rwlock), lockgraph_hook_rwlock_trylock(rwlock, 1));
+}
+
+int pthread_rwlock_timedwrlock(pthread_rwlock_t *rwlock, const struct timespec *deadline) {
+    if (!deadline) return REAL(rwlock_timedwrlock, "pthread_rwlock_timedwrlock")(rwlock, deadline);
+    RWLOCK_CALL(rwlock_timedwrlock, "pthread_rwlock_timedwrlock", (rwlock, deadline), lockgraph_hook_rwlock_lock(rwlock, 1, deadline));
+}
+
+int pthread_rwlock_unlock(pthread_rwlock_t *rwlock) {
+    RWLOCK_CALL(rwlock_unlock, "pthread_rwlock_unlock", (rwlock), lockgraph_hook_rwlock_unlock(rwlock));
+}
+
+int pthread_rwlock_destroy(pthread_rwlock_t *rwlock) {
+    RWLOCK_CALL(rwlock_destroy, "pthread_rwlock_destroy", (rwlock), lockgraph_hook_rwlock_destroy(rwlock));
 }
 
 // MARK: Set-up
@@ -140,6 +230,21 @@ static void lockgraph_preload_start(void) {
     REAL(mutex_timedlock, "pthread_mutex_timedlock");
     REAL(mutex_unlock, "pthread_mutex_unlock");
     REAL(mutex_destroy, "pthread_mutex_destroy");
+    REAL_COND(cond_init, "pthread_cond_init");
+    REAL_COND(cond_wait, "pthread_cond_wait");
+    REAL_COND(cond_timedwait, "pthread_cond_timedwait");
+    REAL_COND(cond_signal, "pthread_cond_signal");
+    REAL_COND(cond_broadcast, "pthread_cond_broadcast");
+    REAL_COND(cond_destroy, "pthread_cond_destroy");
+    REAL(rwlock_init, "pthread_rwlock_init");
+    REAL(rwlock_rdlock, "pthread_rwlock_rdlock");
+    REAL(rwlock_tryrdlock, "pthread_rwlock_tryrdlock");
+    REAL(rwlock_timedrdlock, "pthread_rwlock_timedrdlock");
+    REAL(rwlock_wrlock, "pthread_rwlock_wrlock");
+    REAL(rwlock_trywrlock, "pthread_rwlock_trywrlock");
+    REAL(rwlock_timedwrlock, "pthread_rwlock_timedwrlock");
+    REAL(rwlock_unlock, "pthread_rwlock_unlock");
+    REAL(rwlock_destroy, "pthread_rwlock_destroy");
     struct text_search search = { (uintptr_t)&lockgraph_preload_start, 0, 0, 0, 0 };
     dl_iterate_phdr(visit_image, &search);
     lockgraph_hook_install(search.own_low, search.own_high, search.wrapper_low, search.wrapper_high);

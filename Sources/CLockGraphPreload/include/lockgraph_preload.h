@@ -21,4 +21,18 @@ int lockgraph_hook_mutex_timedlock(pthread_mutex_t *mutex, const struct timespec
 int lockgraph_hook_mutex_unlock(pthread_mutex_t *mutex);
 int lockgraph_hook_mutex_destroy(pthread_mutex_t *mutex);
 
+int lockgraph_hook_cond_init(pthread_cond_t *condition, const pthread_condattr_t *attributes);
+/// `deadline` NULL: `pthread_cond_wait`; otherwise `pthread_cond_timedwait`.
+int lockgraph_hook_cond_wait(pthread_cond_t *condition, pthread_mutex_t *mutex, const struct timespec *deadline);
+/// `broadcast` 0: `pthread_cond_signal`; otherwise `pthread_cond_broadcast`.
+int lockgraph_hook_cond_signal(pthread_cond_t *condition, int broadcast);
+int lockgraph_hook_cond_destroy(pthread_cond_t *condition);
+
+int lockgraph_hook_rwlock_init(pthread_rwlock_t *rwlock, const pthread_rwlockattr_t *attributes);
+/// `write` 0: a read lock; `deadline` NULL: blocking, otherwise timed.
+int lockgraph_hook_rwlock_lock(pthread_rwlock_t *rwlock, int write, const struct timespec *deadline);
+int lockgraph_hook_rwlock_trylock(pthread_rwlock_t *rwlock, int write);
+int lockgraph_hook_rwlock_unlock(pthread_rwlock_t *rwlock);
+int lockgraph_hook_rwlock_destroy(pthread_rwlock_t *rwlock);
+
 #endif

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <pthread.h>
 #include <time.h>
+#include "lockgraph_mutex_cache.h"
 
 /// The calling thread's `ThreadState` (unretained; owned by a pthread key whose destructor frees
 /// it at thread exit and clears this word), or NULL before the thread first uses a tracked lock.
@@ -75,9 +76,38 @@ struct lockgraph_real_pthread {
     int (*mutex_timedlock)(pthread_mutex_t *, const struct timespec *);
     int (*mutex_unlock)(pthread_mutex_t *);
     int (*mutex_destroy)(pthread_mutex_t *);
+    int (*cond_init)(pthread_cond_t *, const pthread_condattr_t *);
+    int (*cond_wait)(pthread_cond_t *, pthread_mutex_t *);
+    int (*cond_timedwait)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *);
+    int (*cond_signal)(pthread_cond_t *);
+    int (*cond_broadcast)(pthread_cond_t *);
+    int (*cond_destroy)(pthread_cond_t *);
+    int (*rwlock_init)(pthread_rwlock_t *, const pthread_rwlockattr_t *);
+    int (*rwlock_rdlock)(pthread_rwlock_t *);
+    int (*rwlock_tryrdlock)(pthread_rwlock_t *);
+    int (*rwlock_timedrdlock)(pthread_rwlock_t *, const struct timespec *);
+    int (*rwlock_wrlock)(pthread_rwlock_t *);
+    int (*rwlock_trywrlock)(pthread_rwlock_t *);
+    int (*rwlock_timedwrlock)(pthread_rwlock_t *, const struct timespec *);
+    int (*rwlock_unlock)(pthread_rwlock_t *);
+    int (*rwlock_destroy)(pthread_rwlock_t *);
 };
 
 extern struct lockgraph_real_pthread lockgraph_real;
+
+/// The interposer's per-thread guard: while set, the thread's pthread calls pass straight
+/// through to the real functions. The interposer sets it around each hook; LockGraph sets it for
+/// good at the start of its own threads (`lockgraph_exempt_current_thread`), whose locks and
+/// waits are the detector's, not the program's. Harmless without the interposer.
+extern __thread int lockgraph_interposer_guard __attribute__((tls_model("initial-exec")));
+
+static inline void lockgraph_exempt_current_thread(void) {
+    lockgraph_interposer_guard = 1;
+}
+
+static inline int lockgraph_interposer_guard_get(void) {
+    return lockgraph_interposer_guard;
+}
 
 static inline int lockgraph_real_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *a) { return lockgraph_real.mutex_init(m, a); }
 static inline int lockgraph_real_mutex_lock(pthread_mutex_t *m) { return lockgraph_real.mutex_lock(m); }
@@ -85,6 +115,23 @@ static inline int lockgraph_real_mutex_trylock(pthread_mutex_t *m) { return lock
 static inline int lockgraph_real_mutex_timedlock(pthread_mutex_t *m, const struct timespec *t) { return lockgraph_real.mutex_timedlock(m, t); }
 static inline int lockgraph_real_mutex_unlock(pthread_mutex_t *m) { return lockgraph_real.mutex_unlock(m); }
 static inline int lockgraph_real_mutex_destroy(pthread_mutex_t *m) { return lockgraph_real.mutex_destroy(m); }
+static inline int lockgraph_real_cond_init(pthread_cond_t *c, const pthread_condattr_t *a) { return lockgraph_real.cond_init(c, a); }
+static inline int lockgraph_real_cond_wait(pthread_cond_t *c, pthread_mutex_t *m) { return lockgraph_real.cond_wait(c, m); }
+static inline int lockgraph_real_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *t) { return lockgraph_real.cond_timedwait(c, m, t); }
+static inline int lockgraph_real_cond_signal(pthread_cond_t *c) { return lockgraph_real.cond_signal(c); }
+static inline int lockgraph_real_cond_broadcast(pthread_cond_t *c) { return lockgraph_real.cond_broadcast(c); }
+static inline int lockgraph_real_cond_destroy(pthread_cond_t *c) { return lockgraph_real.cond_destroy(c); }
+static inline int lockgraph_real_rwlock_init(pthread_rwlock_t *l, const pthread_rwlockattr_t *a) { return lockgraph_real.rwlock_init(l, a); }
+/// `write` 0: read; `deadline` NULL: blocking (`pthread_rwlock_rdlock`/`wrlock`), else timed.
+static inline int lockgraph_real_rwlock_lock(pthread_rwlock_t *l, int write, const struct timespec *deadline) {
+    if (deadline) return write ? lockgraph_real.rwlock_timedwrlock(l, deadline) : lockgraph_real.rwlock_timedrdlock(l, deadline);
+    return write ? lockgraph_real.rwlock_wrlock(l) : lockgraph_real.rwlock_rdlock(l);
+}
+static inline int lockgraph_real_rwlock_trylock(pthread_rwlock_t *l, int write) {
+    return write ? lockgraph_real.rwlock_trywrlock(l) : lockgraph_real.rwlock_tryrdlock(l);
+}
+static inline int lockgraph_real_rwlock_unlock(pthread_rwlock_t *l) { return lockgraph_real.rwlock_unlock(l); }
+static inline int lockgraph_real_rwlock_destroy(pthread_rwlock_t *l) { return lockgraph_real.rwlock_destroy(l); }
 
 /// The type of an initialised (or statically initialised) mutex: 0 normal, 1 recursive,
 /// 2 error-checking, 3 adaptive (`PTHREAD_MUTEX_*_NP`). glibc keeps it in `__kind`, which its

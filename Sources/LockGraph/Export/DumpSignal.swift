@@ -90,9 +90,7 @@ final class DumpSignal: Sendable {
         _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
         dumpPipeWriteEnd.store(fds[1], ordering: .releasing)
         let readEnd = fds[0]
-        let thread = Thread { [self] in readLoop(readEnd) }
-        thread.name = "lockgraph-dump"
-        thread.start()
+        DetectorThread.start(name: "lockgraph-dump") { [self] in readLoop(readEnd) }
     }
 
     /// Byte 0 on the pipe is a control message: the set of signals changed.

@@ -45,36 +45,55 @@ final class InterposedMutex: Sendable {
 /// one. A mutex used without any init call we saw (a static initialiser, or one initialised
 /// before the interposer was ready) gets its entry at its first acquisition.
 ///
-/// Sharded by address, each shard under its own `InternalLock` (so `fork()` takes them all
-/// first, see `ForkSafety`): threads locking different mutexes rarely share a shard lock.
+/// The table is an `AddressTable` (sharded, under internal locks).
+///
+/// In front of the table, each thread caches the entries it used last (`cached(_:)`, C
+/// thread-local slots in lockgraph_mutex_cache.h): a hit costs a few loads and no reference
+/// count. Removing or replacing an entry bumps the address's epoch (after the table change,
+/// before the old entry is released), which invalidates every cached copy (see the header's
+/// invariant), so a reused address never reaches an old entry through a cache either.
 enum InterposedMutexes {
-    private static let shardCount = 64
-    private static let shards: [InternalProtected<[UInt: InterposedMutex]>] =
-        (0..<shardCount).map { _ in InternalProtected([:]) }
+    private static let table = AddressTable<InterposedMutex>(shardCount: 64)
 
+    /// The mutex's entry (registered now when it has none), unretained: the table keeps it alive
+    /// until the mutex is destroyed or its address re-initialised, neither of which may race
+    /// with a pthread call on it. Use it only before the call's raw unlock (see
+    /// `lockgraphHookMutexUnlock`).
     @inline(__always)
-    private static func shard(_ address: UInt) -> InternalProtected<[UInt: InterposedMutex]> {
-        // Mutexes are at least 8-byte aligned and often 64 bytes apart (one per object).
-        shards[Int(truncatingIfNeeded: (address >> 3) ^ (address >> 9)) & (shardCount - 1)]
+    static func cached(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) -> Unmanaged<InterposedMutex> {
+        if let hit = lockgraph_mutex_cache_find(UInt(bitPattern: mutex)) { return Unmanaged.fromOpaque(hit) }
+        return fill(mutex, creating: true).unsafelyUnwrapped
+    }
+
+    /// `cached` for a mutex that may have no entry (an unlock of one taken before the
+    /// interposer was ready): nil then, and nothing is registered.
+    @inline(__always)
+    static func cachedIfKnown(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) -> Unmanaged<InterposedMutex>? {
+        if let hit = lockgraph_mutex_cache_find(UInt(bitPattern: mutex)) { return Unmanaged.fromOpaque(hit) }
+        return fill(mutex, creating: false)
+    }
+
+    /// A cache miss: the epoch is read before the table, so an entry removed after this
+    /// look-up is cached under an epoch that no longer matches.
+    @inline(never)
+    private static func fill(_ mutex: UnsafeMutablePointer<pthread_mutex_t>, creating: Bool) -> Unmanaged<InterposedMutex>? {
+        let address = UInt(bitPattern: mutex)
+        let epoch = lockgraph_mutex_epoch(address)
+        guard let entry = creating ? entry(for: mutex) : lookup(mutex) else { return nil }
+        let reference = Unmanaged.passUnretained(entry)
+        lockgraph_mutex_cache_store(address, reference.toOpaque(), epoch)
+        return reference
     }
 
     static func lookup(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) -> InterposedMutex? {
-        let address = UInt(bitPattern: mutex)
-        return shard(address).withLock { $0[address] }
+        table.lookup(UInt(bitPattern: mutex))
     }
 
     /// The mutex's entry, registered now (named by the calling acquisition) when it has none.
     static func entry(for mutex: UnsafeMutablePointer<pthread_mutex_t>) -> InterposedMutex {
-        if let existing = lookup(mutex) { return existing }
-        let created = make(mutex)
-        let address = UInt(bitPattern: mutex)
-        let entry = shard(address).withLock { table in
-            if let raced = table[address] { return raced }
-            table[address] = created
-            return created
-        }
-        if entry === created { Tracking.register(created.info) }
-        return entry
+        let entry = table.entry(UInt(bitPattern: mutex)) { make(mutex) }
+        if entry.created { Tracking.register(entry.value.info) }
+        return entry.value
     }
 
     /// Registers a mutex just initialised at `mutex`, replacing (and forgetting) any entry left
@@ -82,21 +101,23 @@ enum InterposedMutexes {
     static func initialised(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) {
         let created = make(mutex)
         let address = UInt(bitPattern: mutex)
-        let stale = shard(address).withLock { table in table.updateValue(created, forKey: address) }
-        if let stale { Tracking.unregister(stale.info) }
+        if let stale = table.replace(address, with: created) {
+            lockgraph_mutex_epoch_bump(address)
+            Tracking.unregister(stale.info)
+        }
         Tracking.register(created.info)
     }
 
     /// Removes and returns the entry of a mutex being destroyed.
     static func remove(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) -> InterposedMutex? {
         let address = UInt(bitPattern: mutex)
-        return shard(address).withLock { $0.removeValue(forKey: address) }
+        let removed = table.remove(address)
+        if removed != nil { lockgraph_mutex_epoch_bump(address) }
+        return removed
     }
 
     private static func make(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) -> InterposedMutex {
-        let site = InterposedNaming.site(of: StackTrace.capture())
-        let info = LockInfo(name: nil, site: site.file, line: site.line, type: site.type ?? "pthread_mutex_t")
-        return InterposedMutex(info: info, kind: InterposedMutex.kind(of: mutex))
+        InterposedMutex(info: InterposedNaming.newLock(defaultType: "pthread_mutex_t"), kind: InterposedMutex.kind(of: mutex))
     }
 }
 

@@ -16,6 +16,13 @@ enum InterposedNaming {
     nonisolated(unsafe) static var ownText: Range<UInt> = 0..<0
     nonisolated(unsafe) static var wrapperText: Range<UInt> = 0..<0
 
+    /// A new lock identity named by the calling stack's creation site (see `site(of:)`), of
+    /// type `defaultType` unless a wrapper frame names one.
+    static func newLock(defaultType: String, readerWriter: Bool = false) -> LockInfo {
+        let site = site(of: StackTrace.capture())
+        return LockInfo(name: nil, site: site.file, line: site.line, type: site.type ?? defaultType, readerWriter: readerWriter)
+    }
+
     /// Frames looked at: enough to get through a few wrapper layers to the user's code.
     private static let framesExamined = 16
 

@@ -39,22 +39,27 @@ func lockgraphHookMutexInit(_ mutex: UnsafeMutablePointer<pthread_mutex_t>, _ at
 @_cdecl("lockgraph_hook_mutex_lock")
 func lockgraphHookMutexLock(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) -> Int32 {
     guard !Configuration.isOff else { return lockgraph_real_mutex_lock(mutex) }
-    let entry = InterposedMutexes.entry(for: mutex)
-    // An error-checking mutex re-locked by its holder fails with EDEADLK instead of hanging:
-    // the program sees the error, as without LockGraph.
-    if entry.kind == .errorCheck && holdsCurrently(entry.info) { return lockgraph_real_mutex_lock(mutex) }
-    var result: Int32 = 0
-    Tracking.complete(entry.info, Tracking.beginAcquire(entry.info, recursive: entry.kind == .recursive),
-                      tryLock: { lockgraph_real_mutex_trylock(mutex) == 0 },
-                      lock: { result = lockgraph_real_mutex_lock(mutex) })
-    return result
+    // Unretained (see `InterposedMutexes.cached`): the mutex cannot be destroyed while this
+    // call is about to lock it, nor once this thread holds it.
+    return InterposedMutexes.cached(mutex)._withUnsafeGuaranteedRef { entry in
+        // An error-checking mutex re-locked by its holder fails with EDEADLK instead of hanging:
+        // the program sees the error, as without LockGraph.
+        if entry.kind == .errorCheck && holdsCurrently(entry.info) { return lockgraph_real_mutex_lock(mutex) }
+        var result: Int32 = 0
+        Tracking.complete(entry.info, Tracking.beginAcquire(entry.info, recursive: entry.kind == .recursive),
+                          tryLock: { lockgraph_real_mutex_trylock(mutex) == 0 },
+                          lock: { result = lockgraph_real_mutex_lock(mutex) })
+        return result
+    }
 }
 
 @_cdecl("lockgraph_hook_mutex_trylock")
 func lockgraphHookMutexTryLock(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) -> Int32 {
     let result = lockgraph_real_mutex_trylock(mutex)
     // A try cannot block: it adds no edge into the mutex, only the hold.
-    if result == 0 && !Configuration.isOff { Tracking.didTryAcquire(InterposedMutexes.entry(for: mutex).info) }
+    if result == 0 && !Configuration.isOff {
+        InterposedMutexes.cached(mutex)._withUnsafeGuaranteedRef { Tracking.didTryAcquire($0.info) }
+    }
     return result
 }
 
@@ -73,10 +78,22 @@ func lockgraphHookMutexTimedLock(_ mutex: UnsafeMutablePointer<pthread_mutex_t>,
 func lockgraphHookMutexUnlock(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) -> Int32 {
     // A mutex never seen locked through the hooks (taken before the interposer was ready) has
     // no entry: nothing to release in the graph.
-    guard !Configuration.isOff, let entry = InterposedMutexes.lookup(mutex) else { return lockgraph_real_mutex_unlock(mutex) }
+    guard !Configuration.isOff, let reference = InterposedMutexes.cachedIfKnown(mutex) else {
+        return lockgraph_real_mutex_unlock(mutex)
+    }
+    // Unretained: once the mutex is free another thread may lawfully destroy it (the table then
+    // drops the entry), and `Tracking.release` reads nothing of the lock after the raw unlock.
+    return reference._withUnsafeGuaranteedRef { entry in
+        releaseInterposed(entry.info) { lockgraph_real_mutex_unlock(mutex) }
+    }
+}
+
+/// `Tracking.release` through `rawUnlock`, returning the raw unlock's result to the program.
+@inline(__always)
+func releaseInterposed(_ lock: LockInfo, rawUnlock: () -> Int32) -> Int32 {
     var result: Int32 = 0
-    Tracking.release(entry.info) {
-        result = lockgraph_real_mutex_unlock(mutex)
+    Tracking.release(lock) {
+        result = rawUnlock()
         return result
     }
     return result

@@ -40,9 +40,7 @@ final class Watchdog: Sendable {
     func ensureStarted() {
         guard !started.load(ordering: .relaxed) else { return }
         guard started.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else { return }
-        let thread = Thread { [self] in run() }
-        thread.name = "lockgraph-watch"
-        thread.start()
+        DetectorThread.start(name: "lockgraph-watch") { [self] in run() }
     }
 
     /// In a forked child the watchdog thread does not exist: start a new one when needed.

@@ -23,6 +23,18 @@ extension Tracking {
             Reporter.invalidUnlock(of: lock, by: thread, detail: "called wait() without holding it (wait releases the lock)")
             return .notHeld
         }
+        let signalled = waitReleasing(lock, at: index, thread: thread, signal: signal, allowingHeldLocks: allowingHeldLocks) {
+            condition.wait(mutex, deadline: deadline)
+        }
+        return signalled ? .signalled : .timedOut
+    }
+
+    /// The core of `wait`, for a lock the thread holds at `index`: its entry is removed while
+    /// `body` waits (the raw wait releases and re-takes the lock), the wait recorded as evidence
+    /// against `signal` and published for the watchdog, the re-acquisition checked like a
+    /// blocking one, and the entry restored when `body` returns.
+    static func waitReleasing<Result>(_ lock: LockInfo, at index: Int, thread: ThreadState, signal: LockInfo?,
+                                      allowingHeldLocks: Bool, body: () -> Result) -> Result {
         let stack = thread.acquisitionStack(at: index)
         let entry = thread.remove(at: index)
         defer { thread.reinsert(entry, lock: lock, stack: stack) }
@@ -32,9 +44,9 @@ extension Tracking {
         checkOrder(into: lock, thread: thread)
         Watchdog.shared.ensureStarted()
         thread.beginWait(for: lock.id, kind: .condition)
-        let signalled = condition.wait(mutex, deadline: deadline)
+        let result = body()
         finishWait(thread, lock)
-        return signalled ? .signalled : .timedOut
+        return result
     }
 
     enum WaitOutcome { case signalled, timedOut, notHeld }

@@ -191,13 +191,17 @@ enum Tracking {
     /// Releases `lock` through `rawUnlock`. When LockGraph does not record the caller as a holder,
     /// `rawUnlock`'s result decides: 0 means the thread did own it (taken while tracking was off),
     /// anything else (`EPERM` from an error-checking mutex) is reported as an invalid unlock.
+    ///
+    /// Once a held lock's raw unlock returns, nothing of `lock` is read: another thread may then
+    /// lawfully destroy the lock (an interposed pthread mutex, whose `LockInfo` the interposer's
+    /// table then drops), so the caller need not keep `lock` alive past `rawUnlock`.
     @inline(__always)
     static func release(_ lock: LockInfo, rawUnlock: () -> Int32) {
         guard lock.isRegistered, let reference = currentThreadReference() else {
-            _ = rawUnlock()
             // Released while tracking is off: a hold taken while it was on must not outlive the
             // lock as a phantom entry (the next acquisition would look reentrant).
             if lock.isRegistered { forgetHoldWhileOff(lock) }
+            _ = rawUnlock()
             return
         }
         reference._withUnsafeGuaranteedRef { thread in
@@ -211,13 +215,15 @@ enum Tracking {
             // A re-entry allowed to proceed took nothing of the raw lock: release nothing.
             if thread.releaseVirtualLevel(at: index) { return }
             // Unlock first: the bookkeeping below is thread-local, and doing it after the release
-            // keeps the lock's hold time (and so contention) as short as with a plain lock.
+            // keeps the lock's hold time (and so contention) as short as with a plain lock. The
+            // statistics are read before (see above: `lock` may be gone after the unlock).
+            let statistics = lock.statistics
             _ = rawUnlock()
             if thread.held(at: index).recursion > 1 {
                 thread.decrementRecursion(at: index)
             } else {
                 let entry = thread.remove(at: index)
-                if let statistics = lock.statistics, entry.acquiredAt != 0 {
+                if let statistics, entry.acquiredAt != 0 {
                     countHold(statistics, since: entry.acquiredAt)
                 }
             }

@@ -13,8 +13,8 @@ struct PreloadRunTests {
         return process
     }
 
-    private func runFixture(_ scenario: String) throws -> InteractiveProcess {
-        try run(["--", InteractiveProcess.fixture("preload-fixture").path, scenario])
+    private func runFixture(_ scenario: String, environment: [String: String] = [:]) throws -> InteractiveProcess {
+        try run(["--", InteractiveProcess.fixture("preload-fixture").path, scenario], environment: environment)
     }
 
     @Test func nslockABBAIsReportedWithSwiftNamesAndLines() throws {
@@ -67,6 +67,67 @@ struct PreloadRunTests {
         #expect(process.exitStatus == 0)
         #expect(process.standardOutput.contains("clean-many done"))
         #expect(!process.standardError.contains("LockGraph"), "\(process.standardError)")
+    }
+
+    /// The per-thread mutex cache must not hand the old mutex's identity to a new one at the
+    /// same address (destroyed, or abandoned without destroy, then initialised again).
+    @Test func mutexReinitialisedAtTheSameAddressIsANewLock() throws {
+        let process = try runFixture("address-reuse")
+        #expect(process.exitStatus == 0)
+        #expect(process.standardOutput.contains("address-reuse done"))
+        #expect(!process.standardError.contains("LockGraph"), "\(process.standardError)")
+    }
+
+    /// Four threads each creating, nesting (one order, then the other) and freeing 10,000 NSLocks
+    /// whose mutexes reuse addresses: no report and no crash (without the cache's epoch bump
+    /// at destroy, a stale cached entry is used and the process crashes).
+    @Test func lockChurnOverReusedAddressesIsSilent() throws {
+        let process = try runFixture("reuse-churn")
+        #expect(process.exitStatus == 0)
+        #expect(process.standardOutput.contains("reuse-churn done"))
+        #expect(!process.standardError.contains("LockGraph"), "\(process.standardError)")
+    }
+
+    /// pthread_cond_wait releases the mutex: a dump taken while an NSCondition's consumer waits
+    /// shows it holding nothing and waiting on the condition (passed through, the wait looked
+    /// like the mutex held throughout), and the correct program gets no report.
+    @Test func conditionWaitReleasesTheMutexInTheGraph() throws {
+        let process = try runFixture("condition-wait", environment: ["LOCKGRAPH_DUMP_SIGNAL": "USR1"])
+        let output = process.standardError
+        #expect(process.exitStatus == 0)
+        #expect(process.standardOutput.contains("condition-wait done"))
+        #expect(output.contains("==== LockGraph dump #1"), "\(output)")
+        #expect(output.contains("holds (outermost first): nothing"))
+        #expect(output.contains("waits on the condition of NSCondition#1 (main.swift:159)"))
+        #expect(!output.contains("LockGraph: "), "\(output)")
+    }
+
+    /// Signals feed the evidence-based wait rule: the producer signalled holding `stats`, so a
+    /// consumer waiting while holding `stats` is reported (before it blocks), once.
+    @Test func conditionWaitHoldingTheSignallersLockIsReported() throws {
+        let process = try runFixture("condition-wait-holding")
+        let report = process.standardError
+        #expect(process.exitStatus == 0)
+        #expect(process.standardOutput.contains("condition-wait-holding done"))
+        #expect(report.ranges(of: "LockGraph: wait while holding").count == 1, "\(report)")
+        #expect(report.contains("waits on NSCondition#2 (main.swift:159) while holding NSLock#3 (main.swift:160), "
+            + "and it was signalled by code holding NSLock#3 (main.swift:160)"))
+        #expect(report.contains("Mailbox.post() at main.swift:168"))
+        #expect(!report.contains("lock-order inversion"))
+    }
+
+    /// Raw pthread rwlocks follow TrackedRWLock's rules: read-only nesting in both orders (and a
+    /// read taken twice) is silent, a cycle with a writer holding each lock is one inversion.
+    @Test func rwlockCycleWithWritersIsReportedAndReadersOnlyIsNot() throws {
+        let process = try runFixture("rwlock-cycle")
+        let report = process.standardError
+        #expect(process.exitStatus == 0)
+        #expect(process.standardOutput.contains("rwlock-cycle done"))
+        #expect(report.ranges(of: "LockGraph: lock-order inversion").count == 1, "\(report)")
+        #expect(report.contains("Cycle: pthread_rwlock_t#3 (main.swift:223) -> pthread_rwlock_t#4 (main.swift:224) -> pthread_rwlock_t#3 (main.swift:223)"))
+        #expect(report.contains("acquired for reading while holding pthread_rwlock_t#3 (main.swift:223) for writing"))
+        #expect(report.contains("Tables.nest(_:writing:_:writing:) at main.swift:231"))
+        #expect(!report.contains("#1 (main.swift") && !report.contains("#2 (main.swift") && !report.contains("reentrant"))
     }
 
     @Test func exitStatusIsTheProgramsAndLDPreloadIsAppended() throws {

@@ -1,0 +1,10 @@
+// Storage for the interposer's per-thread state: its mutex cache (see lockgraph_mutex_cache.h)
+// and its guard (see lockgraph_support.h).
+#include "lockgraph_support.h"
+
+__thread int lockgraph_interposer_guard __attribute__((tls_model("initial-exec"))) = 0;
+
+__thread struct lockgraph_mutex_cache_slot lockgraph_mutex_cache[LOCKGRAPH_MUTEX_CACHE_SLOTS]
+    __attribute__((tls_model("initial-exec")));
+
+uintptr_t lockgraph_mutex_epochs[LOCKGRAPH_MUTEX_EPOCH_SHARDS];
