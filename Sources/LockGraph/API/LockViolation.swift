@@ -11,14 +11,17 @@ public struct LockDescriptor: Sendable, Hashable, CustomStringConvertible {
     /// outside the wrapper (see ``LockCreationSite``).
     public let file: String
     public let line: UInt
-    /// The tracked type: `TrackedMutex`, `TrackedQueue`, ...
-    public let type: String
+    /// Which tracked type the lock is; `type` is its name.
+    let kind: LockKind
     /// The nesting subclass given at creation (see `LOCKGRAPH_CLASSES` in the README), if any.
     public var subclass: String? = nil
     /// The wrapper type the lock was created in (`ServerLock`), when its creation site was
     /// resolved past one (see ``LockCreationSite``): an unnamed lock is then described by it
     /// rather than by ``type``. Not part of ``classKey``.
     public var wrapperType: String? = nil
+
+    /// The tracked type: `TrackedMutex`, `TrackedQueue`, ...
+    public var type: String { kind.typeName }
 
     /// The lock's class, used to compare graphs across runs (ids differ between processes) and
     /// by class checking: its name if it has one, else its creation site `Module/File.swift:line`,

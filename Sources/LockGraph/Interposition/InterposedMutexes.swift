@@ -95,7 +95,7 @@ enum InterposedMutexes {
 
     private static func make(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) -> InterposedMutex {
         let site = InterposedNaming.site(of: StackTrace.capture())
-        let info = LockInfo(name: nil, site: site.file, line: site.line, type: site.type ?? "pthread_mutex_t")
+        let info = LockInfo(name: nil, site: site.file, line: site.line, kind: site.kind ?? .pthreadMutex)
         return InterposedMutex(info: info, kind: InterposedMutex.kind(of: mutex))
     }
 }

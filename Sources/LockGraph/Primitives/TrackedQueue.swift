@@ -48,7 +48,7 @@ public final class TrackedQueue<Element> {
         slotCount = 16
         slots = .allocate(capacity: slotCount)
         slots.initialize(repeating: nil, count: slotCount)
-        info = LockInfo(name: name, file: file, line: line, type: "TrackedQueue", creationSite: creationSite)
+        info = LockInfo(name: name, file: file, line: line, kind: .queue, creationSite: creationSite)
         putTimes = info.statistics == nil ? nil : .allocate(capacity: slotCount)
         Tracking.register(info)
     }
@@ -66,7 +66,7 @@ public final class TrackedQueue<Element> {
         slotCount = min(capacity, 16)
         slots = .allocate(capacity: slotCount)
         slots.initialize(repeating: nil, count: slotCount)
-        info = LockInfo(name: name, file: file, line: line, type: "TrackedQueue", creationSite: creationSite)
+        info = LockInfo(name: name, file: file, line: line, kind: .queue, creationSite: creationSite)
         putTimes = info.statistics == nil ? nil : .allocate(capacity: slotCount)
         Tracking.register(info)
     }
@@ -191,7 +191,7 @@ public final class TrackedQueue<Element> {
                   let thread = Tracking.currentThread(),
                   let index = thread.indexOfHeld(info.id)
             else { return nil }
-            Reporter.reentrantAcquire(of: info, heldAt: index, by: thread, fatal: true, what: "queue")
+            Reporter.reentrantAcquire(of: info, heldAt: index, by: thread, fatal: true)
             return nil
         }
         return withQueueLock(operation: operation) {

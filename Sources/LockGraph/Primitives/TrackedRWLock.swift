@@ -34,7 +34,7 @@ public final class TrackedRWLock: @unchecked Sendable {
     /// (see ``LockCreationSite``).
     public init(name: String? = nil, subclass: String? = nil, creationSite: LockCreationSite = .initializerCall,
                 file: StaticString = #fileID, line: UInt = #line) {
-        info = LockInfo(name: name, file: file, line: line, type: "TrackedRWLock", subclass: subclass, readerWriter: true,
+        info = LockInfo(name: name, file: file, line: line, kind: .readerWriter, subclass: subclass,
                         creationSite: creationSite)
         Tracking.register(info)
     }

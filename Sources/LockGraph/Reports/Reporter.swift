@@ -48,7 +48,7 @@ enum Reporter {
         submit { scope in
             let edges = cycle.map { record in
                 let held = LockNode.modeSuffix(record.fromNode)
-                let entered = record.from.type == "TrackedDispatchQueue" ? " (entered; for an async block: where it was submitted)" : ""
+                let entered = record.from.kind == .dispatchQueue ? " (entered; for an async block: where it was submitted)" : ""
                 let acquired = LockNode.modeSuffix(record.toNode)
                 return LockEdge(
                     from: record.from.descriptor,
@@ -94,11 +94,13 @@ enum Reporter {
     /// With `proceeds`, the acquisition goes on as if the lock were recursive (see
     /// `Tracking.reentryProceeds`), and the report says so.
     static func reentrantAcquire(of lock: LockInfo, heldAt index: Int, by thread: ThreadState, fatal: Bool, proceeds: Bool = false,
-                                 what: String = "lock", reason: String? = nil) {
+                                 reason: String? = nil) {
         let descriptor = thread.descriptor(refreshName: true)
         let firstStack = thread.acquisitionStack(at: index)
         let secondStack = StackTrace.capture()
         let date = Date()
+        // What the wording calls the lock.
+        let what = lock.kind == .dispatchQueue ? "dispatch queue" : lock.kind == .queue ? "queue" : "lock"
         let build: @Sendable (UInt64?) -> LockViolation = { scope in
             let first = LockBacktrace(
                 label: "\(lock.descriptor) first acquired",
@@ -121,7 +123,7 @@ enum Reporter {
                 edges: [],
                 backtraces: [first, second],
                 summary: "reentrant acquire: \(descriptor) requested \(lock.descriptor), which it already holds\(reason.map { " (\($0))" } ?? ""). \(consequence)",
-                advice: what == "dispatch queue"
+                advice: lock.kind == .dispatchQueue
                     ? "Do not call sync onto a queue from code already running on it (a deinit or callback that runs there included): run the work directly, or hand it over with async."
                     : fatal || proceeds
                     ? "Do not call code that takes this \(what) while holding it (move the inner call out of the locked region), or use TrackedRecursiveMutex if re-entry is intended."

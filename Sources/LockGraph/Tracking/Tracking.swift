@@ -67,7 +67,7 @@ enum Tracking {
     /// the lock, `reentry` decides from that entry whether this is a recursive re-entry, or fatal
     /// (with the reason the report gives).
     @inline(__always)
-    static func beginAcquire(_ lock: LockInfo, target: UInt64, holdNode: UInt64, what: String = "lock",
+    static func beginAcquire(_ lock: LockInfo, target: UInt64, holdNode: UInt64,
                              reentry: (HeldLock) -> (recursive: Bool, reason: String?)) -> Acquisition {
         guard lock.isRegistered, let reference = currentThreadReference() else { return .untracked }
         // Taken here, directly on the acquisition path: no standard-library closure frame lies
@@ -89,12 +89,12 @@ enum Tracking {
                 }
                 if reentryProceeds(for: lock) {
                     Reporter.reentrantAcquire(of: lock, heldAt: index, by: thread, fatal: false, proceeds: true,
-                                              what: what, reason: decision.reason)
+                                              reason: decision.reason)
                     var acquisition = Acquisition(threadReference: reference, reentryIndex: index, stack: nil, holdNode: holdNode, site: site)
                     acquisition.grantsWithoutRawLock = true
                     return acquisition
                 }
-                Reporter.reentrantAcquire(of: lock, heldAt: index, by: thread, fatal: true, what: what, reason: decision.reason)
+                Reporter.reentrantAcquire(of: lock, heldAt: index, by: thread, fatal: true, reason: decision.reason)
             }
             var stack: (trace: StackTrace, id: UInt32)?
             if !thread.isReporting && !knowsAllEdges(into: target, of: lock, thread: thread) {

@@ -42,7 +42,7 @@ extension MonitorTests {
         }
 
         @Test func theKeyIsCreationSitesAndFirstUserFramesWhicheverLockTheCycleStartsAt() {
-            let lock = { (name: String, line: UInt) in LockDescriptor(name: name, id: UInt64(line) * 7, file: "App/Bank.swift", line: line, type: "TrackedMutex") }
+            let lock = { (name: String, line: UInt) in LockDescriptor(name: name, id: UInt64(line) * 7, file: "App/Bank.swift", line: line, kind: .mutex) }
             let thread = ThreadDescriptor(id: 1, name: nil)
             func stack(_ line: Int, address: UInt) -> LockBacktrace {
                 LockBacktrace(label: "", thread: thread, frames: [LockBacktrace.Frame(address: address, symbol: "f", file: "/src/App/Bank.swift", line: line)])
