@@ -41,8 +41,7 @@ public struct LockDescriptor: Sendable, Hashable, CustomStringConvertible {
 
     /// The creation site with the module prefix of `#fileID` removed: `Bank.swift:12`.
     public var shortSite: String {
-        let fileName = file.split(separator: "/").last.map(String.init) ?? file
-        return "\(fileName):\(line)"
+        "\(FrameFormatter.fileName(file)):\(line)"
     }
 }
 
@@ -80,15 +79,9 @@ public struct LockBacktrace: Sendable, Hashable, CustomStringConvertible {
             self.image = image
         }
 
+        /// `symbol at File.swift:12`, `symbol in image`, or the address (see `FrameFormatter`).
         public var description: String {
-            var text = symbol ?? "0x" + String(address, radix: 16)
-            if let file, let line {
-                let fileName = file.split(separator: "/").last.map(String.init) ?? file
-                text += " at \(fileName):\(line)"
-            } else if let image {
-                text += " in \(image)"
-            }
-            return text
+            FrameFormatter.describe(address: FrameFormatter.hex(address), symbol: symbol, file: file, line: line, image: image)
         }
     }
 
@@ -101,14 +94,9 @@ public struct LockBacktrace: Sendable, Hashable, CustomStringConvertible {
     public let frames: [Frame]
 
     public var description: String {
-        var lines = ["\(label) (\(thread)):"]
-        if frames.isEmpty {
-            lines.append("    <no stack captured>")
-        }
-        for (index, frame) in frames.enumerated() {
-            lines.append("    #\(index) \(frame)")
-        }
-        return lines.joined(separator: "\n")
+        (["\(label) (\(thread)):"]
+            + FrameFormatter.numberedLines(frames.map(\.description), indent: "    ", whenEmpty: "<no stack captured>"))
+            .joined(separator: "\n")
     }
 }
 

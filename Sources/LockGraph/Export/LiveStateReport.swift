@@ -96,8 +96,8 @@ enum LiveStateReport {
             if includeEdgeStacks && (isUrgent || withStacks < edgesWithStacks) {
                 withStacks += 1
                 let stacks = edge.stacks()
-                lines.append(indent(stacks.holder.description, by: 6))
-                lines.append(indent(stacks.acquirer.description, by: 6))
+                lines.append(ReportFormatter.indent(stacks.holder.description, by: 6))
+                lines.append(ReportFormatter.indent(stacks.acquirer.description, by: 6))
             }
         }
         let withoutStacks = includeEdgeStacks ? listed - withStacks : 0
@@ -130,10 +130,5 @@ enum LiveStateReport {
         }
         lines.append("==== end of LockGraph dump #\(number) ====")
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    private static func indent(_ text: String, by spaces: Int) -> String {
-        let padding = String(repeating: " ", count: spaces)
-        return text.split(separator: "\n", omittingEmptySubsequences: false).map { padding + $0 }.joined(separator: "\n")
     }
 }
