@@ -95,7 +95,7 @@ public final class LagMonitor: Sendable {
         let step = min(interval.clampedNanoseconds, threshold.clampedNanoseconds / 4)
         var lastPost: UInt64 = 0
         while state.withLock({ $0.running }) {
-            usleep(useconds_t(max(step / 1_000, 1_000)))
+            usleep(useconds_t(clamping: max(step / 1_000, 1_000)))
             let now = MonotonicClock.nanoseconds()
             let action = state.withLock { state -> (post: UInt64?, lag: (UInt64, Int?)?) in
                 if let outstanding = state.outstanding {

@@ -52,10 +52,8 @@ public final class ThreadMonitor: Sendable {
     public func stop() { running.withLock { $0 = false } }
 
     private func loop() {
-        let step = samplingInterval.components
-        let stepMicroseconds = useconds_t(max(1_000, step.seconds * 1_000_000 + step.attoseconds / 1_000_000_000_000))
-        let windowSamples = max(2, Int((Double(window.components.seconds) + Double(window.components.attoseconds) / 1e18)
-            / (Double(stepMicroseconds) / 1e6)))
+        let stepMicroseconds = useconds_t(clamping: max(1_000, samplingInterval.clampedNanoseconds / 1_000))
+        let windowSamples = max(2, Int(Double(window.clampedNanoseconds) / 1e9 / (Double(stepMicroseconds) / 1e6)))
         var history: [(date: Date, count: Int)] = []
         var armed = true
         while running.withLock({ $0 }) {
