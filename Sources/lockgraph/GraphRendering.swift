@@ -14,14 +14,10 @@ enum GraphRendering {
         let red = cycleEdges(document)
         var nodes = Set(document.locks.map(\.classKey))
         document.edges.forEach { nodes.insert($0.from); nodes.insert($0.to) }
-        var lines = ["digraph lockgraph {", "  rankdir=LR;", "  node [shape=box, fontname=\"monospace\"];"]
-        for node in nodes.sorted() { lines.append("  \(quote(node));") }
-        for edge in document.edges {
-            let style = red.contains(edge.from + "\u{0}" + edge.to) ? " [color=red, penwidth=2]" : ""
-            lines.append("  \(quote(edge.from)) -> \(quote(edge.to))\(style);")
-        }
-        lines.append("}")
-        return lines.joined(separator: "\n") + "\n"
+        return DOTGraph(
+            nodes: nodes.sorted().map { DOTGraph.Node(id: $0) },
+            edges: document.edges.map { DOTGraph.Edge(from: $0.from, to: $0.to, onCycle: red.contains($0.from + "\u{0}" + $0.to)) }
+        ).text
     }
 
     static func svg(fromDOT dot: String) throws -> Data? {
@@ -105,10 +101,6 @@ enum GraphRendering {
             .replacingOccurrences(of: "&", with: "\\u0026")
             .replacingOccurrences(of: "<", with: "\\u003c")
             .replacingOccurrences(of: ">", with: "\\u003e")
-    }
-
-    private static func quote(_ text: String) -> String {
-        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
     }
 
     private static func escape(_ text: String) -> String {
