@@ -22,18 +22,16 @@ enum LiveStateReport {
     }
 
     static func threadViews(locks: [UInt64: LockDescriptor]) -> [ThreadView] {
-        ThreadRegistry.shared.all().compactMap { state -> ThreadView? in
-            let held = state.observedHeld().compactMap { entry in
+        ThreadRegistry.shared.observe().compactMap { observed -> ThreadView? in
+            let held = observed.held.compactMap { entry in
                 locks[entry.id].map { (lock: $0, since: entry.since) }
             }
-            let wait = state.observedWait().flatMap { wait in
+            let wait = observed.wait.flatMap { wait in
                 locks[wait.lock].map { (lock: $0, since: wait.since, kind: wait.kind) }
             }
             guard !held.isEmpty || wait != nil else { return nil }
-            return ThreadView(
-                thread: ThreadDescriptor(id: state.threadID, name: ThreadState.name(ofThread: state.threadID)),
-                held: held, wait: wait)
-        }.sorted { $0.thread.id < $1.thread.id }
+            return ThreadView(thread: observed.thread, held: held, wait: wait)
+        }
     }
 
     static func text(number: Int, includeEdgeStacks: Bool = true) -> String {

@@ -178,7 +178,7 @@ enum LoopThreadFinder {
             }
             let runsCooperativeJob = allFrames.contains { $0.symbol?.contains("swift_job_run") ?? false }
             if !dispatch || runsDispatchBlock || runsCooperativeJob {
-                return (ThreadDescriptor(id: tid, name: ThreadState.name(ofThread: tid)), Symbolication.frames(of: stack))
+                return (ThreadDescriptor(threadID: tid), Symbolication.frames(of: stack))
             }
         }
         return (nil, [])

@@ -79,7 +79,7 @@ public final class ThreadMonitor: Sendable {
         let newest = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? [])
             .compactMap(Int.init).sorted().suffix(3)
         let stacks = newest.reversed().compactMap { tid -> LockBacktrace? in
-            let thread = ThreadDescriptor(id: tid, name: ThreadState.name(ofThread: tid))
+            let thread = ThreadDescriptor(threadID: tid)
             guard let stack = StackSampler.shared.sample(thread: tid, timeout: 0.1) else { return nil }
             return LockBacktrace(label: "one of the newest threads, now", thread: thread, frames: Symbolication.frames(of: stack))
         }

@@ -4,8 +4,8 @@ import Foundation
 enum WatchdogReports {
     /// The thread's current stack, sampled with a signal (nil frames if it did not answer:
     /// it blocks both sampling signals, or a profiler owns SIGPROF).
-    static func currentStack(of state: ThreadState) -> (StackTrace, String) {
-        if let sampled = StackSampler.shared.sample(thread: state.threadID) {
+    static func currentStack(of thread: ThreadDescriptor) -> (StackTrace, String) {
+        if let sampled = StackSampler.shared.sample(thread: thread.id) {
             return (sampled, "current stack")
         }
         return (.empty, "current stack unavailable (the thread did not answer the sampling signal)")
@@ -16,11 +16,11 @@ enum WatchdogReports {
     }
 
     /// The stacks of every lock `state` holds (outermost first), as far as they were captured.
-    private static func heldStacks(of state: ThreadState, thread: ThreadDescriptor, locks: [UInt64: LockInfo]) -> [LockBacktrace] {
-        state.observedHeld().enumerated().compactMap { index, entry in
+    private static func heldStacks(of observed: ObservedThread, locks: [UInt64: LockInfo]) -> [LockBacktrace] {
+        observed.held.enumerated().compactMap { index, entry in
             guard let lock = locks[entry.id] else { return nil }
-            return LockBacktrace(label: "holds \(lock.descriptor), acquired", thread: thread,
-                                 frames: Symbolication.frames(of: state.acquisitionStack(at: index, expecting: entry.id)))
+            return LockBacktrace(label: "holds \(lock.descriptor), acquired", thread: observed.thread,
+                                 frames: Symbolication.frames(of: observed.acquisitionStack(at: index)))
         }
     }
 
@@ -31,10 +31,10 @@ enum WatchdogReports {
             let holder = graph.holders[waiter.lock.id]
             let holderText = holder.map { "held by \($0.thread)" } ?? "holder unknown"
             lines.append("\(waiter.thread) waits for \(waiter.lock.descriptor) (\(holderText)) for \(seconds(waiter.since, graph.now))")
-            let (stack, label) = currentStack(of: waiter.state)
+            let (stack, label) = currentStack(of: waiter.thread)
             backtraces.append(LockBacktrace(label: "\(waiter.thread) waiting for \(waiter.lock.descriptor): \(label)",
                                             thread: waiter.thread, frames: Symbolication.frames(of: stack)))
-            backtraces += heldStacks(of: waiter.state, thread: waiter.thread, locks: graph.locks)
+            backtraces += heldStacks(of: waiter.observed, locks: graph.locks)
         }
         let order = cycle.map { $0.lock.descriptor.name.map { "\"\($0)\"" } ?? $0.lock.descriptor.description }
         return LockViolation(
@@ -57,8 +57,8 @@ enum WatchdogReports {
         if let holder = stall.holder {
             lines.append("\(stall.lock.descriptor) held by \(holder.thread) for \(seconds(holder.since, MonotonicClock.nanoseconds()))")
             backtraces.append(LockBacktrace(label: "\(holder.thread) acquired \(stall.lock.descriptor)", thread: holder.thread,
-                                            frames: Symbolication.frames(of: holder.state.acquisitionStack(at: holder.index, expecting: stall.lock.id))))
-            let (stack, label) = currentStack(of: holder.state)
+                                            frames: Symbolication.frames(of: holder.observed.acquisitionStack(at: holder.index))))
+            let (stack, label) = currentStack(of: holder.thread)
             backtraces.append(LockBacktrace(label: "\(holder.thread) (the holder): \(label), where it is now",
                                             thread: holder.thread, frames: Symbolication.frames(of: stack)))
         } else if let signals = SemaphoreSignals.recent(of: stall.lock.id) {
@@ -73,7 +73,7 @@ enum WatchdogReports {
         }
         for waiter in stall.waiters {
             lines.append("\(waiter.thread) waits for it for \(seconds(waiter.since, graph.now))")
-            let (stack, _) = currentStack(of: waiter.state)
+            let (stack, _) = currentStack(of: waiter.thread)
             backtraces.append(LockBacktrace(label: "\(waiter.thread) waiting for \(stall.lock.descriptor)", thread: waiter.thread,
                                             frames: Symbolication.frames(of: stack)))
         }
@@ -107,13 +107,13 @@ extension WatchdogReports {
                 backtraces.append(LockBacktrace(label: "\(holder.thread) took its unit of \(semaphore)", thread: holder.thread,
                                                 frames: Symbolication.frames(of: StackTrace(addresses: [holder.site]))))
             }
-            let (stack, label) = currentStack(of: holder.state)
+            let (stack, label) = currentStack(of: holder.thread)
             backtraces.append(LockBacktrace(label: "\(holder.thread) waiting for \(holder.wait.lock.descriptor), holding its unit: \(label)",
                                             thread: holder.thread, frames: Symbolication.frames(of: stack)))
         }
         for waiter in deadlock.waiters {
             lines.append("\(waiter.thread) waits for a unit of \(semaphore) for \(seconds(waiter.since, graph.now))")
-            let (stack, label) = currentStack(of: waiter.state)
+            let (stack, label) = currentStack(of: waiter.thread)
             backtraces.append(LockBacktrace(label: "\(waiter.thread) waiting for a unit of \(semaphore): \(label)",
                                             thread: waiter.thread, frames: Symbolication.frames(of: stack)))
         }

@@ -47,11 +47,9 @@ extension Tracking {
             return true
         }
         // Held by another thread (which can no longer reach the object to unlock it).
-        let holder = ThreadRegistry.shared.all().first { $0 !== thread && $0.observedHeldIDs().contains(lock.id) }
-        let acquired = holder.flatMap { state in
-            state.observedHeldIDs().firstIndex(of: lock.id).map { state.acquisitionStack(at: $0, expecting: lock.id) }
-        } ?? .empty
-        let descriptor = holder.map { ThreadDescriptor(id: $0.threadID, name: ThreadState.name(ofThread: $0.threadID)) }
+        let holder = ThreadRegistry.shared.observe().first { $0.thread.id != thread.threadID && $0.held.contains { $0.id == lock.id } }
+        let acquired = holder?.acquisitionStack(of: lock.id) ?? .empty
+        let descriptor = holder?.thread
         Reporter.destroyedWhileHeld(lock, holder: descriptor, acquired: acquired, by: thread, destroyerAlsoHeld: ownHold != nil)
         return false
     }
