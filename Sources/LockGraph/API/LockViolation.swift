@@ -184,16 +184,10 @@ public struct LockViolation: Sendable, CustomStringConvertible {
     /// Integration scopes the violation belongs to (see `ViolationScope`).
     let attribution: Set<UInt64>
 
-    /// A violation detected on the calling thread (its scope is the fallback owner).
-    init(kind: Kind, locks: [LockDescriptor], threads: [ThreadDescriptor], edges: [LockEdge],
-         backtraces: [LockBacktrace], summary: String, advice: String, date: Date, scopes: [UInt64?]) {
-        self.init(kind: kind, locks: locks, threads: threads, edges: edges, backtraces: backtraces, summary: summary,
-                  advice: advice, date: date, scopes: scopes, detectingScope: ViolationScope.current)
-    }
-
-    /// A violation built away from the thread that detected it (on the reporter thread):
-    /// `detectingScope` is the scope that was current on the detecting thread, which owns the
-    /// violation when none of `scopes` (its locks' scopes) is set.
+    /// Made only by `ReportBuilder` (through `ReportContext`), on the reporter thread or, for a
+    /// report that ends the process, on the detecting thread: `detectingScope` is the scope that
+    /// was current on the detecting thread, which owns the violation when none of `scopes` (its
+    /// locks' scopes) is set.
     init(kind: Kind, locks: [LockDescriptor], threads: [ThreadDescriptor], edges: [LockEdge],
          backtraces: [LockBacktrace], summary: String, advice: String, date: Date, scopes: [UInt64?],
          detectingScope: UInt64?) {

@@ -78,28 +78,13 @@ public final class ThreadMonitor: Sendable {
     private func report(count: Int, history: [(date: Date, count: Int)], steadyGrowth: Bool) {
         let newest = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? [])
             .compactMap(Int.init).sorted().suffix(3)
-        let stacks = newest.reversed().compactMap { tid -> LockBacktrace? in
+        let stacks = newest.reversed().compactMap { tid -> (thread: ThreadDescriptor, stack: StackTrace)? in
             let thread = ThreadDescriptor(threadID: tid)
             guard let stack = StackSampler.shared.sample(thread: tid, timeout: 0.1) else { return nil }
-            return LockBacktrace(label: "one of the newest threads, now", thread: thread, frames: Symbolication.frames(of: stack))
+            return (thread, stack)
         }
-        let start = history.first?.date ?? Date()
-        let timeline = history.map { String(format: "+%.1fs: %d", $0.date.timeIntervalSince(start), $0.count) }
-        let reason = steadyGrowth
-            ? "kept growing (by at least \(growth) threads over the last \(window))"
-            : "passed the limit of \(limit)"
-        let violation = LockViolation(
-            kind: .threadExhaustion,
-            locks: [],
-            threads: stacks.map(\.thread),
-            edges: [],
-            backtraces: stacks,
-            summary: "thread exhaustion: the process has \(count) threads and \(reason)\n  thread count history: "
-                + timeline.joined(separator: ", "),
-            advice: "Bound the number of threads: hand work to a fixed pool (a TrackedQueue feeding N workers) instead of starting a thread per task.",
-            date: Date(),
-            scopes: []
-        )
-        Reporter.deliver(violation, on: nil)
+        Reporter.submit(.threadExhaustion(ReportRequest.ThreadExhaustionSighting(
+            count: count, limit: limit, growth: growth, window: window, steadyGrowth: steadyGrowth, history: history,
+            newestThreads: stacks)))
     }
 }

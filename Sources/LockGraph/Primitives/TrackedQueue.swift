@@ -134,7 +134,8 @@ public final class TrackedQueue<Element> {
         else { return nil }
         if LockGraphStore.shared.firstReentrancy(of: info.id) {
             let outer = thread.indexOfHeld(info.id).map { thread.acquisitionStack(at: $0) } ?? .empty
-            Reporter.reentrantQueueOperation(info, operation: operation, outerStack: outer, by: thread, outcome: outcome)
+            Reporter.submit(.reentrantQueueOperation(queue: info, operation: operation, thread: thread.descriptor(refreshName: true),
+                                                     entered: outer, reentered: .capture(), outcome: outcome))
         }
         return thread
     }
@@ -191,7 +192,7 @@ public final class TrackedQueue<Element> {
                   let thread = Tracking.currentThread(),
                   let index = thread.indexOfHeld(info.id)
             else { return nil }
-            Reporter.reentrantAcquire(of: info, heldAt: index, by: thread, fatal: true)
+            Reporter.submit(thread.reentrantAcquireRequest(of: info, heldAt: index, outcome: .terminates))
             return nil
         }
         return withQueueLock(operation: operation) {

@@ -88,13 +88,12 @@ enum Tracking {
                     return acquisition
                 }
                 if reentryProceeds(for: lock) {
-                    Reporter.reentrantAcquire(of: lock, heldAt: index, by: thread, fatal: false, proceeds: true,
-                                              reason: decision.reason)
+                    Reporter.submit(thread.reentrantAcquireRequest(of: lock, heldAt: index, outcome: .proceedsAsRecursive, reason: decision.reason))
                     var acquisition = Acquisition(threadReference: reference, reentryIndex: index, stack: nil, holdNode: holdNode, site: site)
                     acquisition.grantsWithoutRawLock = true
                     return acquisition
                 }
-                Reporter.reentrantAcquire(of: lock, heldAt: index, by: thread, fatal: true, reason: decision.reason)
+                Reporter.submit(thread.reentrantAcquireRequest(of: lock, heldAt: index, outcome: .terminates, reason: decision.reason))
             }
             var stack: (trace: StackTrace, id: UInt32)?
             if !thread.isReporting && !knowsAllEdges(into: target, of: lock, thread: thread) {
@@ -204,7 +203,7 @@ enum Tracking {
             guard let index = thread.indexOfHeld(lock.id) else {
                 let result = rawUnlock()
                 if result != 0 {
-                    Reporter.invalidUnlock(of: lock, by: thread, detail: "it does not hold it")
+                    Reporter.submit(thread.invalidUnlockRequest(of: lock, detail: "it does not hold it"))
                 }
                 return
             }
