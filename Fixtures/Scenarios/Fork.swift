@@ -58,14 +58,25 @@ extension Scenario {
         }
         holderReady.wait()
         // Keeps the graph store, registry and reporter locks taken and released all the time.
+        let churnWarm = DispatchSemaphore(value: 0)
         let churn = startThread(named: "churn") {
+            var first = true
             while !stop.load(ordering: .relaxed) {
                 let x = TrackedMutex(name: "churn-x")
                 let y = TrackedMutex(name: "churn-y")
                 x.withLock { y.withLock {} }
                 _ = LockMonitor.snapshot()
+                if first {
+                    first = false
+                    churnWarm.signal()
+                }
             }
         }
+        // Forks only once the churn has run a round: the Swift runtime's own locks (its type
+        // metadata caches) are not taken around fork, so a fork while another thread makes a
+        // type's metadata for the first time leaves the child's runtime locked, whatever
+        // LockGraph does. LockGraph's locks are what this scenario checks.
+        churnWarm.wait()
         var failed = 0
         for round in 1...40 {
             forkHeld.lock()

@@ -129,8 +129,7 @@ final class MetricsPublisher: StatisticsObserver, @unchecked Sendable {
     }
 
     func startThreadSampling(every interval: Duration) {
-        let (seconds, attoseconds) = interval.components
-        let nanoseconds = max(1_000_000, Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
+        let nanoseconds = Int(clamping: max(1_000_000, interval.clampedNanoseconds))
         let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "lockgraph-metrics-threads"))
         timer.schedule(deadline: .now(), repeating: .nanoseconds(nanoseconds))
         timer.setEventHandler { [weak self] in self?.sampleThreadCount() }

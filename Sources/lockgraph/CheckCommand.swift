@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import LockGraph
+@_spi(Rendering) import LockGraph
 
 /// `lockgraph check <file-or-dir>...`: merges recorded graphs and reports every cycle,
 /// including those whose edges came from different processes.
@@ -55,13 +55,8 @@ struct Check: ParsableCommand {
 
     private func printStack(_ label: String, _ frames: [LockGraphDocument.Frame]) {
         print("      \(label):")
-        if frames.isEmpty { print("        <no stack recorded>") }
-        for (index, frame) in frames.enumerated() {
-            var text = frame.symbol ?? frame.address
-            if let file = frame.file, let line = frame.line {
-                text += " at \(file.split(separator: "/").last.map(String.init) ?? file):\(line)"
-            }
-            print("        #\(index) \(text)")
+        for line in FrameFormatter.numberedLines(frames.map(\.formatted), indent: "        ", whenEmpty: "<no stack recorded>") {
+            print(line)
         }
     }
 }

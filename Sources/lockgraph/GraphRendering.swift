@@ -1,5 +1,5 @@
 import Foundation
-import LockGraph
+@_spi(Rendering) import LockGraph
 
 /// DOT, SVG and HTML renderings of a graph document; cycle edges in red.
 enum GraphRendering {
@@ -14,14 +14,10 @@ enum GraphRendering {
         let red = cycleEdges(document)
         var nodes = Set(document.locks.map(\.classKey))
         document.edges.forEach { nodes.insert($0.from); nodes.insert($0.to) }
-        var lines = ["digraph lockgraph {", "  rankdir=LR;", "  node [shape=box, fontname=\"monospace\"];"]
-        for node in nodes.sorted() { lines.append("  \(quote(node));") }
-        for edge in document.edges {
-            let style = red.contains(edge.from + "\u{0}" + edge.to) ? " [color=red, penwidth=2]" : ""
-            lines.append("  \(quote(edge.from)) -> \(quote(edge.to))\(style);")
-        }
-        lines.append("}")
-        return lines.joined(separator: "\n") + "\n"
+        return DOTGraph(
+            nodes: nodes.sorted().map { DOTGraph.Node(id: $0) },
+            edges: document.edges.map { DOTGraph.Edge(from: $0.from, to: $0.to, onCycle: red.contains($0.from + "\u{0}" + $0.to)) }
+        ).text
     }
 
     static func svg(fromDOT dot: String) throws -> Data? {
@@ -68,12 +64,14 @@ enum GraphRendering {
             svg += "<circle cx='\(x)' cy='\(y)' r='6' fill='#246'/><text x='\(x + 9)' y='\(y - 9)' font-family='monospace' font-size='12'>\(escape(node))</text>"
         }
         svg += "</svg>"
-        // Inline JSON in a <script>: `<`, `>` and `&` appear only inside JSON strings, where their
-        // \u escapes mean the same, so no name can open or close a tag or a comment in the page.
-        let edgesJSON = String(decoding: (try? JSONEncoder().encode(document.edges)) ?? Data("[]".utf8), as: UTF8.self)
-            .replacingOccurrences(of: "&", with: "\\u0026")
-            .replacingOccurrences(of: "<", with: "\\u003c")
-            .replacingOccurrences(of: ">", with: "\\u003e")
+        let edgesJSON = scriptJSON(document.edges)
+        // Each edge's two stacks, written by the library's frame formatter as reports write them.
+        let stacksJSON = scriptJSON(document.edges.map { edge in
+            [edge.holderStack, edge.acquirerStack].map { frames in
+                FrameFormatter.numberedLines(frames.map(\.formatted), indent: "    ", whenEmpty: "<no stack recorded>")
+                    .joined(separator: "\n")
+            }
+        })
         let cycleCount = document.edges.filter { red.contains($0.from + "\u{0}" + $0.to) }.count
         return """
         <!doctype html>
@@ -86,17 +84,23 @@ enum GraphRendering {
         <div id="stacks">Click an edge.</div>
         <script>
         const edges = \(edgesJSON);
-        function frames(list) { return list.map((f, i) => '    #' + i + ' ' + (f.symbol || f.address) + (f.file ? ' at ' + f.file.split('/').pop() + ':' + f.line : '')).join('\\n') || '    <no stack recorded>'; }
+        const stacks = \(stacksJSON);
         document.querySelectorAll('line.edge').forEach(line => line.addEventListener('click', () => {
-          const e = edges[Number(line.dataset.edge)];
-          document.getElementById('stacks').textContent = '"' + e.from + '" -> "' + e.to + '" (thread ' + e.thread.id + (e.thread.name ? ' "' + e.thread.name + '"' : '') + ')\\n  "' + e.from + '" acquired:\\n' + frames(e.holderStack) + '\\n  "' + e.to + '" acquired while holding "' + e.from + '":\\n' + frames(e.acquirerStack);
+          const e = edges[Number(line.dataset.edge)], s = stacks[Number(line.dataset.edge)];
+          document.getElementById('stacks').textContent = '"' + e.from + '" -> "' + e.to + '" (thread ' + e.thread.id + (e.thread.name ? ' "' + e.thread.name + '"' : '') + ')\\n  "' + e.from + '" acquired:\\n' + s[0] + '\\n  "' + e.to + '" acquired while holding "' + e.from + '":\\n' + s[1];
         }));
         </script></body></html>
         """
     }
 
-    private static func quote(_ text: String) -> String {
-        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    /// `value` as JSON that can stand inside a `<script>` element: `<`, `>` and `&` appear only
+    /// inside JSON strings, where their \u escapes mean the same, so no name can open or close a
+    /// tag or a comment in the page.
+    private static func scriptJSON(_ value: some Encodable) -> String {
+        String(decoding: (try? JSONEncoder().encode(value)) ?? Data("[]".utf8), as: UTF8.self)
+            .replacingOccurrences(of: "&", with: "\\u0026")
+            .replacingOccurrences(of: "<", with: "\\u003c")
+            .replacingOccurrences(of: ">", with: "\\u003e")
     }
 
     private static func escape(_ text: String) -> String {

@@ -59,11 +59,11 @@ public struct LockGraphSnapshot: Sendable {
             let byID = Dictionary(uniqueKeysWithValues: locks.map { ($0.id, $0) })
             return (locks, edges.sorted { ($0.from.id, $0.to.id) < ($1.from.id, $1.to.id) }, byID)
         }
-        let threads = ThreadRegistry.shared.all().compactMap { state -> ThreadLocks? in
-            let held = state.observedHeldIDs().compactMap { byID[$0] }
+        let threads = ThreadRegistry.shared.observe().compactMap { observed -> ThreadLocks? in
+            let held = observed.held.compactMap { byID[$0.id] }
             guard !held.isEmpty else { return nil }
-            return ThreadLocks(thread: ThreadDescriptor(id: state.threadID, name: ThreadState.name(ofThread: state.threadID)), held: held)
-        }.sorted { $0.thread.id < $1.thread.id }
+            return ThreadLocks(thread: observed.thread, held: held)
+        }
         return LockGraphSnapshot(locks: locks, edges: edges, threads: threads)
     }
 }

@@ -12,13 +12,16 @@ final class LockInfo: Sendable {
     /// the same for the lock's whole life.
     let file: String
     let line: UInt
-    let type: String
+    /// The tracked type.
+    let kind: LockKind
+    /// The type's name, as the descriptor shows it.
+    var type: String { kind.typeName }
     /// The wrapper type the creation site was resolved past, if any (see `LockDescriptor.wrapperType`).
     let wrapperType: String?
     /// The nesting subclass (see `LockDescriptor.subclass`).
     let subclass: String?
     /// A reader-writer lock: four graph nodes instead of one (see `LockNode`).
-    let isReaderWriter: Bool
+    var isReaderWriter: Bool { kind.isReaderWriter }
     /// Whether the lock is tracked: it was created while tracking was on. A lock created in mode
     /// `off` stays a plain lock for its whole life, whatever the mode later.
     let isRegistered: Bool
@@ -29,13 +32,12 @@ final class LockInfo: Sendable {
     /// Remaining acquisitions that capture their stack (see `Configuration.holderStackBudget`).
     private let stackBudget: Atomic<Int>
 
-    init(name: String?, file: StaticString, line: UInt, type: String, subclass: String? = nil, readerWriter: Bool = false,
+    init(name: String?, file: StaticString, line: UInt, kind: LockKind, subclass: String? = nil,
          creationSite: LockCreationSite = .initializerCall) {
         id = Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         self.name = name
-        self.type = type
+        self.kind = kind
         self.subclass = subclass
-        isReaderWriter = readerWriter
         isRegistered = Configuration.mode != .off
         // An untracked lock is never reported: its site is not worth a stack capture.
         let site = isRegistered
@@ -52,15 +54,14 @@ final class LockInfo: Sendable {
     }
 
     /// A lock whose creation site is known only at run time (an interposed pthread mutex).
-    init(name: String?, site file: String, line: UInt, type: String, subclass: String? = nil, readerWriter: Bool = false) {
+    init(name: String?, site file: String, line: UInt, kind: LockKind, subclass: String? = nil) {
         id = Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         self.name = name
         self.file = file
         self.line = line
-        self.type = type
+        self.kind = kind
         self.subclass = subclass
         wrapperType = nil
-        isReaderWriter = readerWriter
         isRegistered = Configuration.mode != .off
         scope = isRegistered ? ViolationScope.current : nil
         stackBudget = Atomic(Configuration.holderStackBudget)
@@ -70,7 +71,7 @@ final class LockInfo: Sendable {
     }
 
     var descriptor: LockDescriptor {
-        LockDescriptor(name: name, id: id, file: file, line: line, type: type, subclass: subclass, wrapperType: wrapperType)
+        LockDescriptor(name: name, id: id, file: file, line: line, kind: kind, subclass: subclass, wrapperType: wrapperType)
     }
 
     var classKey: String { descriptor.classKey }

@@ -16,8 +16,7 @@ extension LockMonitor {
         }
 
         static func format(_ duration: Duration) -> String {
-            let (seconds, attoseconds) = duration.components
-            let nanoseconds = Double(seconds) * 1e9 + Double(attoseconds) / 1e9
+            let nanoseconds = Double(duration.clampedNanoseconds)
             switch nanoseconds {
             case ..<1_000: return "\(Int(nanoseconds))ns"
             case ..<1_000_000: return "\(Int((nanoseconds / 1_000).rounded()))µs"

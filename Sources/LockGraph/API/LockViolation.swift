@@ -11,14 +11,17 @@ public struct LockDescriptor: Sendable, Hashable, CustomStringConvertible {
     /// outside the wrapper (see ``LockCreationSite``).
     public let file: String
     public let line: UInt
-    /// The tracked type: `TrackedMutex`, `TrackedQueue`, ...
-    public let type: String
+    /// Which tracked type the lock is; `type` is its name.
+    let kind: LockKind
     /// The nesting subclass given at creation (see `LOCKGRAPH_CLASSES` in the README), if any.
     public var subclass: String? = nil
     /// The wrapper type the lock was created in (`ServerLock`), when its creation site was
     /// resolved past one (see ``LockCreationSite``): an unnamed lock is then described by it
     /// rather than by ``type``. Not part of ``classKey``.
     public var wrapperType: String? = nil
+
+    /// The tracked type: `TrackedMutex`, `TrackedQueue`, ...
+    public var type: String { kind.typeName }
 
     /// The lock's class, used to compare graphs across runs (ids differ between processes) and
     /// by class checking: its name if it has one, else its creation site `Module/File.swift:line`,
@@ -38,8 +41,7 @@ public struct LockDescriptor: Sendable, Hashable, CustomStringConvertible {
 
     /// The creation site with the module prefix of `#fileID` removed: `Bank.swift:12`.
     public var shortSite: String {
-        let fileName = file.split(separator: "/").last.map(String.init) ?? file
-        return "\(fileName):\(line)"
+        "\(FrameFormatter.fileName(file)):\(line)"
     }
 }
 
@@ -77,15 +79,9 @@ public struct LockBacktrace: Sendable, Hashable, CustomStringConvertible {
             self.image = image
         }
 
+        /// `symbol at File.swift:12`, `symbol in image`, or the address (see `FrameFormatter`).
         public var description: String {
-            var text = symbol ?? "0x" + String(address, radix: 16)
-            if let file, let line {
-                let fileName = file.split(separator: "/").last.map(String.init) ?? file
-                text += " at \(fileName):\(line)"
-            } else if let image {
-                text += " in \(image)"
-            }
-            return text
+            FrameFormatter.describe(address: FrameFormatter.hex(address), symbol: symbol, file: file, line: line, image: image)
         }
     }
 
@@ -98,14 +94,9 @@ public struct LockBacktrace: Sendable, Hashable, CustomStringConvertible {
     public let frames: [Frame]
 
     public var description: String {
-        var lines = ["\(label) (\(thread)):"]
-        if frames.isEmpty {
-            lines.append("    <no stack captured>")
-        }
-        for (index, frame) in frames.enumerated() {
-            lines.append("    #\(index) \(frame)")
-        }
-        return lines.joined(separator: "\n")
+        (["\(label) (\(thread)):"]
+            + FrameFormatter.numberedLines(frames.map(\.description), indent: "    ", whenEmpty: "<no stack captured>"))
+            .joined(separator: "\n")
     }
 }
 
@@ -193,16 +184,10 @@ public struct LockViolation: Sendable, CustomStringConvertible {
     /// Integration scopes the violation belongs to (see `ViolationScope`).
     let attribution: Set<UInt64>
 
-    /// A violation detected on the calling thread (its scope is the fallback owner).
-    init(kind: Kind, locks: [LockDescriptor], threads: [ThreadDescriptor], edges: [LockEdge],
-         backtraces: [LockBacktrace], summary: String, advice: String, date: Date, scopes: [UInt64?]) {
-        self.init(kind: kind, locks: locks, threads: threads, edges: edges, backtraces: backtraces, summary: summary,
-                  advice: advice, date: date, scopes: scopes, detectingScope: ViolationScope.current)
-    }
-
-    /// A violation built away from the thread that detected it (on the reporter thread):
-    /// `detectingScope` is the scope that was current on the detecting thread, which owns the
-    /// violation when none of `scopes` (its locks' scopes) is set.
+    /// Made only by `ReportBuilder` (through `ReportContext`), on the reporter thread or, for a
+    /// report that ends the process, on the detecting thread: `detectingScope` is the scope that
+    /// was current on the detecting thread, which owns the violation when none of `scopes` (its
+    /// locks' scopes) is set.
     init(kind: Kind, locks: [LockDescriptor], threads: [ThreadDescriptor], edges: [LockEdge],
          backtraces: [LockBacktrace], summary: String, advice: String, date: Date, scopes: [UInt64?],
          detectingScope: UInt64?) {

@@ -178,7 +178,7 @@ public struct LockGraphDocument: Codable, Sendable, Equatable {
 
 extension LockGraphDocument.Frame {
     init(_ frame: LockBacktrace.Frame) {
-        self.init(address: "0x" + String(frame.address, radix: 16), symbol: frame.symbol, file: frame.file,
+        self.init(address: FrameFormatter.hex(frame.address), symbol: frame.symbol, file: frame.file,
                   line: frame.line, image: frame.image)
     }
 }

@@ -5,16 +5,13 @@ extension LockGraphSnapshot {
     /// closed) are red and bold.
     public func dot() -> String {
         let onCycle = CycleEdges.onCycles(edges.map { ($0.from.id, $0.to.id) })
-        var lines = ["digraph lockgraph {", "  rankdir=LR;", "  node [shape=box, fontname=\"monospace\"];"]
-        for lock in locks {
-            lines.append("  n\(lock.id) [label=\(DOT.quote("\(lock.name ?? lock.type)\n\(lock.shortSite)"))];")
-        }
-        for edge in edges {
-            let style = onCycle.contains(EdgeKey(from: edge.from.id, to: edge.to.id)) ? " [color=red, penwidth=2]" : ""
-            lines.append("  n\(edge.from.id) -> n\(edge.to.id)\(style);")
-        }
-        lines.append("}")
-        return lines.joined(separator: "\n") + "\n"
+        return DOTGraph(
+            nodes: locks.map { DOTGraph.Node(id: "n\($0.id)", label: "\($0.name ?? $0.type)\n\($0.shortSite)") },
+            edges: edges.map { edge in
+                DOTGraph.Edge(from: "n\(edge.from.id)", to: "n\(edge.to.id)",
+                              onCycle: onCycle.contains(EdgeKey(from: edge.from.id, to: edge.to.id)))
+            }
+        ).text
     }
 
     /// The JSON document (schema in the README), with each edge's stacks symbolized.
@@ -54,13 +51,6 @@ extension LockGraphSnapshot {
                     acquirerStack: stacks.acquirer.frames.map(LockGraphDocument.Frame.init))
             },
             threads: threads.map { .init(thread: .init($0.thread), held: $0.held.map(\.id)) })
-    }
-}
-
-enum DOT {
-    static func quote(_ text: String) -> String {
-        "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-            .replacingOccurrences(of: "\n", with: "\\n") + "\""
     }
 }
 

@@ -22,18 +22,16 @@ enum LiveStateReport {
     }
 
     static func threadViews(locks: [UInt64: LockDescriptor]) -> [ThreadView] {
-        ThreadRegistry.shared.all().compactMap { state -> ThreadView? in
-            let held = state.observedHeld().compactMap { entry in
+        ThreadRegistry.shared.observe().compactMap { observed -> ThreadView? in
+            let held = observed.held.compactMap { entry in
                 locks[entry.id].map { (lock: $0, since: entry.since) }
             }
-            let wait = state.observedWait().flatMap { wait in
+            let wait = observed.wait.flatMap { wait in
                 locks[wait.lock].map { (lock: $0, since: wait.since, kind: wait.kind) }
             }
             guard !held.isEmpty || wait != nil else { return nil }
-            return ThreadView(
-                thread: ThreadDescriptor(id: state.threadID, name: ThreadState.name(ofThread: state.threadID)),
-                held: held, wait: wait)
-        }.sorted { $0.thread.id < $1.thread.id }
+            return ThreadView(thread: observed.thread, held: held, wait: wait)
+        }
     }
 
     static func text(number: Int, includeEdgeStacks: Bool = true) -> String {
@@ -96,8 +94,8 @@ enum LiveStateReport {
             if includeEdgeStacks && (isUrgent || withStacks < edgesWithStacks) {
                 withStacks += 1
                 let stacks = edge.stacks()
-                lines.append(indent(stacks.holder.description, by: 6))
-                lines.append(indent(stacks.acquirer.description, by: 6))
+                lines.append(ReportFormatter.indent(stacks.holder.description, by: 6))
+                lines.append(ReportFormatter.indent(stacks.acquirer.description, by: 6))
             }
         }
         let withoutStacks = includeEdgeStacks ? listed - withStacks : 0
@@ -130,10 +128,5 @@ enum LiveStateReport {
         }
         lines.append("==== end of LockGraph dump #\(number) ====")
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    private static func indent(_ text: String, by spaces: Int) -> String {
-        let padding = String(repeating: " ", count: spaces)
-        return text.split(separator: "\n", omittingEmptySubsequences: false).map { padding + $0 }.joined(separator: "\n")
     }
 }

@@ -37,6 +37,6 @@ enum InterposedConditions {
     }
 
     private static func make() -> LockInfo {
-        InterposedNaming.newLock(defaultType: "pthread_cond_t")
+        InterposedNaming.newLock(defaultKind: .pthreadCondition)
     }
 }

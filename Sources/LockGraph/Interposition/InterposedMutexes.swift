@@ -117,7 +117,7 @@ enum InterposedMutexes {
     }
 
     private static func make(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) -> InterposedMutex {
-        InterposedMutex(info: InterposedNaming.newLock(defaultType: "pthread_mutex_t"), kind: InterposedMutex.kind(of: mutex))
+        InterposedMutex(info: InterposedNaming.newLock(defaultKind: .pthreadMutex), kind: InterposedMutex.kind(of: mutex))
     }
 }
 

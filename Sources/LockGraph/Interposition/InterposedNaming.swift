@@ -17,46 +17,50 @@ enum InterposedNaming {
     nonisolated(unsafe) static var wrapperText: Range<UInt> = 0..<0
 
     /// A new lock identity named by the calling stack's creation site (see `site(of:)`), of
-    /// type `defaultType` unless a wrapper frame names one.
-    static func newLock(defaultType: String, readerWriter: Bool = false) -> LockInfo {
+    /// kind `defaultKind` unless a wrapper frame names one (a reader-writer lock keeps its kind:
+    /// its graph nodes depend on it).
+    static func newLock(defaultKind: LockKind) -> LockInfo {
         let site = site(of: StackTrace.capture())
-        return LockInfo(name: nil, site: site.file, line: site.line, type: site.type ?? defaultType, readerWriter: readerWriter)
+        let kind = defaultKind.isReaderWriter ? defaultKind : (site.kind ?? defaultKind)
+        return LockInfo(name: nil, site: site.file, line: site.line, kind: kind)
     }
 
     /// Frames looked at: enough to get through a few wrapper layers to the user's code.
     private static let framesExamined = 16
 
-    /// The lock's type (from the innermost wrapper frame: `NSLock`, `NSRecursiveLock`, ...; nil
+    /// The lock's kind (from the innermost wrapper frame: `NSLock`, `NSRecursiveLock`, ...; nil
     /// for a bare pthread mutex) and its creation site. A site without source location is the
     /// function's name (or image) with line 0.
-    static func site(of stack: StackTrace) -> (type: String?, file: String, line: UInt) {
+    static func site(of stack: StackTrace) -> (kind: LockKind?, file: String, line: UInt) {
         let addresses = stack.addresses.prefix(framesExamined)
         // The type, from the innermost wrapper frame's dynamic symbol (`dladdr`, no
         // symbolication): `$s10Foundation6NSLockCACycfC` is `NSLock.init()`.
-        let type = addresses.lazy.filter { wrapperText.contains($0) }.first.flatMap(wrapperType(atAddress:))
+        let kind = addresses.lazy.filter { wrapperText.contains($0) }.first.flatMap(wrapperKind(atAddress:))
         // Symbolized from the frame before the first user frame on, so that frame is still
         // looked up as a return address (the first address of a trace is taken as a PC).
         guard let user = addresses.firstIndex(where: { !ownText.contains($0) && !wrapperText.contains($0) }) else {
-            return (type, "unknown", 0)
+            return (kind, "unknown", 0)
         }
         let trace = StackTrace(addresses: Array(addresses[max(addresses.startIndex, user - 1)...]))
         // In optimised code one address can yield several frames (inlined calls first): the
         // innermost with a source location names the site.
         let frames = Symbolication.frames(of: trace, trimThreadStart: false).filter { $0.address == addresses[user] }
         if let located = frames.first(where: { $0.file != nil && $0.line != nil }), let file = located.file, let line = located.line {
-            return (type, file, UInt(max(line, 0)))
+            return (kind, file, UInt(max(line, 0)))
         }
-        return (type, frames.first.flatMap { $0.symbol ?? $0.image } ?? "unknown", 0)
+        return (kind, frames.first.flatMap { $0.symbol ?? $0.image } ?? "unknown", 0)
     }
 
-    private static func wrapperType(atAddress address: UInt) -> String? {
+    private static func wrapperKind(atAddress address: UInt) -> LockKind? {
         guard let symbol = lockgraph_dynamic_symbol(address) else { return nil }
-        return wrapperType(String(cString: symbol))
+        return wrapperKind(String(cString: symbol))
     }
 
     /// The Foundation class a wrapper function's mangled name belongs to (`6NSLockC` is class
     /// `NSLock`; the length prefix keeps `NSConditionLock` from matching `NSCondition`).
-    static func wrapperType(_ symbol: String) -> String? {
-        ["NSRecursiveLock", "NSConditionLock", "NSCondition", "NSLock"].first { symbol.contains("\($0.utf8.count)\($0)C") }
+    static func wrapperKind(_ symbol: String) -> LockKind? {
+        [LockKind.nsRecursiveLock, .nsConditionLock, .nsCondition, .nsLock].first { kind in
+            symbol.contains("\(kind.typeName.utf8.count)\(kind.typeName)C")
+        }
     }
 }

@@ -33,7 +33,7 @@ enum InterposedRWLocks {
     }
 
     private static func make() -> LockInfo {
-        InterposedNaming.newLock(defaultType: "pthread_rwlock_t", readerWriter: true)
+        InterposedNaming.newLock(defaultKind: .pthreadRWLock)
     }
 }
 

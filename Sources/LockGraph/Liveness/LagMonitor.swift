@@ -95,7 +95,7 @@ public final class LagMonitor: Sendable {
         let step = min(interval.clampedNanoseconds, threshold.clampedNanoseconds / 4)
         var lastPost: UInt64 = 0
         while state.withLock({ $0.running }) {
-            usleep(useconds_t(max(step / 1_000, 1_000)))
+            usleep(useconds_t(clamping: max(step / 1_000, 1_000)))
             let now = MonotonicClock.nanoseconds()
             let action = state.withLock { state -> (post: UInt64?, lag: (UInt64, Int?)?) in
                 if let outstanding = state.outstanding {
@@ -129,26 +129,8 @@ public final class LagMonitor: Sendable {
     }
 
     private func report(lateBy late: UInt64, runner: Int?) {
-        let (thread, frames) = LoopThreadFinder.blockingThread(lastRunner: runner, dispatch: usesDispatch)
-        let milliseconds = Double(late) / 1_000_000
-        let threadText = thread.map { " on \($0)" } ?? ""
-        let stack = LockBacktrace(
-            label: thread == nil ? "the blocking thread could not be sampled" : "what the loop is running now",
-            thread: thread ?? ThreadDescriptor(id: 0, name: "unknown"),
-            frames: frames)
-        let violation = LockViolation(
-            kind: .loopLag,
-            locks: [],
-            threads: thread.map { [$0] } ?? [],
-            edges: [],
-            backtraces: [stack],
-            summary: String(format: "loop lag: \"%@\" has not run a heartbeat for %.0f ms (threshold %.0f ms); it is blocked%@",
-                            name, milliseconds, Double(threshold.clampedNanoseconds) / 1_000_000, threadText),
-            advice: "Move blocking or long CPU-bound work off \"\(name)\" (to another queue or thread), or split it into shorter pieces.",
-            date: Date(),
-            scopes: []
-        )
-        Reporter.deliver(violation, on: nil)
+        let (thread, stack) = LoopThreadFinder.blockingThread(lastRunner: runner, dispatch: usesDispatch)
+        Reporter.submit(.loopLag(name: name, lateBy: late, threshold: threshold.clampedNanoseconds, thread: thread, stack: stack))
     }
 }
 
@@ -158,7 +140,8 @@ private func runIsolated(to actor: isolated some Actor, _ work: @Sendable () -> 
 
 /// Finds the thread that is running a blocked loop and samples its stack.
 enum LoopThreadFinder {
-    static func blockingThread(lastRunner: Int?, dispatch: Bool) -> (ThreadDescriptor?, [LockBacktrace.Frame]) {
+    /// The loop's thread and its stack now, or nils when no candidate answered.
+    static func blockingThread(lastRunner: Int?, dispatch: Bool) -> (ThreadDescriptor?, StackTrace?) {
         var candidates: [Int] = lastRunner.map { [$0] } ?? []
         if dispatch {
             let own = currentThreadID()
@@ -178,9 +161,9 @@ enum LoopThreadFinder {
             }
             let runsCooperativeJob = allFrames.contains { $0.symbol?.contains("swift_job_run") ?? false }
             if !dispatch || runsDispatchBlock || runsCooperativeJob {
-                return (ThreadDescriptor(id: tid, name: ThreadState.name(ofThread: tid)), Symbolication.frames(of: stack))
+                return (ThreadDescriptor(threadID: tid), stack)
             }
         }
-        return (nil, [])
+        return (nil, nil)
     }
 }

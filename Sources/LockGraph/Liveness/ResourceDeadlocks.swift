@@ -10,7 +10,6 @@
 struct ResourceDeadlock {
     struct Holder {
         let thread: ThreadDescriptor
-        let state: ThreadState
         let units: Int
         /// Where it took its first unit still held (a return address, 0 if unknown).
         let site: UInt
@@ -55,7 +54,7 @@ struct ResourceDeadlock {
                 // Every holder must be blocked (for longer than the threshold, to be reported).
                 guard let wait = waitByThread[unit.thread] else { return nil }
                 if MonotonicClock.elapsed(from: wait.since, to: graph.now) <= threshold { isReportable = false }
-                holders.append(Holder(thread: wait.thread, state: wait.state, units: unit.count, site: unit.site, wait: wait,
+                holders.append(Holder(thread: wait.thread, units: unit.count, site: unit.site, wait: wait,
                                       chain: lockChain(from: wait, to: waitingIDs, in: graph, waits: waitByThread)))
             }
             return ResourceDeadlock(semaphore: semaphore, holders: holders, waiters: waiting.sorted { $0.since < $1.since },

@@ -52,10 +52,8 @@ public final class ThreadMonitor: Sendable {
     public func stop() { running.withLock { $0 = false } }
 
     private func loop() {
-        let step = samplingInterval.components
-        let stepMicroseconds = useconds_t(max(1_000, step.seconds * 1_000_000 + step.attoseconds / 1_000_000_000_000))
-        let windowSamples = max(2, Int((Double(window.components.seconds) + Double(window.components.attoseconds) / 1e18)
-            / (Double(stepMicroseconds) / 1e6)))
+        let stepMicroseconds = useconds_t(clamping: max(1_000, samplingInterval.clampedNanoseconds / 1_000))
+        let windowSamples = max(2, Int(Double(window.clampedNanoseconds) / 1e9 / (Double(stepMicroseconds) / 1e6)))
         var history: [(date: Date, count: Int)] = []
         var armed = true
         while running.withLock({ $0 }) {
@@ -80,28 +78,13 @@ public final class ThreadMonitor: Sendable {
     private func report(count: Int, history: [(date: Date, count: Int)], steadyGrowth: Bool) {
         let newest = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? [])
             .compactMap(Int.init).sorted().suffix(3)
-        let stacks = newest.reversed().compactMap { tid -> LockBacktrace? in
-            let thread = ThreadDescriptor(id: tid, name: ThreadState.name(ofThread: tid))
+        let stacks = newest.reversed().compactMap { tid -> (thread: ThreadDescriptor, stack: StackTrace)? in
+            let thread = ThreadDescriptor(threadID: tid)
             guard let stack = StackSampler.shared.sample(thread: tid, timeout: 0.1) else { return nil }
-            return LockBacktrace(label: "one of the newest threads, now", thread: thread, frames: Symbolication.frames(of: stack))
+            return (thread, stack)
         }
-        let start = history.first?.date ?? Date()
-        let timeline = history.map { String(format: "+%.1fs: %d", $0.date.timeIntervalSince(start), $0.count) }
-        let reason = steadyGrowth
-            ? "kept growing (by at least \(growth) threads over the last \(window))"
-            : "passed the limit of \(limit)"
-        let violation = LockViolation(
-            kind: .threadExhaustion,
-            locks: [],
-            threads: stacks.map(\.thread),
-            edges: [],
-            backtraces: stacks,
-            summary: "thread exhaustion: the process has \(count) threads and \(reason)\n  thread count history: "
-                + timeline.joined(separator: ", "),
-            advice: "Bound the number of threads: hand work to a fixed pool (a TrackedQueue feeding N workers) instead of starting a thread per task.",
-            date: Date(),
-            scopes: []
-        )
-        Reporter.deliver(violation, on: nil)
+        Reporter.submit(.threadExhaustion(ReportRequest.ThreadExhaustionSighting(
+            count: count, limit: limit, growth: growth, window: window, steadyGrowth: steadyGrowth, history: history,
+            newestThreads: stacks)))
     }
 }

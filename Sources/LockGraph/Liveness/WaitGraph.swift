@@ -2,17 +2,19 @@
 /// without stopping any thread.
 struct WaitGraph {
     struct Waiter {
-        let thread: ThreadDescriptor
-        let state: ThreadState
+        /// The waiting thread as the reading saw it.
+        let observed: ObservedThread
         let lock: LockInfo
         let since: UInt64
+        var thread: ThreadDescriptor { observed.thread }
     }
 
     struct Holding {
-        let thread: ThreadDescriptor
-        let state: ThreadState
+        /// The holding thread as the reading saw it; the lock is its held entry `index`.
+        let observed: ObservedThread
         let since: UInt64
         let index: Int
+        var thread: ThreadDescriptor { observed.thread }
     }
 
     struct Stall {
@@ -37,16 +39,12 @@ struct WaitGraph {
         var graph = WaitGraph()
         graph.locks = LockGraphStore.shared.state.withLock { $0.liveLocks }
         graph.now = MonotonicClock.nanoseconds()
-        for state in ThreadRegistry.shared.all() {
-            let held = state.observedHeld()
-            let wait = state.observedWait()
-            guard !held.isEmpty || wait != nil else { continue }
-            let thread = ThreadDescriptor(id: state.threadID, name: ThreadState.name(ofThread: state.threadID))
-            for (index, entry) in held.enumerated() {
-                graph.holders[entry.id] = Holding(thread: thread, state: state, since: entry.since, index: index)
+        for observed in ThreadRegistry.shared.observe() {
+            for (index, entry) in observed.held.enumerated() {
+                graph.holders[entry.id] = Holding(observed: observed, since: entry.since, index: index)
             }
-            if let wait, let lock = graph.locks[wait.lock] {
-                let waiter = Waiter(thread: thread, state: state, lock: lock, since: wait.since)
+            if let wait = observed.wait, let lock = graph.locks[wait.lock] {
+                let waiter = Waiter(observed: observed, lock: lock, since: wait.since)
                 switch wait.kind {
                 case .acquiring: graph.waiters.append(waiter)
                 case .semaphore: graph.semaphoreWaiters.append(waiter)

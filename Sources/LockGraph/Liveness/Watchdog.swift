@@ -79,7 +79,7 @@ final class Watchdog: Sendable {
         for deadlock in ResourceDeadlock.find(in: first, threshold: threshold) {
             explained.formUnion(deadlock.involvedLocks)
             guard deadlock.isReportable, firstReport(of: deadlock.episodeKey) else { continue }
-            Reporter.deliver(WatchdogReports.resourceDeadlock(deadlock, in: first), on: nil)
+            Reporter.submit(first.resourceDeadlockRequest(deadlock))
         }
         for stall in first.stalls(threshold: threshold) where !explained.contains(stall.lock.id) {
             reportStall(stall, in: first)
@@ -93,8 +93,7 @@ final class Watchdog: Sendable {
     private func reportDeadlock(_ cycle: [WaitGraph.Waiter], in graph: WaitGraph) {
         let key = "deadlock:" + cycle.map { "\($0.thread.id)@\($0.since)" }.sorted().joined(separator: ",")
         guard firstReport(of: key) else { return }
-        let violation = WatchdogReports.deadlock(cycle, in: graph)
-        Reporter.deliver(violation, on: nil)
+        Reporter.submit(graph.deadlockRequest(cycle))
         if settings.withLock({ $0.onDeadlock }) == .abort {
             Reporter.terminate("LockGraph: deadlock: these threads can never proceed; aborting (LOCKGRAPH_ON_DEADLOCK=wait keeps the process waiting).\n")
         }
@@ -102,6 +101,6 @@ final class Watchdog: Sendable {
 
     private func reportStall(_ stall: WaitGraph.Stall, in graph: WaitGraph) {
         guard firstReport(of: stall.episodeKey) else { return }
-        Reporter.deliver(WatchdogReports.stall(stall, in: graph), on: nil)
+        Reporter.submit(graph.stallRequest(stall))
     }
 }

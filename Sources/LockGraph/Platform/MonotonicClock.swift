@@ -28,9 +28,18 @@ enum MonotonicClock {
 }
 
 extension Duration {
-    /// Whole nanoseconds; a negative duration counts as zero.
-    var clampedNanoseconds: UInt64 {
+    /// Whole nanoseconds (a fraction of a nanosecond is dropped), saturating: a negative
+    /// duration is 0, and one longer than `UInt64.max` nanoseconds (about 584 years, so
+    /// `.seconds(Int64.max)`, a common "forever") is `UInt64.max`. Never traps.
+    ///
+    /// The one conversion from `Duration` that LockGraph and its integrations use.
+    @_spi(Integration)
+    public var clampedNanoseconds: UInt64 {
+        guard self > .zero else { return 0 }
+        // Both components of a positive duration are non-negative.
         let (seconds, attoseconds) = components
-        return UInt64(max(0, seconds)) * 1_000_000_000 + UInt64(max(0, attoseconds) / 1_000_000_000)
+        let whole = UInt64(max(0, seconds)).multipliedReportingOverflow(by: 1_000_000_000)
+        let total = whole.partialValue.addingReportingOverflow(UInt64(max(0, attoseconds) / 1_000_000_000))
+        return whole.overflow || total.overflow ? .max : total.partialValue
     }
 }

@@ -72,12 +72,10 @@ extension timespec {
     static func monotonic(after duration: Duration) -> timespec {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
-        let (seconds, attoseconds) = duration.components
-        let addSeconds = max(0, seconds)
-        let addNanoseconds = seconds < 0 ? 0 : max(0, attoseconds / 1_000_000_000)
-        // Saturating: a timeout too long to represent (`.seconds(Int64.max)`) waits "forever".
-        var total = timespec(tv_sec: now.tv_sec.addingSaturated(Int(clamping: addSeconds)),
-                             tv_nsec: now.tv_nsec + Int(addNanoseconds))
+        // At most about 1.8e10 seconds: no overflow, even for `.seconds(Int64.max)`.
+        let nanoseconds = duration.clampedNanoseconds
+        var total = timespec(tv_sec: now.tv_sec + Int(nanoseconds / 1_000_000_000),
+                             tv_nsec: now.tv_nsec + Int(nanoseconds % 1_000_000_000))
         if total.tv_nsec >= 1_000_000_000 {
             total.tv_sec = total.tv_sec.addingSaturated(1)
             total.tv_nsec -= 1_000_000_000

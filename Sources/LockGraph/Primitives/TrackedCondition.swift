@@ -33,7 +33,7 @@ public final class TrackedCondition: TrackedLocking, @unchecked Sendable {
     /// (see ``LockCreationSite``).
     public init(name: String? = nil, creationSite: LockCreationSite = .initializerCall,
                 file: StaticString = #fileID, line: UInt = #line) {
-        info = LockInfo(name: name, file: file, line: line, type: "TrackedCondition", creationSite: creationSite)
+        info = LockInfo(name: name, file: file, line: line, kind: .condition, creationSite: creationSite)
         mutex = RawMutex(recursive: false)
         boundMutex = nil
         signalInfo = info
@@ -52,7 +52,7 @@ public final class TrackedCondition: TrackedLocking, @unchecked Sendable {
         info = lock.info
         mutex = lock.mutex
         boundMutex = lock
-        signalInfo = LockInfo(name: name, file: file, line: line, type: "TrackedCondition", creationSite: creationSite)
+        signalInfo = LockInfo(name: name, file: file, line: line, kind: .condition, creationSite: creationSite)
         Tracking.register(signalInfo)
     }
 

@@ -34,7 +34,7 @@ public final class TrackedDispatchQueue: @unchecked Sendable {
     public init(label: String, qos: DispatchQoS = .unspecified, name: String? = nil,
                 creationSite: LockCreationSite = .initializerCall, file: StaticString = #fileID, line: UInt = #line) {
         underlying = DispatchQueue(label: label, qos: qos)
-        info = LockInfo(name: name ?? label, file: file, line: line, type: "TrackedDispatchQueue", creationSite: creationSite)
+        info = LockInfo(name: name ?? label, file: file, line: line, kind: .dispatchQueue, creationSite: creationSite)
         Tracking.register(info)
     }
 
@@ -46,7 +46,7 @@ public final class TrackedDispatchQueue: @unchecked Sendable {
     public func sync<Result>(execute work: () throws -> Result) rethrows -> Result {
         guard info.isRegistered, let caller = Tracking.currentThread() else { return try underlying.sync(execute: work) }
         // Checks first: re-entry is fatal, and the order edges into the queue are recorded.
-        let acquisition = Tracking.beginAcquire(info, target: info.id, holdNode: info.id, what: "dispatch queue") { _ in
+        let acquisition = Tracking.beginAcquire(info, target: info.id, holdNode: info.id) { _ in
             (false, "sync onto a queue this thread is already running: GCD would trap or hang")
         }
         if acquisition.grantsWithoutRawLock {

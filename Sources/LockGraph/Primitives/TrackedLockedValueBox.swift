@@ -18,7 +18,7 @@ public final class TrackedLockedValueBox<Value> {
     public init(_ value: Value, name: String? = nil, creationSite: LockCreationSite = .initializerCall,
                 file: StaticString = #fileID, line: UInt = #line) {
         self.value = value
-        info = LockInfo(name: name, file: file, line: line, type: "TrackedLockedValueBox", creationSite: creationSite)
+        info = LockInfo(name: name, file: file, line: line, kind: .lockedValueBox, creationSite: creationSite)
         Tracking.register(info)
     }
 

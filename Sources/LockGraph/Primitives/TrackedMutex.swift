@@ -33,13 +33,13 @@ public final class TrackedMutex: TrackedLocking, @unchecked Sendable {
     /// counts as created, for a lock made inside a wrapper type (see ``LockCreationSite``).
     public convenience init(name: String? = nil, subclass: String? = nil, creationSite: LockCreationSite = .initializerCall,
                             file: StaticString = #fileID, line: UInt = #line) {
-        self.init(name: name, subclass: subclass, type: "TrackedMutex", creationSite: creationSite, file: file, line: line)
+        self.init(name: name, subclass: subclass, kind: .mutex, creationSite: creationSite, file: file, line: line)
     }
 
-    /// A mutex that reports call themselves `type` (a tracked type built on this one).
-    init(name: String?, subclass: String? = nil, type: String, creationSite: LockCreationSite = .initializerCall,
+    /// A mutex whose reports call it a `kind` (a tracked type built on this one).
+    init(name: String?, subclass: String? = nil, kind: LockKind, creationSite: LockCreationSite = .initializerCall,
          file: StaticString, line: UInt) {
-        info = LockInfo(name: name, file: file, line: line, type: type, subclass: subclass, creationSite: creationSite)
+        info = LockInfo(name: name, file: file, line: line, kind: kind, subclass: subclass, creationSite: creationSite)
         untrackedMutex = info.isRegistered ? nil : mutex.pointer
         Tracking.register(info)
     }
@@ -112,7 +112,7 @@ public final class TrackedRecursiveMutex: TrackedLocking, @unchecked Sendable {
     /// `subclass` and `creationSite`: see ``TrackedMutex/init(name:subclass:creationSite:file:line:)``.
     public init(name: String? = nil, subclass: String? = nil, creationSite: LockCreationSite = .initializerCall,
                 file: StaticString = #fileID, line: UInt = #line) {
-        info = LockInfo(name: name, file: file, line: line, type: "TrackedRecursiveMutex", subclass: subclass,
+        info = LockInfo(name: name, file: file, line: line, kind: .recursiveMutex, subclass: subclass,
                         creationSite: creationSite)
         Tracking.register(info)
     }

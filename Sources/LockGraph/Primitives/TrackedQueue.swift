@@ -48,7 +48,7 @@ public final class TrackedQueue<Element> {
         slotCount = 16
         slots = .allocate(capacity: slotCount)
         slots.initialize(repeating: nil, count: slotCount)
-        info = LockInfo(name: name, file: file, line: line, type: "TrackedQueue", creationSite: creationSite)
+        info = LockInfo(name: name, file: file, line: line, kind: .queue, creationSite: creationSite)
         putTimes = info.statistics == nil ? nil : .allocate(capacity: slotCount)
         Tracking.register(info)
     }
@@ -66,7 +66,7 @@ public final class TrackedQueue<Element> {
         slotCount = min(capacity, 16)
         slots = .allocate(capacity: slotCount)
         slots.initialize(repeating: nil, count: slotCount)
-        info = LockInfo(name: name, file: file, line: line, type: "TrackedQueue", creationSite: creationSite)
+        info = LockInfo(name: name, file: file, line: line, kind: .queue, creationSite: creationSite)
         putTimes = info.statistics == nil ? nil : .allocate(capacity: slotCount)
         Tracking.register(info)
     }
@@ -134,7 +134,8 @@ public final class TrackedQueue<Element> {
         else { return nil }
         if LockGraphStore.shared.firstReentrancy(of: info.id) {
             let outer = thread.indexOfHeld(info.id).map { thread.acquisitionStack(at: $0) } ?? .empty
-            Reporter.reentrantQueueOperation(info, operation: operation, outerStack: outer, by: thread, outcome: outcome)
+            Reporter.submit(.reentrantQueueOperation(queue: info, operation: operation, thread: thread.descriptor(refreshName: true),
+                                                     entered: outer, reentered: .capture(), outcome: outcome))
         }
         return thread
     }
@@ -191,7 +192,7 @@ public final class TrackedQueue<Element> {
                   let thread = Tracking.currentThread(),
                   let index = thread.indexOfHeld(info.id)
             else { return nil }
-            Reporter.reentrantAcquire(of: info, heldAt: index, by: thread, fatal: true, what: "queue")
+            Reporter.submit(thread.reentrantAcquireRequest(of: info, heldAt: index, outcome: .terminates))
             return nil
         }
         return withQueueLock(operation: operation) {

@@ -34,7 +34,7 @@ public final class TrackedRWLock: @unchecked Sendable {
     /// (see ``LockCreationSite``).
     public init(name: String? = nil, subclass: String? = nil, creationSite: LockCreationSite = .initializerCall,
                 file: StaticString = #fileID, line: UInt = #line) {
-        info = LockInfo(name: name, file: file, line: line, type: "TrackedRWLock", subclass: subclass, readerWriter: true,
+        info = LockInfo(name: name, file: file, line: line, kind: .readerWriter, subclass: subclass,
                         creationSite: creationSite)
         Tracking.register(info)
     }
@@ -98,7 +98,7 @@ public final class TrackedRWLock: @unchecked Sendable {
         }
         guard thread.indexOfHeld(info.id) != nil else {
             // pthread_rwlock_unlock by a non-holder is undefined: never call it.
-            Reporter.invalidUnlock(of: info, by: thread, detail: "it holds it in neither mode")
+            Reporter.submit(thread.invalidUnlockRequest(of: info, detail: "it holds it in neither mode"))
             return
         }
         Tracking.release(info) { rwlock.unlock() }

@@ -42,7 +42,7 @@ public final class TrackedSemaphore: @unchecked Sendable {
                 file: StaticString = #fileID, line: UInt = #line) {
         semaphore = DispatchSemaphore(value: 0)
         for _ in 0..<max(0, value) { semaphore.signal() }
-        info = LockInfo(name: name, file: file, line: line, type: "TrackedSemaphore", creationSite: creationSite)
+        info = LockInfo(name: name, file: file, line: line, kind: .semaphore, creationSite: creationSite)
         Tracking.register(info)
         if info.isRegistered {
             SemaphoreSignals.track(info.id)

@@ -167,7 +167,8 @@ public final class TrackedThreadPool: Sendable {
         guard wait else { return }
         // From one of this pool's own tasks, waiting for every worker means waiting for itself.
         if state.withLockedValue({ $0.workers.contains(ObjectIdentifier(Thread.current)) }) {
-            Reporter.poolShutdownFromOwnTask(pool: name, lock: workersDone.info)
+            Reporter.submit(.poolShutdownFromOwnTask(pool: name, lock: workersDone.info,
+                                                     thread: ThreadState.current.descriptor(refreshName: true), stack: .capture()))
             return
         }
         workersDone.withLock {

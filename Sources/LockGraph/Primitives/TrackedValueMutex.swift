@@ -63,7 +63,7 @@ public final class TrackedValueMutexStorage<Value: ~Copyable> {
 
     init(_ value: consuming sending Value, name: String?, creationSite: LockCreationSite, file: StaticString, line: UInt) {
         self.value = value
-        lock = TrackedMutex(name: name, type: "TrackedValueMutex", creationSite: creationSite, file: file, line: line)
+        lock = TrackedMutex(name: name, kind: .valueMutex, creationSite: creationSite, file: file, line: line)
     }
 }
 

@@ -44,6 +44,6 @@ struct CodePathKey: Hashable, Sendable {
     static func firstFrame(of stack: LockBacktrace) -> String {
         guard let frame = stack.frames.first else { return "-" }
         if let file = frame.file, let line = frame.line { return "\(file):\(line)" }
-        return "0x" + String(frame.address, radix: 16)
+        return FrameFormatter.hex(frame.address)
     }
 }

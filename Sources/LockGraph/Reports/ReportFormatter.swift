@@ -30,7 +30,9 @@ enum ReportFormatter {
         return lines.joined(separator: "\n")
     }
 
-    private static func indent(_ text: String) -> String {
-        text.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }.joined(separator: "\n")
+    /// Every line of `text` indented by `spaces` spaces.
+    static func indent(_ text: String, by spaces: Int = 2) -> String {
+        let padding = String(repeating: " ", count: spaces)
+        return text.split(separator: "\n", omittingEmptySubsequences: false).map { padding + $0 }.joined(separator: "\n")
     }
 }

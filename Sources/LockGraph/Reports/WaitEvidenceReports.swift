@@ -1,73 +1,56 @@
-import Foundation
-
-extension Reporter {
+extension ReportBuilder {
     /// A cycle through a condition's signal node (see `Tracking.signalled`): a thread waits for a
     /// signal while holding a lock that the signal was seen to need. Worded per edge kind: a
     /// wait (`H -> signal`), a signal (`signal -> L`), or an ordinary lock edge on the way back to
     /// H.
-    static func waitCycle(_ cycle: [EdgeRecord]) {
-        let date = Date()
-        submit { scope in
-            let waits = cycle.filter { LockNode.isSignal($0.toNode) }
-            let signals = cycle.filter { LockNode.isSignal($0.fromNode) }
-            let edges = cycle.map { record -> LockEdge in
-                if LockNode.isSignal(record.toNode) {
-                    return LockEdge(
-                        from: record.from.descriptor, to: record.to.descriptor, thread: record.thread,
-                        holderStack: holderBacktrace(record, label: "\(record.from.descriptor) acquired\(LockNode.modeSuffix(record.fromNode)) (still held during the wait)"),
-                        acquirerStack: LockBacktrace(label: "wait on \(record.to.descriptor) while holding \(record.from.descriptor)",
-                                                     thread: record.thread, frames: Symbolication.frames(of: record.acquirerStack)))
-                }
-                if LockNode.isSignal(record.fromNode) {
-                    return LockEdge(
-                        from: record.from.descriptor, to: record.to.descriptor, thread: record.thread,
-                        holderStack: LockBacktrace(label: "\(record.from.descriptor) signalled while holding \(record.to.descriptor)",
-                                                   thread: record.thread, frames: Symbolication.frames(of: record.holderStack)),
-                        acquirerStack: LockBacktrace(label: "\(record.to.descriptor) acquired\(LockNode.modeSuffix(record.toNode)) (held while signalling)",
-                                                     thread: record.thread, frames: Symbolication.frames(of: record.acquirerStack)))
-                }
+    static func waitCycle(_ cycle: [EdgeRecord], _ context: ReportContext) -> LockViolation {
+        let waits = cycle.filter { LockNode.isSignal($0.toNode) }
+        let signals = cycle.filter { LockNode.isSignal($0.fromNode) }
+        let edges = cycle.map { record -> LockEdge in
+            if LockNode.isSignal(record.toNode) {
                 return LockEdge(
                     from: record.from.descriptor, to: record.to.descriptor, thread: record.thread,
-                    holderStack: holderBacktrace(record, label: "\(record.from.descriptor) acquired\(LockNode.modeSuffix(record.fromNode))"),
-                    acquirerStack: LockBacktrace(label: "\(record.to.descriptor) acquired\(LockNode.modeSuffix(record.toNode)) while holding \(record.from.descriptor)",
+                    holderStack: holderBacktrace(record, label: "\(record.from.descriptor) acquired\(LockNode.modeSuffix(record.fromNode)) (still held during the wait)"),
+                    acquirerStack: LockBacktrace(label: "wait on \(record.to.descriptor) while holding \(record.from.descriptor)",
                                                  thread: record.thread, frames: Symbolication.frames(of: record.acquirerStack)))
             }
-            var threads: [ThreadDescriptor] = []
-            for edge in edges where !threads.contains(edge.thread) { threads.append(edge.thread) }
-            let conditions = waits.map { $0.to.descriptor }
-            let held = waits.map { "\($0.from.descriptor)" }.joined(separator: ", ")
-            let condition = conditions.map { "\($0)" }.joined(separator: ", ")
-            let signalHeld = signals.map { "\($0.to.descriptor)" }.joined(separator: ", ")
-            let direct = Set(waits.map(\.from.id)) == Set(signals.map(\.to.id))
-            let evidence = direct
-                ? "it was signalled by code holding \(signalHeld)"
-                : "it was signalled by code holding \(signalHeld), which is taken before \(held) elsewhere"
-            var locks: [LockDescriptor] = []
-            for record in cycle {
-                for lock in [record.from.descriptor, record.to.descriptor] where !locks.contains(lock) { locks.append(lock) }
+            if LockNode.isSignal(record.fromNode) {
+                return LockEdge(
+                    from: record.from.descriptor, to: record.to.descriptor, thread: record.thread,
+                    holderStack: LockBacktrace(label: "\(record.from.descriptor) signalled while holding \(record.to.descriptor)",
+                                               thread: record.thread, frames: Symbolication.frames(of: record.holderStack)),
+                    acquirerStack: LockBacktrace(label: "\(record.to.descriptor) acquired\(LockNode.modeSuffix(record.toNode)) (held while signalling)",
+                                                 thread: record.thread, frames: Symbolication.frames(of: record.acquirerStack)))
             }
-            return LockViolation(
-                kind: .waitWhileHolding,
-                locks: locks,
-                threads: threads,
-                edges: edges,
-                backtraces: edges.flatMap { [$0.holderStack, $0.acquirerStack] },
-                summary: "wait while holding: \(waits.first.map { "\($0.thread)" } ?? "a thread") waits on \(condition) while holding \(held), and \(evidence): "
-                    + "a waiter holding \(held) can keep that signal from ever coming (a deadlock)",
-                advice: "Release \(held) before waiting, or signal without holding \(signalHeld). If that signaller never runs while "
-                    + "the waiter waits, pass allowingHeldLocks: true to wait to say so.",
-                date: date,
-                scopes: cycle.flatMap { [$0.from.scope, $0.to.scope] },
-                detectingScope: scope
-            )
+            return LockEdge(
+                from: record.from.descriptor, to: record.to.descriptor, thread: record.thread,
+                holderStack: holderBacktrace(record, label: "\(record.from.descriptor) acquired\(LockNode.modeSuffix(record.fromNode))"),
+                acquirerStack: LockBacktrace(label: "\(record.to.descriptor) acquired\(LockNode.modeSuffix(record.toNode)) while holding \(record.from.descriptor)",
+                                             thread: record.thread, frames: Symbolication.frames(of: record.acquirerStack)))
         }
+        let conditions = waits.map { $0.to.descriptor }
+        let held = waits.map { "\($0.from.descriptor)" }.joined(separator: ", ")
+        let condition = conditions.map { "\($0)" }.joined(separator: ", ")
+        let signalHeld = signals.map { "\($0.to.descriptor)" }.joined(separator: ", ")
+        let direct = Set(waits.map(\.from.id)) == Set(signals.map(\.to.id))
+        let evidence = direct
+            ? "it was signalled by code holding \(signalHeld)"
+            : "it was signalled by code holding \(signalHeld), which is taken before \(held) elsewhere"
+        return context.violation(
+            .waitWhileHolding,
+            locks: distinct(cycle.flatMap { [$0.from.descriptor, $0.to.descriptor] }),
+            threads: distinct(edges.map(\.thread)),
+            edges: edges,
+            backtraces: edges.flatMap { [$0.holderStack, $0.acquirerStack] },
+            summary: "wait while holding: \(waits.first.map { "\($0.thread)" } ?? "a thread") waits on \(condition) while holding \(held), and \(evidence): "
+                + "a waiter holding \(held) can keep that signal from ever coming (a deadlock)",
+            advice: "Release \(held) before waiting, or signal without holding \(signalHeld). If that signaller never runs while "
+                + "the waiter waits, pass allowingHeldLocks: true to wait to say so.",
+            scopes: cycle.flatMap { [$0.from.scope, $0.to.scope] })
     }
 
     /// The "held lock acquired" half of an edge: the full stack, or the call site only.
     private static func holderBacktrace(_ record: EdgeRecord, label: String) -> LockBacktrace {
-        let siteOnly = record.holderStackIsSiteOnly
-            ? " (only the call site kept: the lock was past its first acquisitions; LOCKGRAPH_HOLDER_STACKS=always keeps every stack)"
-            : ""
-        return LockBacktrace(label: label + siteOnly, thread: record.thread, frames: Symbolication.frames(of: record.holderStack))
+        LockBacktrace(label: label + (record.holderStackIsSiteOnly ? siteOnlyNote : ""), thread: record.thread, frames: Symbolication.frames(of: record.holderStack))
     }
 }

@@ -41,55 +41,16 @@ extension Tracking {
         if raw.tryLockExclusively() {
             raw.unlock()
             if let ownHold {
-                Reporter.destroyedWhileHeld(lock, holder: thread.descriptor(refreshName: true), acquired: ownHold, by: thread)
+                Reporter.submit(thread.destroyedWhileHeldRequest(lock, holder: thread.descriptor(refreshName: true), acquired: ownHold))
             }
             raw.destroy()
             return true
         }
         // Held by another thread (which can no longer reach the object to unlock it).
-        let holder = ThreadRegistry.shared.all().first { $0 !== thread && $0.observedHeldIDs().contains(lock.id) }
-        let acquired = holder.flatMap { state in
-            state.observedHeldIDs().firstIndex(of: lock.id).map { state.acquisitionStack(at: $0, expecting: lock.id) }
-        } ?? .empty
-        let descriptor = holder.map { ThreadDescriptor(id: $0.threadID, name: ThreadState.name(ofThread: $0.threadID)) }
-        Reporter.destroyedWhileHeld(lock, holder: descriptor, acquired: acquired, by: thread, destroyerAlsoHeld: ownHold != nil)
+        let holder = ThreadRegistry.shared.observe().first { $0.thread.id != thread.threadID && $0.held.contains { $0.id == lock.id } }
+        let acquired = holder?.acquisitionStack(of: lock.id) ?? .empty
+        let descriptor = holder?.thread
+        Reporter.submit(thread.destroyedWhileHeldRequest(lock, holder: descriptor, acquired: acquired, destroyerAlsoHeld: ownHold != nil))
         return false
-    }
-}
-
-extension Reporter {
-    /// `holder` held the lock when `thread` destroyed it (nil: a thread LockGraph cannot name);
-    /// `destroyerAlsoHeld`: `thread` held it too (readers share) and its holds were released.
-    static func destroyedWhileHeld(_ lock: LockInfo, holder: ThreadDescriptor?, acquired: StackTrace, by thread: ThreadState,
-                                   destroyerAlsoHeld: Bool = false) {
-        let destroyer = thread.descriptor(refreshName: true)
-        let deallocated = StackTrace.capture()
-        let date = Date()
-        submit { scope in
-            var holderText = holder.map { $0 == destroyer ? "the destroying thread itself (\($0))" : "\($0)" } ?? "another thread"
-            if destroyerAlsoHeld { holderText += " and by the destroying thread itself (\(destroyer)), whose holds LockGraph released" }
-            var backtraces: [LockBacktrace] = []
-            if !acquired.addresses.isEmpty {
-                backtraces.append(LockBacktrace(label: "\(lock.descriptor) acquired", thread: holder ?? destroyer,
-                                                frames: Symbolication.frames(of: acquired)))
-            }
-            backtraces.append(LockBacktrace(label: "\(lock.descriptor) deallocated", thread: destroyer,
-                                            frames: Symbolication.frames(of: deallocated)))
-            let outcome = holder == destroyer
-                ? "LockGraph released it on the holder's behalf."
-                : "Its holder can never unlock it; LockGraph leaks the \(lock.isReaderWriter ? "reader-writer lock" : "mutex") rather than destroy a locked one."
-            return LockViolation(
-                kind: .destroyedWhileHeld,
-                locks: [lock.descriptor],
-                threads: [holder, destroyer].compactMap { $0 }.reduce(into: []) { if !$0.contains($1) { $0.append($1) } },
-                edges: [],
-                backtraces: backtraces,
-                summary: "lock destroyed while held: \(lock.descriptor) was deallocated while held by \(holderText). \(outcome)",
-                advice: "Release the lock before its last reference goes away (prefer withLock, which cannot leak a hold), and keep the lock alive as long as any thread may use it.",
-                date: date,
-                scopes: [lock.scope],
-                detectingScope: scope
-            )
-        }
     }
 }

@@ -371,11 +371,6 @@ final class ThreadState: @unchecked Sendable {
         hot.pointee.heldCapacity = capacity
     }
 
-    /// Held lock ids as another thread can see them (best effort while the owner runs).
-    func observedHeldIDs() -> [UInt64] {
-        observedHeld().map(\.id)
-    }
-
     /// Held locks with the time they were acquired, as another thread sees them: the hold
     /// clock's tick at acquisition (see `HoldClock`), or, for an entry acquired while no tick was
     /// published, the moment an observer first saw it (stamped now), so a hold time is never

@@ -20,7 +20,7 @@ extension Tracking {
             return condition.wait(mutex, deadline: deadline) ? .signalled : .timedOut
         }
         guard let index = thread.indexOfHeld(lock.id) else {
-            Reporter.invalidUnlock(of: lock, by: thread, detail: "called wait() without holding it (wait releases the lock)")
+            Reporter.submit(thread.invalidUnlockRequest(of: lock, detail: "called wait() without holding it (wait releases the lock)"))
             return .notHeld
         }
         let signalled = waitReleasing(lock, at: index, thread: thread, signal: signal, allowingHeldLocks: allowingHeldLocks) {

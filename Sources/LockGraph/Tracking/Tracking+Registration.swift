@@ -39,6 +39,6 @@ extension Tracking {
     /// (without terminating) before waiting.
     static func beforeTimedAcquire(_ lock: LockInfo) {
         guard let thread = currentThread(), let index = thread.indexOfHeld(lock.id) else { return }
-        Reporter.reentrantAcquire(of: lock, heldAt: index, by: thread, fatal: false)
+        Reporter.submit(thread.reentrantAcquireRequest(of: lock, heldAt: index, outcome: .cannotSucceed))
     }
 }

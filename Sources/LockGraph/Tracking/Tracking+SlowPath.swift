@@ -53,13 +53,13 @@ extension Tracking {
         // This exact held set is now fully recorded (guards narrowed for it).
         hot.pointee.knownChains.insert(from: thread.topChain, to: target)
         for cycle in outcome.cycles {
-            Reporter.lockOrderInversion(cycle, thread: thread)
+            Reporter.submit(.lockOrderInversion(cycle: cycle, betweenClasses: false))
         }
         for cycle in outcome.classCycles {
-            Reporter.lockOrderInversion(cycle, thread: thread, betweenClasses: true)
+            Reporter.submit(.lockOrderInversion(cycle: cycle, betweenClasses: true))
         }
         for record in outcome.sameClassNesting {
-            Reporter.sameClassNesting(record, thread: thread)
+            Reporter.submit(.sameClassNesting(record, thread: thread.descriptor(refreshName: true)))
         }
         return (stack, stackID)
     }

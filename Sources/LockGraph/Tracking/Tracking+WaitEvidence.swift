@@ -57,7 +57,7 @@ extension Tracking {
                 hot.pointee.knownEdges.insert(from: source, to: entry.node)
             }
             for cycle in outcome.cycles {
-                Reporter.lockOrderInversion(cycle, thread: thread)
+                Reporter.submit(.lockOrderInversion(cycle: cycle, betweenClasses: false))
             }
         }
     }
@@ -85,7 +85,7 @@ extension Tracking {
             hot.pointee.knownEdges.insert(from: from, to: target)
         }
         for cycle in outcome.cycles {
-            Reporter.lockOrderInversion(cycle, thread: thread)
+            Reporter.submit(.lockOrderInversion(cycle: cycle, betweenClasses: false))
         }
     }
 }

@@ -67,7 +67,7 @@ enum Tracking {
     /// the lock, `reentry` decides from that entry whether this is a recursive re-entry, or fatal
     /// (with the reason the report gives).
     @inline(__always)
-    static func beginAcquire(_ lock: LockInfo, target: UInt64, holdNode: UInt64, what: String = "lock",
+    static func beginAcquire(_ lock: LockInfo, target: UInt64, holdNode: UInt64,
                              reentry: (HeldLock) -> (recursive: Bool, reason: String?)) -> Acquisition {
         guard lock.isRegistered, let reference = currentThreadReference() else { return .untracked }
         // Taken here, directly on the acquisition path: no standard-library closure frame lies
@@ -88,13 +88,12 @@ enum Tracking {
                     return acquisition
                 }
                 if reentryProceeds(for: lock) {
-                    Reporter.reentrantAcquire(of: lock, heldAt: index, by: thread, fatal: false, proceeds: true,
-                                              what: what, reason: decision.reason)
+                    Reporter.submit(thread.reentrantAcquireRequest(of: lock, heldAt: index, outcome: .proceedsAsRecursive, reason: decision.reason))
                     var acquisition = Acquisition(threadReference: reference, reentryIndex: index, stack: nil, holdNode: holdNode, site: site)
                     acquisition.grantsWithoutRawLock = true
                     return acquisition
                 }
-                Reporter.reentrantAcquire(of: lock, heldAt: index, by: thread, fatal: true, what: what, reason: decision.reason)
+                Reporter.submit(thread.reentrantAcquireRequest(of: lock, heldAt: index, outcome: .terminates, reason: decision.reason))
             }
             var stack: (trace: StackTrace, id: UInt32)?
             if !thread.isReporting && !knowsAllEdges(into: target, of: lock, thread: thread) {
@@ -208,7 +207,7 @@ enum Tracking {
             guard let index = thread.indexOfHeld(lock.id) else {
                 let result = rawUnlock()
                 if result != 0 {
-                    Reporter.invalidUnlock(of: lock, by: thread, detail: "it does not hold it")
+                    Reporter.submit(thread.invalidUnlockRequest(of: lock, detail: "it does not hold it"))
                 }
                 return
             }

@@ -290,7 +290,7 @@ struct GraphAlgorithmTests {
     // MARK: The order graph: inversion edges, dedupe, removal, guards, reader-writer nodes
 
     private func lock(_ name: String, readerWriter: Bool = false) -> LockInfo {
-        LockInfo(name: name, file: #fileID, line: #line, type: "Test", readerWriter: readerWriter)
+        LockInfo(name: name, file: #fileID, line: #line, kind: readerWriter ? .readerWriter : .mutex)
     }
 
     private func edge(_ from: LockInfo, _ to: LockInfo, guards: Set<UInt64> = [],

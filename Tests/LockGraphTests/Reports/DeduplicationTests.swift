@@ -42,7 +42,7 @@ extension MonitorTests {
         }
 
         @Test func theKeyIsCreationSitesAndFirstUserFramesWhicheverLockTheCycleStartsAt() {
-            let lock = { (name: String, line: UInt) in LockDescriptor(name: name, id: UInt64(line) * 7, file: "App/Bank.swift", line: line, type: "TrackedMutex") }
+            let lock = { (name: String, line: UInt) in LockDescriptor(name: name, id: UInt64(line) * 7, file: "App/Bank.swift", line: line, kind: .mutex) }
             let thread = ThreadDescriptor(id: 1, name: nil)
             func stack(_ line: Int, address: UInt) -> LockBacktrace {
                 LockBacktrace(label: "", thread: thread, frames: [LockBacktrace.Frame(address: address, symbol: "f", file: "/src/App/Bank.swift", line: line)])
@@ -52,7 +52,7 @@ extension MonitorTests {
             }
             func inversion(_ edges: [LockEdge]) -> LockViolation {
                 LockViolation(kind: .lockOrderInversion, locks: edges.map(\.from), threads: [thread], edges: edges, backtraces: [],
-                              summary: "", advice: "", date: Date(), scopes: [])
+                              summary: "", advice: "", date: Date(), scopes: [], detectingScope: nil)
             }
             let a = lock("a", 5), b = lock("b", 6)
             let forward = inversion([edge(a, b, 10, 11), edge(b, a, 20, 21)])

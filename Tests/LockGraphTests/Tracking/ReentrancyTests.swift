@@ -55,14 +55,14 @@ extension MonitorTests {
     }
 
     @Test func whereReentryProceedsFollowsTheScopeUnlessConfigured() {
-        let outside = LockInfo(name: nil, file: #fileID, line: #line, type: "TrackedMutex")
+        let outside = LockInfo(name: nil, file: #fileID, line: #line, kind: .mutex)
         // The suite runs outside any scope: a lock created here terminates on re-entry.
         if Configuration.settings.onReentrant == .continueInTests {
             #expect(!Tracking.reentryProceeds(for: outside))
             ViolationScope.$taskScope.withValue(3) {
                 #expect(Tracking.reentryProceeds(for: outside))
                 // A lock created in a test proceeds even on a thread that has no scope.
-                let inside = LockInfo(name: nil, file: #fileID, line: #line, type: "TrackedMutex")
+                let inside = LockInfo(name: nil, file: #fileID, line: #line, kind: .mutex)
                 #expect(onOtherThread { precondition(Tracking.reentryProceeds(for: inside)) })
             }
         }

@@ -106,8 +106,8 @@ extension MonitorTests {
         /// does meanwhile (push, release, out-of-order release shifting slots), a reader gets
         /// either the exact stack published for the lock it asks about, or nothing.
         @Test func anotherThreadNeverSeesATornOrMislabelledAcquisitionStack() throws {
-            let first = LockInfo(name: uniqueName("torn-first"), file: #fileID, line: #line, type: "TrackedMutex")
-            let second = LockInfo(name: uniqueName("torn-second"), file: #fileID, line: #line, type: "TrackedMutex")
+            let first = LockInfo(name: uniqueName("torn-first"), file: #fileID, line: #line, kind: .mutex)
+            let second = LockInfo(name: uniqueName("torn-second"), file: #fileID, line: #line, kind: .mutex)
             let firstStack = StackTrace(addresses: (1...40).map { 0xA000 + UInt($0) })
             let secondStack = StackTrace(addresses: (1...20).map { 0xB000 + UInt($0) })
             let writerState = InternalProtected<ThreadState?>(nil)
