@@ -25,7 +25,8 @@ extension MonitorTests {
             }
             // One tracked type per kind: no two kinds share a type, and every kind is made by one
             // (the others are interposed locks of other code).
-            let interposed: Set<LockKind> = [.nsLock, .nsRecursiveLock, .nsCondition, .nsConditionLock, .pthreadMutex]
+            let interposed: Set<LockKind> = [.nsLock, .nsRecursiveLock, .nsCondition, .nsConditionLock, .pthreadMutex,
+                                             .pthreadRWLock, .pthreadCondition]
             #expect(Set(infos.map(\.1)).isDisjoint(with: interposed))
             #expect(Set(infos.map(\.1)).union(interposed) == Set(LockKind.allCases))
             #expect(Set(LockKind.allCases.map(\.typeName)).count == LockKind.allCases.count)
@@ -42,11 +43,13 @@ extension MonitorTests {
                 == ["NSLock", "NSRecursiveLock", "NSCondition", "NSConditionLock", "pthread_mutex_t"])
         }
 
-        @Test func onlyTheReaderWriterKindHasReaderWriterNodes() {
+        @Test func onlyTheReaderWriterKindsHaveReaderWriterNodes() {
             for kind in LockKind.allCases {
                 let info = LockInfo(name: uniqueName("rw"), file: #fileID, line: #line, kind: kind)
-                #expect(info.isReaderWriter == (kind == .readerWriter))
+                #expect(info.isReaderWriter == (kind == .readerWriter || kind == .pthreadRWLock))
             }
+            #expect(LockKind.pthreadRWLock.typeName == "pthread_rwlock_t")
+            #expect(LockKind.pthreadCondition.typeName == "pthread_cond_t")
         }
     }
 }
