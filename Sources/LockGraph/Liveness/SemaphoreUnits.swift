@@ -1,10 +1,13 @@
-/// Who holds the units of each tracked semaphore: a thread that took a unit (a successful
+/// Who holds the units of one tracked pool semaphore: a thread that took a unit (a successful
 /// wait) and has not given one back (a signal from that same thread). A signal from a thread
 /// that holds none is a producer's and frees nobody's unit.
 ///
-/// Invariant: every count is positive (a thread's entry is removed when it gives back its last
-/// unit). Read by the watchdog (`ResourceDeadlocks`); written by waits and signals.
-enum SemaphoreUnits {
+/// Each pool has its own instance under its own internal lock, so waits and signals on one
+/// semaphore never contend with another's; the registry (keyed by lock id, for the watchdog's
+/// `ResourceDeadlocks`) is touched only when a pool is created or destroyed, and by the
+/// watchdog. Invariant: every count is positive (a thread's entry is removed when it gives back
+/// its last unit).
+final class SemaphoreUnits: Sendable {
     struct Holder: Sendable {
         /// Kernel thread id.
         let thread: Int
@@ -14,33 +17,44 @@ enum SemaphoreUnits {
         var site: UInt
     }
 
-    private static let holders = InternalProtected<[UInt64: [Int: Holder]]>([:])
+    private let byThread = InternalProtected<[Int: Holder]>([:])
 
-    static func track(_ semaphore: UInt64) { holders.withLock { $0[semaphore] = [:] } }
-    static func forget(_ semaphore: UInt64) { holders.withLock { $0[semaphore] = nil } }
+    private static let registry = InternalProtected<[UInt64: SemaphoreUnits]>([:])
 
-    static func took(_ semaphore: UInt64, thread: Int, site: UInt) {
-        holders.withLock { all in
-            guard all[semaphore] != nil else { return }
-            if var holder = all[semaphore]?[thread] {
+    /// The units of a new pool semaphore, registered under its lock id.
+    static func track(_ semaphore: UInt64) -> SemaphoreUnits {
+        let units = SemaphoreUnits()
+        registry.withLock { $0[semaphore] = units }
+        return units
+    }
+
+    static func forget(_ semaphore: UInt64) { registry.withLock { $0[semaphore] = nil } }
+
+    /// The threads holding units of `semaphore`, by thread id (none for an event semaphore).
+    static func holders(of semaphore: UInt64) -> [Holder] {
+        registry.withLock { $0[semaphore] }?.holders() ?? []
+    }
+
+    func took(thread: Int, site: UInt) {
+        byThread.withLock { all in
+            if var holder = all[thread] {
                 holder.count += 1
-                all[semaphore]?[thread] = holder
+                all[thread] = holder
             } else {
-                all[semaphore]?[thread] = Holder(thread: thread, count: 1, site: site)
+                all[thread] = Holder(thread: thread, count: 1, site: site)
             }
         }
     }
 
-    static func gaveBack(_ semaphore: UInt64, thread: Int) {
-        holders.withLock { all in
-            guard var holder = all[semaphore]?[thread] else { return }
+    func gaveBack(thread: Int) {
+        byThread.withLock { all in
+            guard var holder = all[thread] else { return }
             holder.count -= 1
-            all[semaphore]?[thread] = holder.count > 0 ? holder : nil
+            all[thread] = holder.count > 0 ? holder : nil
         }
     }
 
-    /// The threads holding units of `semaphore`, by thread id.
-    static func holders(of semaphore: UInt64) -> [Holder] {
-        holders.withLock { ($0[semaphore] ?? [:]).values.sorted { $0.thread < $1.thread } }
+    func holders() -> [Holder] {
+        byThread.withLock { $0.values.sorted { $0.thread < $1.thread } }
     }
 }

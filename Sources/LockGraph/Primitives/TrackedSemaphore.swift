@@ -17,17 +17,20 @@ import Foundation
 ///   that waits for a slot.
 /// - Otherwise a long wait is a ``LockViolation/Kind/stall`` with the waiters' current stacks
 ///   and the stacks of the last threads that signalled.
-/// Waits appear in the SIGUSR1 dump. Unit tracking costs one internal lock and a dictionary
-/// update per wait and signal.
+/// Waits appear in the SIGUSR1 dump. Unit tracking costs, for a pool only, the call site and a
+/// dictionary update under the pool's own internal lock per wait and signal.
 ///
 /// Threads: any thread may wait and any thread may signal. A waiter publishes its wait in its
 /// own per-thread state (atomics the watchdog reads); the units each thread holds
-/// (`SemaphoreUnits`) and each signal's thread and stack (`SemaphoreSignals`) are kept under
-/// internal locks. The semaphore object keeps nothing mutable of its own besides the
+/// (`SemaphoreUnits`, per pool) and each signal's thread and stack (`SemaphoreSignals`) are
+/// kept under internal locks. The semaphore object keeps nothing mutable of its own besides the
 /// `DispatchSemaphore`.
 public final class TrackedSemaphore: @unchecked Sendable {
     let info: LockInfo
     private let semaphore: DispatchSemaphore
+    /// Who holds units, for a pool (created with permits) that is tracked; nil otherwise: a
+    /// semaphore created at 0 is an event, whose waiter consumes a signal and owes nothing back.
+    private let units: SemaphoreUnits?
 
     /// Creates a semaphore with `value` initial permits (a negative value counts as 0).
     /// `name` appears in reports.
@@ -44,17 +47,13 @@ public final class TrackedSemaphore: @unchecked Sendable {
         for _ in 0..<max(0, value) { semaphore.signal() }
         info = LockInfo(name: name, file: file, line: line, kind: .semaphore, creationSite: creationSite)
         Tracking.register(info)
-        if info.isRegistered {
-            SemaphoreSignals.track(info.id)
-            // Units exist only in a pool (created with permits). A semaphore created at 0 is an
-            // event: a waiter consumes a signal and owes nothing back, so it holds no unit.
-            if value > 0 { SemaphoreUnits.track(info.id) }
-        }
+        units = info.isRegistered && value > 0 ? SemaphoreUnits.track(info.id) : nil
+        if info.isRegistered { SemaphoreSignals.track(info.id) }
     }
 
     deinit {
         SemaphoreSignals.forget(info.id)
-        SemaphoreUnits.forget(info.id)
+        if units != nil { SemaphoreUnits.forget(info.id) }
         Tracking.unregister(info)
     }
 
@@ -71,17 +70,17 @@ public final class TrackedSemaphore: @unchecked Sendable {
     private func wait(deadline: DispatchTime) -> DispatchTimeoutResult {
         guard info.isRegistered, let thread = Tracking.currentThread() else { return semaphore.wait(timeout: deadline) }
         // After the thread state exists: the call-site walk needs the thread's stack bounds.
-        let site = ThreadState.callSite()
+        let site = units == nil ? 0 : ThreadState.callSite()
         // A permit available now costs no wait bookkeeping.
         if semaphore.wait(timeout: .now()) == .success {
-            SemaphoreUnits.took(info.id, thread: thread.threadID, site: site)
+            units?.took(thread: thread.threadID, site: site)
             return .success
         }
         Watchdog.shared.ensureStarted()
         thread.beginWait(for: info.id, kind: .semaphore)
         let result = semaphore.wait(timeout: deadline)
         thread.endWait()
-        if result == .success { SemaphoreUnits.took(info.id, thread: thread.threadID, site: site) }
+        if result == .success { units?.took(thread: thread.threadID, site: site) }
         return result
     }
 
@@ -89,7 +88,7 @@ public final class TrackedSemaphore: @unchecked Sendable {
     @discardableResult
     public func signal() -> Bool {
         if info.isRegistered, let thread = Tracking.currentThread() {
-            SemaphoreUnits.gaveBack(info.id, thread: thread.threadID)
+            units?.gaveBack(thread: thread.threadID)
             SemaphoreSignals.record(info.id, thread: thread.descriptor(), stack: StackTrace.capture())
         }
         return semaphore.signal() != 0

@@ -310,7 +310,8 @@ final class ThreadState: @unchecked Sendable {
     }
 
     /// Ends the innermost virtual level, if the entry has one; true when it did (the caller then
-    /// releases nothing).
+    /// releases nothing). On every release: one load and a compare when there is none.
+    @inline(__always)
     func releaseVirtualLevel(at index: Int) -> Bool {
         guard hot.pointee.held[index].virtualLevels > 0 else { return false }
         hot.pointee.held[index].virtualLevels -= 1

@@ -80,15 +80,12 @@ enum Tracking {
                     return Acquisition(threadReference: reference, reentryIndex: index, stack: nil, holdNode: holdNode, site: site)
                 }
                 // A handler run on the detecting thread (a report that ends the process is
-                // delivered there) re-entering a lock that thread holds: proceed without a report,
+                // delivered there) re-entering a lock that thread holds proceeds without a report,
                 // so a handler never recurses into another report and never waits for itself.
-                if thread.isReporting {
-                    var acquisition = Acquisition(threadReference: reference, reentryIndex: index, stack: nil, holdNode: holdNode, site: site)
-                    acquisition.grantsWithoutRawLock = true
-                    return acquisition
-                }
-                if reentryProceeds(for: lock) {
-                    Reporter.submit(thread.reentrantAcquireRequest(of: lock, heldAt: index, outcome: .proceedsAsRecursive, reason: decision.reason))
+                if thread.isReporting || reentryProceeds(for: lock) {
+                    if !thread.isReporting {
+                        Reporter.submit(thread.reentrantAcquireRequest(of: lock, heldAt: index, outcome: .proceedsAsRecursive, reason: decision.reason))
+                    }
                     var acquisition = Acquisition(threadReference: reference, reentryIndex: index, stack: nil, holdNode: holdNode, site: site)
                     acquisition.grantsWithoutRawLock = true
                     return acquisition
