@@ -1,0 +1,377 @@
+/// The style sheet and script of ``GraphPage``, inlined into each page (the page loads nothing).
+///
+/// The script reads `edges`, `nodes`, `records`, `stacks` and `cycles` (see `GraphPage.Model`)
+/// and builds the drawing once: O(V + E) elements, no per-pair work. Names reach the page only
+/// through `textContent` and `setAttribute`, never as markup. Zoom and pan change only the
+/// drawing's `viewBox`; labels are hidden while zoomed out too far to read them. Hover, click and
+/// search are each one listener on a container, not one per element.
+enum GraphPageAssets {
+    static let style = #"""
+    :root{--red:#c4161c;--ink:#1d2733;--mute:#6b7785}
+    *{box-sizing:border-box}
+    body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:var(--ink);background:#fff}
+    header{padding:.5em 1em;border-bottom:1px solid #d8dde3;background:#f7f9fb;position:sticky;top:0;z-index:3}
+    h1{font-size:1.25em;margin:0 .6em 0 0;display:inline}
+    h2{font-size:1.05em;margin:.9em 0 .4em}
+    .summary{display:inline;color:var(--mute);margin:0}
+    .searchbar{margin-top:.35em;position:relative}
+    #search{width:min(30em,60vw);padding:.3em .5em;font:inherit}
+    #search-count{color:var(--mute);margin-left:.5em}
+    #search-results{display:none;position:absolute;top:2.2em;left:0;z-index:4;background:#fff;border:1px solid #ccd;max-height:50vh;overflow:auto;min-width:30em;box-shadow:0 4px 12px #0002}
+    .searching #search-results.open{display:block}
+    #search-results button{display:block;width:100%;text-align:left}
+    main{display:flex;align-items:flex-start}
+    #content{flex:1;min-width:0;padding:0 1em 1em}
+    #details{flex:0 0 32%;max-width:680px;position:sticky;top:5.5em;max-height:calc(100vh - 6em);overflow:auto;border-left:1px solid #d8dde3;padding:0 1em 1em}
+    #details h3{font-size:1em;margin:.4em 0;word-break:break-all}
+    #cycle-panels{display:grid;grid-template-columns:repeat(auto-fill,minmax(280px,1fr));gap:.7em}
+    .panel{border:1px solid #e8c4c4;border-radius:6px;padding:.3em .5em .5em;background:#fffafa}
+    .panel h3{font-size:.85em;margin:.1em 0 .2em;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
+    .panel svg{width:100%;height:200px;display:block}
+    .panel svg text{font-size:14px}
+    .panel .edge-list{font-size:.8em}
+    .searching .panel.nohit{opacity:.35}
+    p.none{color:#2a7a2a}
+    button.link{background:none;border:none;padding:.1em 0;color:#0b57a6;cursor:pointer;font:12px ui-monospace,monospace;text-align:left;word-break:break-all}
+    button.link:hover{text-decoration:underline}
+    .toolbar{display:flex;gap:.4em;align-items:center;margin-bottom:.3em;flex-wrap:wrap}
+    .toolbar .hint{color:var(--mute);font-size:.85em}
+    #graph-box{height:72vh;border:1px solid #ccd3db;border-radius:4px;overflow:hidden;cursor:grab;background:#fff;touch-action:none}
+    #graph-box.dragging{cursor:grabbing}
+    #graph{width:100%;height:100%;display:block}
+    svg text{font:11px ui-monospace,"DejaVu Sans Mono",monospace;fill:var(--ink)}
+    path.edge{fill:none;stroke:#a3adb8;stroke-width:1.3;vector-effect:non-scaling-stroke;marker-end:url(#arrow);cursor:pointer}
+    path.edge.cyc{stroke:var(--red);stroke-width:2.5;marker-end:url(#arrow-red)}
+    path.edge.hl{stroke:#0b57a6;stroke-width:2;marker-end:url(#arrow-blue)}
+    path.edge.sel{stroke:#f08c00;stroke-width:4;marker-end:url(#arrow-orange)}
+    path.hit{fill:none;stroke:transparent;stroke-width:14;pointer-events:stroke;cursor:pointer}
+    .node{cursor:pointer}
+    .node rect{fill:#eaf1f8;stroke:#4d6f91}
+    .node.cyc rect{fill:#fde8e8;stroke:var(--red);stroke-width:2}
+    .node.hit rect{fill:#ffe066;stroke:#a65f00;stroke-width:2}
+    .node.sel rect{stroke:#f08c00;stroke-width:3}
+    .panel .node circle{fill:#fde8e8;stroke:var(--red);stroke-width:2}
+    .panel .node.hit circle{fill:#ffe066}
+    #graph.far .node text{display:none}
+    #graph.far path.edge:not(.cyc,.hl,.sel){stroke:#c3cad2;marker-end:none}
+    #graph.far .node:is(.cyc,.hit,.sel) text{display:inline;font-size:calc(12px / var(--zoom));font-weight:600;stroke:#fff;stroke-width:calc(3px / var(--zoom));paint-order:stroke}
+    .searching #graph .node:not(.hit){opacity:.25}
+    .searching #graph path.edge:not(.hl){opacity:.15}
+    .only-cycles #graph path.edge:not(.cyc){display:none}
+    #tip{position:fixed;z-index:5;pointer-events:none;background:#1d2733;color:#fff;padding:.4em .6em;border-radius:4px;font:12px/1.35 ui-monospace,monospace;white-space:pre;max-width:70vw;overflow:hidden}
+    pre.stacks{font:12px/1.35 ui-monospace,"DejaVu Sans Mono",monospace;white-space:pre-wrap;overflow-wrap:anywhere;background:#f5f7f9;border:1px solid #e1e5ea;padding:.5em}
+    table.facts td{padding:0 .8em 0 0;vertical-align:top}
+    """#
+
+    static let script = #"""
+    'use strict';
+    (() => {
+    const started = performance.now();
+    const NS = 'http://www.w3.org/2000/svg';
+    const $ = id => document.getElementById(id);
+    function svgEl(name, attrs, parent) {
+      const e = document.createElementNS(NS, name);
+      for (const k in attrs) e.setAttribute(k, attrs[k]);
+      if (parent) parent.appendChild(e);
+      return e;
+    }
+    function htmlEl(tag, cls, text, parent) {
+      const e = document.createElement(tag);
+      if (cls) e.className = cls;
+      if (text !== null && text !== undefined) e.textContent = text;
+      if (parent) parent.appendChild(e);
+      return e;
+    }
+    function clip(text, n) { return text.length > n ? text.slice(0, n - 1) + '\u2026' : text; }
+    function baseName(path) { const i = path.lastIndexOf('/'); return i < 0 ? path : path.slice(i + 1); }
+    function site(n) { return n.file ? baseName(n.file) + ':' + n.line : 'not in this file (no lock of this class)'; }
+    function q(name) { return '"' + name + '"'; }
+    function link(kind, index, text, parent) {
+      const b = htmlEl('button', 'link', text, parent);
+      b.dataset[kind] = index;
+      return b;
+    }
+
+    const outEdges = nodes.map(() => []), inEdges = nodes.map(() => []);
+    edges.forEach((e, i) => { outEdges[e.from].push(i); if (e.to !== e.from) inEdges[e.to].push(i); });
+    const nodeEls = nodes.map(() => []), edgeEls = edges.map(() => []);
+
+    // Details: an edge's stacks, or a lock's edges.
+    const body = $('detail-body');
+    let selected = [];
+    function select(els) {
+      selected.forEach(x => x.classList.remove('sel'));
+      selected = els;
+      els.forEach(x => x.classList.add('sel'));
+    }
+    function showEdge(i) {
+      const e = edges[i], from = nodes[e.from].name, to = nodes[e.to].name;
+      body.replaceChildren();
+      htmlEl('h3', null, q(from) + ' \u2192 ' + q(to), body);
+      htmlEl('p', null, (e.onCycle ? 'On a cycle. ' : '') + (e.back ? 'Drawn against the order (a back edge). ' : '')
+        + 'Recorded ' + e.records.length + ' time(s).', body);
+      const nav = htmlEl('p', null, null, body);
+      link('node', e.from, from, nav); htmlEl('span', null, '  \u2192  ', nav); link('node', e.to, to, nav);
+      const lines = [];
+      e.records.slice(0, 20).forEach(r => {
+        const rec = records[r];
+        lines.push('Thread ' + rec.thread + (rec.closesCycle ? ' (this acquire closed a cycle in its process)' : ''));
+        lines.push('  ' + q(from) + ' acquired:', stacks[rec.holderStack]);
+        lines.push('  ' + q(to) + ' acquired while holding ' + q(from) + ':', stacks[rec.acquirerStack], '');
+      });
+      if (e.records.length > 20) lines.push('\u2026 and ' + (e.records.length - 20) + ' more recordings of this edge');
+      htmlEl('pre', 'stacks', lines.join('\n'), body);
+      select(edgeEls[i]);
+    }
+    function edgeList(title, list, end, parent) {
+      htmlEl('h4', null, title + ' (' + list.length + ')', parent);
+      const box = htmlEl('div', null, null, parent);
+      list.slice(0, 200).forEach(i => {
+        const e = edges[i];
+        link('edge', i, (e.onCycle ? '\u25cf ' : '') + nodes[e[end]].name + '  (' + e.records.length + ')', box);
+        htmlEl('br', null, null, box);
+      });
+      if (list.length > 200) htmlEl('span', null, '\u2026 and ' + (list.length - 200) + ' more', box);
+    }
+    function showNode(i) {
+      const n = nodes[i];
+      body.replaceChildren();
+      htmlEl('h3', null, n.name, body);
+      const t = htmlEl('table', 'facts', null, body);
+      [['type', n.type || '?'], ['created at', n.file ? n.file + ':' + n.line : site(n)], ['instances', String(n.instances)],
+       ['on a cycle', n.onCycle ? 'yes' : 'no'], ['layer', String(n.layer)]].forEach(([k, v]) => {
+        const row = htmlEl('tr', null, null, t); htmlEl('td', null, k, row); htmlEl('td', null, v, row);
+      });
+      edgeList('Taken while holding it', outEdges[i], 'to', body);
+      edgeList('Held while taking it', inEdges[i], 'from', body);
+      select(nodeEls[i]);
+    }
+
+    // Cycles: one small ring each, drawn first.
+    const panels = $('cycle-panels');
+    const panelNodes = [];
+    function drawCycle(cycle, k) {
+      const panel = htmlEl('div', 'panel', null, panels);
+      const members = cycle.map(i => edges[i].from);
+      const names = members.map(m => nodes[m].name);
+      const title = 'Cycle ' + (k + 1) + ': ' + names.concat([names[0]]).map(q).join(' \u2192 ');
+      htmlEl('h3', null, title, panel).title = title;
+      // A ring from the top, clockwise; the viewBox is fitted to the ring and its labels.
+      const m = members.length, R = Math.max(45, m * 16), FONT = 14, CHARS = 22;
+      const svg = svgEl('svg', {class: 'cycle'}, panel);
+      const pos = members.map((_, j) => {
+        const a = -Math.PI / 2 + 2 * Math.PI * j / m;
+        return [R * Math.cos(a), R * Math.sin(a), Math.cos(a), Math.sin(a)];
+      });
+      let box = [-R - 20, -R - 20, R + 20, R + 20];
+      cycle.forEach((edge, j) => {
+        const [x1, y1] = pos[j], [x2, y2] = pos[(j + 1) % m];
+        const len = Math.hypot(x2 - x1, y2 - y1) || 1, ux = (x2 - x1) / len, uy = (y2 - y1) / len;
+        const bend = len * (m === 2 ? 0.3 : 0.12), mx = (x1 + x2) / 2 + uy * bend, my = (y1 + y2) / 2 - ux * bend;
+        const trim = (x, y, tx, ty, by) => { const l = Math.hypot(tx - x, ty - y) || 1; return [x + (tx - x) / l * by, y + (ty - y) / l * by]; };
+        const [sx, sy] = trim(x1, y1, mx, my, 10), [ex, ey] = trim(x2, y2, mx, my, 10);
+        const d = 'M' + sx + ',' + sy + ' Q' + mx + ',' + my + ' ' + ex + ',' + ey;
+        edgeEls[edge].push(svgEl('path', {d, class: 'edge cyc', 'data-e': edge}, svg));
+        svgEl('path', {d, class: 'hit', 'data-e': edge}, svg);
+      });
+      members.forEach((n, j) => {
+        const [x, y, c, s] = pos[j];
+        const g = svgEl('g', {class: 'node cyc', 'data-n': n}, svg);
+        svgEl('circle', {cx: x, cy: y, r: 7}, g);
+        const anchor = c > 0.3 ? 'start' : c < -0.3 ? 'end' : 'middle';
+        const lx = x + c * 12, ly = y + s * 16 + 5, text = clip(nodes[n].name, CHARS), w = text.length * FONT * 0.61;
+        const label = svgEl('text', {x: lx, y: ly, 'text-anchor': anchor}, g);
+        label.textContent = text;
+        const left = anchor === 'start' ? lx : anchor === 'end' ? lx - w : lx - w / 2;
+        box = [Math.min(box[0], left), Math.min(box[1], ly - FONT), Math.max(box[2], left + w), Math.max(box[3], ly + 4)];
+        nodeEls[n].push(g);
+      });
+      svg.setAttribute('viewBox', [box[0] - 6, box[1] - 6, box[2] - box[0] + 12, box[3] - box[1] + 12].join(' '));
+      const list = htmlEl('div', 'edge-list', null, panel);
+      cycle.forEach(edge => {
+        link('edge', edge, q(nodes[edges[edge].from].name) + ' \u2192 ' + q(nodes[edges[edge].to].name), list);
+        htmlEl('br', null, null, list);
+      });
+      panelNodes.push([panel, members]);
+    }
+    $('cycles').querySelector('h2').textContent = 'Cycles (' + cycles.length + ')';
+    if (!cycles.length) htmlEl('p', 'none', 'No lock-order cycle: every edge follows one order.', panels);
+    const firstPanels = 60;
+    cycles.slice(0, firstPanels).forEach(drawCycle);
+    if (cycles.length > firstPanels) {
+      const more = htmlEl('button', null, 'Show all ' + cycles.length + ' cycles', $('cycles'));
+      more.onclick = () => { more.remove(); cycles.slice(firstPanels).forEach((c, k) => drawCycle(c, k + firstPanels)); };
+    }
+
+    // The whole graph: layers left to right (computed by lockgraph), curves between them.
+    const graph = $('graph'), graphBox = $('graph-box');
+    const defs = svgEl('defs', {}, graph);
+    [['arrow', '#a3adb8'], ['arrow-red', '#c4161c'], ['arrow-blue', '#0b57a6'], ['arrow-orange', '#f08c00']].forEach(([id, color]) => {
+      const mk = svgEl('marker', {id, viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 7, markerHeight: 7,
+        markerUnits: 'userSpaceOnUse', orient: 'auto'}, defs);
+      svgEl('path', {d: 'M0,0L10,5L0,10z', fill: color}, mk);
+    });
+    const labelChars = 30;
+    const widest = Math.min(labelChars, nodes.reduce((w, n) => Math.max(w, n.name.length), 6));
+    const BOXW = widest * 6.7 + 14, BOXH = 18, COLW = BOXW + 110, ROWH = 26, PAD = 30;
+    const layerSizes = [];
+    nodes.forEach(n => { layerSizes[n.layer] = Math.max(layerSizes[n.layer] || 0, n.order + 1); });
+    const tallest = layerSizes.reduce((a, b) => Math.max(a, b || 0), 1);
+    const px = n => PAD + n.layer * COLW;
+    const py = n => PAD + (n.order + (tallest - (layerSizes[n.layer] || 0)) / 2) * ROWH;
+    const gEdges = svgEl('g', {class: 'edges'}, graph), gNodes = svgEl('g', {class: 'nodes'}, graph);
+    edges.forEach((e, i) => {
+      const a = nodes[e.from], b = nodes[e.to];
+      const x1 = px(a), y1 = py(a) + BOXH / 2, x2 = px(b), y2 = py(b) + BOXH / 2;
+      let d;
+      if (e.from === e.to) {
+        d = 'M' + (x1 + BOXW - 24) + ',' + (y1 - BOXH / 2) + ' c0,-16 16,-16 16,0';
+      } else if (b.layer > a.layer) {
+        const sx = x1 + BOXW, dx = (x2 - sx) / 2;
+        d = 'M' + sx + ',' + y1 + ' C' + (sx + dx) + ',' + y1 + ' ' + (x2 - dx) + ',' + y2 + ' ' + x2 + ',' + y2;
+      } else {
+        // Against the order: out of the left side of one box, dipping below, into the bottom of the other.
+        const ex = x2 + BOXW / 2, ey = y2 + BOXH, dip = 30 + 0.1 * Math.abs(x1 - ex);
+        d = 'M' + x1 + ',' + y1 + ' C' + (x1 - 40) + ',' + (y1 + dip) + ' ' + ex + ',' + (Math.max(y1, ey) + dip) + ' ' + ex + ',' + ey;
+      }
+      edgeEls[i].push(svgEl('path', {d, class: 'edge' + (e.onCycle ? ' cyc' : '') + (e.back ? ' back' : ''), 'data-e': i}, gEdges));
+    });
+    nodes.forEach((n, i) => {
+      const g = svgEl('g', {class: 'node' + (n.onCycle ? ' cyc' : ''), 'data-n': i, transform: 'translate(' + px(n) + ',' + py(n) + ')'}, gNodes);
+      svgEl('rect', {width: BOXW, height: BOXH, rx: 3}, g);
+      svgEl('text', {x: 6, y: 13}, g).textContent = clip(n.name, labelChars);
+      nodeEls[i].push(g);
+    });
+    // Cycle edges last, so they are drawn over the rest.
+    edges.forEach((e, i) => { if (e.onCycle) gEdges.appendChild(edgeEls[i][edgeEls[i].length - 1]); });
+
+    // Zoom and pan: only the viewBox changes.
+    const layers = layerSizes.length;
+    const whole = {x: 0, y: 0, w: 2 * PAD + Math.max(1, layers) * COLW - (COLW - BOXW), h: 2 * PAD + tallest * ROWH + 40};
+    // A small graph gets a box its own height, not 72% of the window.
+    graphBox.style.height = Math.min(0.72 * window.innerHeight, Math.max(240, whole.h * 1.25)) + 'px';
+    let view = whole, frame = 0;
+    function apply() {
+      frame = 0;
+      graph.setAttribute('viewBox', view.x + ' ' + view.y + ' ' + view.w + ' ' + view.h);
+      // Zoomed out too far to read every label: only the locks on a cycle, found or selected
+      // keep theirs, at a readable size (one style property, not one change per label).
+      const scale = (graphBox.clientWidth || 800) / view.w;
+      graph.classList.toggle('far', scale < 0.6);
+      graph.style.setProperty('--zoom', scale.toFixed(4));
+    }
+    function schedule() { if (!frame) frame = requestAnimationFrame(apply); }
+    function fit(r) {
+      const bw = graphBox.clientWidth || 800, bh = graphBox.clientHeight || 500;
+      const s = Math.min(bw / r.w, bh / r.h, 1.25), w = bw / s, h = bh / s;
+      view = {x: r.x - (w - r.w) / 2, y: r.y - (h - r.h) / 2, w, h};
+    }
+    function zoom(f, cx, cy) {
+      const w = Math.min(Math.max(view.w * f, 150), whole.w * 4), g = w / view.w;
+      view = {x: cx - (cx - view.x) * g, y: cy - (cy - view.y) * g, w, h: view.h * g};
+      schedule();
+    }
+    function toUser(clientX, clientY) {
+      const r = graphBox.getBoundingClientRect();
+      return [view.x + (clientX - r.left) / r.width * view.w, view.y + (clientY - r.top) / r.height * view.h];
+    }
+    function focusNode(i) {
+      const n = nodes[i];
+      fit({x: px(n) - COLW, y: py(n) - 7 * ROWH, w: 2 * COLW + BOXW, h: 14 * ROWH});
+      apply();
+      $('whole').scrollIntoView({block: 'start'});
+    }
+    fit(whole); apply();
+    $('fit').onclick = () => { fit(whole); apply(); };
+    $('zoom-in').onclick = () => zoom(1 / 1.5, view.x + view.w / 2, view.y + view.h / 2);
+    $('zoom-out').onclick = () => zoom(1.5, view.x + view.w / 2, view.y + view.h / 2);
+    $('only-cycles').onchange = ev => document.body.classList.toggle('only-cycles', ev.target.checked);
+    graphBox.addEventListener('wheel', ev => {
+      ev.preventDefault();
+      const [cx, cy] = toUser(ev.clientX, ev.clientY);
+      zoom(ev.deltaY > 0 ? 1.2 : 1 / 1.2, cx, cy);
+    }, {passive: false});
+    let drag = null, dragged = false;
+    graphBox.addEventListener('pointerdown', ev => { if (ev.button === 0) { drag = [ev.clientX, ev.clientY, view]; dragged = false; } });
+    window.addEventListener('pointermove', ev => {
+      if (!drag) return;
+      const dx = ev.clientX - drag[0], dy = ev.clientY - drag[1];
+      if (!dragged && Math.hypot(dx, dy) < 4) return;
+      dragged = true; graphBox.classList.add('dragging');
+      const r = graphBox.getBoundingClientRect(), v = drag[2];
+      view = {x: v.x - dx / r.width * v.w, y: v.y - dy / r.height * v.h, w: v.w, h: v.h};
+      schedule();
+    });
+    window.addEventListener('pointerup', () => { drag = null; graphBox.classList.remove('dragging'); });
+
+    // Clicks anywhere: edges show their stacks, locks their edges.
+    document.addEventListener('click', ev => {
+      if (dragged && graphBox.contains(ev.target)) { dragged = false; return; }
+      const t = ev.target.closest('[data-e],[data-edge],[data-n],[data-node]');
+      if (!t) return;
+      if (t.dataset.e !== undefined || t.dataset.edge !== undefined) showEdge(Number(t.dataset.e ?? t.dataset.edge));
+      else if (t.dataset.node !== undefined) {
+        results.classList.remove('open');
+        showNode(Number(t.dataset.node));
+        focusNode(Number(t.dataset.node));
+      }
+      else showNode(Number(t.dataset.n));
+    });
+
+    // Hover: a lock's creation site and counts, an edge's ends and recordings.
+    const tip = $('tip');
+    let lit = [];
+    function light(list) { lit.forEach(i => edgeEls[i].forEach(x => x.classList.remove('hl'))); lit = list; list.forEach(i => edgeEls[i].forEach(x => x.classList.add('hl'))); }
+    document.addEventListener('pointerover', ev => {
+      const t = ev.target.closest && ev.target.closest('svg [data-n], svg [data-e]');
+      if (!t) { tip.hidden = true; light([]); return; }
+      let text;
+      if (t.dataset.n !== undefined) {
+        const i = Number(t.dataset.n), n = nodes[i];
+        text = n.name + '\n' + (n.type ? n.type + ', ' : '') + 'created at ' + site(n) + '\n' + n.instances + ' instance(s); '
+          + outEdges[i].length + ' class(es) taken while holding it, held while taking ' + inEdges[i].length
+          + (n.onCycle ? '\non a cycle' : '');
+        light(outEdges[i].concat(inEdges[i]));
+      } else {
+        const e = edges[Number(t.dataset.e)], first = records[e.records[0]];
+        text = q(nodes[e.from].name) + ' \u2192 ' + q(nodes[e.to].name) + '\nrecorded ' + e.records.length + ' time(s), first by thread '
+          + first.thread + (e.onCycle ? '\non a cycle' : '') + '\nclick for the stacks';
+        light([]);
+      }
+      tip.textContent = text;
+      tip.hidden = false;
+      tip.style.left = Math.min(ev.clientX + 14, window.innerWidth - tip.offsetWidth - 8) + 'px';
+      tip.style.top = (ev.clientY + 16) + 'px';
+    });
+
+    // Search by lock name or creation file: matches highlighted, the rest dimmed.
+    const keys = nodes.map(n => (n.name + '\n' + n.file).toLowerCase());
+    const results = $('search-results');
+    let hits = [];
+    function search(text) {
+      const needle = text.trim().toLowerCase();
+      hits.forEach(i => nodeEls[i].forEach(x => x.classList.remove('hit')));
+      hits = [];
+      if (needle) keys.forEach((k, i) => { if (k.includes(needle)) hits.push(i); });
+      hits.forEach(i => nodeEls[i].forEach(x => x.classList.add('hit')));
+      document.body.classList.toggle('searching', needle !== '');
+      const hit = new Set(hits);
+      panelNodes.forEach(([panel, members]) => panel.classList.toggle('nohit', needle !== '' && !members.some(m => hit.has(m))));
+      $('search-count').textContent = needle ? hits.length + ' lock class(es) match' : '';
+      results.replaceChildren();
+      hits.slice(0, 50).forEach(i => link('node', i, nodes[i].name + '  (' + site(nodes[i]) + ')', results));
+      results.classList.toggle('open', hits.length > 0);
+    }
+    let searchFrame = 0;
+    $('search').addEventListener('input', ev => {
+      cancelAnimationFrame(searchFrame);
+      searchFrame = requestAnimationFrame(() => search(ev.target.value));
+    });
+    $('search').addEventListener('focus', ev => { if (ev.target.value) results.classList.add('open'); });
+    document.addEventListener('pointerdown', ev => { if (!ev.target.closest('.searchbar')) results.classList.remove('open'); });
+
+    window.lockgraphPage = {search, showEdge, showNode, timing: {scriptMs: performance.now() - started, readyMs: performance.now()}};
+    requestAnimationFrame(() => setTimeout(() => { window.lockgraphPage.timing.firstFrameMs = performance.now(); }, 0));
+    })();
+    """#
+}
