@@ -288,6 +288,7 @@ def check_page(browser, name, page, document, out, timings, report):
     browser.screenshot(os.path.join(out, name + "-whole-graph-zoomed.png"))
     browser.evaluate("document.getElementById('search').value = ''; window.lockgraphPage.search(''); document.getElementById('fit').click()")
     browser.evaluate("window.scrollTo(0, 0)")
+    browser.mouse("mouseMoved", WIDTH - 5, HEIGHT - 5)
     browser.screenshot(os.path.join(out, name + "-overview.png"))
     timings[name]["searchMs"] = browser.evaluate(
         "(() => { const t = performance.now(); window.lockgraphPage.search('storage'); return performance.now() - t; })()")

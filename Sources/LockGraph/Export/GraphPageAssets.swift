@@ -27,8 +27,8 @@ enum GraphPageAssets {
     #cycle-panels{display:grid;grid-template-columns:repeat(auto-fill,minmax(280px,1fr));gap:.7em}
     .panel{border:1px solid #e8c4c4;border-radius:6px;padding:.3em .5em .5em;background:#fffafa}
     .panel h3{font-size:.85em;margin:.1em 0 .2em;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
-    .panel svg{width:100%;height:200px;display:block}
-    .panel svg text{font-size:14px}
+    .panel svg{max-width:100%;height:auto;display:block;margin:0 auto}
+    .panel svg text{font-size:12px;stroke:#fffafa;stroke-width:3px;paint-order:stroke}
     .panel .edge-list{font-size:.8em}
     .searching .panel.nohit{opacity:.35}
     p.none{color:#2a7a2a}
@@ -156,13 +156,20 @@ enum GraphPageAssets {
       const names = members.map(m => nodes[m].name);
       const title = 'Cycle ' + (k + 1) + ': ' + names.concat([names[0]]).map(q).join(' \u2192 ');
       htmlEl('h3', null, title, panel).title = title;
-      // A ring from the top, clockwise; the viewBox is fitted to the ring and its labels.
-      const m = members.length, R = Math.max(45, m * 16), FONT = 14, CHARS = 22;
-      const svg = svgEl('svg', {class: 'cycle'}, panel);
-      const pos = members.map((_, j) => {
-        const a = -Math.PI / 2 + 2 * Math.PI * j / m;
-        return [R * Math.cos(a), R * Math.sin(a), Math.cos(a), Math.sin(a)];
+      // A ring from the top, clockwise, labels centred above the top node and below the others;
+      // the radius grows until no two labels on one line overlap, and the viewBox fits it all.
+      const m = members.length, FONT = 12, CHARS = 24;
+      const texts = members.map(n => clip(nodes[n].name, CHARS)), widths = texts.map(t => t.length * FONT * 0.61);
+      const ring = r => members.map((_, j) => {
+        const a = -Math.PI / 2 + 2 * Math.PI * j / m, x = r * Math.cos(a), y = r * Math.sin(a);
+        return [x, y, y < -0.5 * r ? y - 12 : y + 22];
       });
+      const overlaps = p => p.some(([x, , ly], i) => p.some(([x2, , ly2], j) =>
+        j > i && Math.abs(ly - ly2) < FONT + 2 && Math.abs(x - x2) < (widths[i] + widths[j]) / 2 + 8));
+      let R = 50;
+      for (let tries = 0; tries < 30 && m <= 40 && overlaps(ring(R)); tries++) R *= 1.15;
+      const pos = ring(R);
+      const svg = svgEl('svg', {class: 'cycle'}, panel);
       let box = [-R - 20, -R - 20, R + 20, R + 20];
       cycle.forEach((edge, j) => {
         const [x1, y1] = pos[j], [x2, y2] = pos[(j + 1) % m];
@@ -175,18 +182,17 @@ enum GraphPageAssets {
         svgEl('path', {d, class: 'hit', 'data-e': edge}, svg);
       });
       members.forEach((n, j) => {
-        const [x, y, c, s] = pos[j];
+        const [x, y, ly] = pos[j], w = widths[j];
         const g = svgEl('g', {class: 'node cyc', 'data-n': n}, svg);
         svgEl('circle', {cx: x, cy: y, r: 7}, g);
-        const anchor = c > 0.3 ? 'start' : c < -0.3 ? 'end' : 'middle';
-        const lx = x + c * 12, ly = y + s * 16 + 5, text = clip(nodes[n].name, CHARS), w = text.length * FONT * 0.61;
-        const label = svgEl('text', {x: lx, y: ly, 'text-anchor': anchor}, g);
-        label.textContent = text;
-        const left = anchor === 'start' ? lx : anchor === 'end' ? lx - w : lx - w / 2;
-        box = [Math.min(box[0], left), Math.min(box[1], ly - FONT), Math.max(box[2], left + w), Math.max(box[3], ly + 4)];
+        svgEl('text', {x, y: ly, 'text-anchor': 'middle'}, g).textContent = texts[j];
+        box = [Math.min(box[0], x - w / 2), Math.min(box[1], ly - FONT), Math.max(box[2], x + w / 2), Math.max(box[3], ly + 4)];
         nodeEls[n].push(g);
       });
-      svg.setAttribute('viewBox', [box[0] - 6, box[1] - 6, box[2] - box[0] + 12, box[3] - box[1] + 12].join(' '));
+      const [vw, vh] = [box[2] - box[0] + 12, box[3] - box[1] + 12];
+      svg.setAttribute('viewBox', [box[0] - 6, box[1] - 6, vw, vh].join(' '));
+      svg.setAttribute('width', vw);  // natural size (labels at their font size) unless the panel is narrower
+      svg.setAttribute('height', vh);
       const list = htmlEl('div', 'edge-list', null, panel);
       cycle.forEach(edge => {
         link('edge', edge, q(nodes[edges[edge].from].name) + ' \u2192 ' + q(nodes[edges[edge].to].name), list);
@@ -261,10 +267,10 @@ enum GraphPageAssets {
       graph.style.setProperty('--zoom', scale.toFixed(4));
     }
     function schedule() { if (!frame) frame = requestAnimationFrame(apply); }
-    function fit(r) {
+    function fit(r, top) {
       const bw = graphBox.clientWidth || 800, bh = graphBox.clientHeight || 500;
       const s = Math.min(bw / r.w, bh / r.h, 1.25), w = bw / s, h = bh / s;
-      view = {x: r.x - (w - r.w) / 2, y: r.y - (h - r.h) / 2, w, h};
+      view = {x: r.x - (w - r.w) / 2, y: r.y - (top ? 0 : (h - r.h) / 2), w, h};
     }
     function zoom(f, cx, cy) {
       const w = Math.min(Math.max(view.w * f, 150), whole.w * 4), g = w / view.w;
@@ -281,8 +287,8 @@ enum GraphPageAssets {
       apply();
       $('whole').scrollIntoView({block: 'start'});
     }
-    fit(whole); apply();
-    $('fit').onclick = () => { fit(whole); apply(); };
+    fit(whole, true); apply();
+    $('fit').onclick = () => { fit(whole, true); apply(); };
     $('zoom-in').onclick = () => zoom(1 / 1.5, view.x + view.w / 2, view.y + view.h / 2);
     $('zoom-out').onclick = () => zoom(1.5, view.x + view.w / 2, view.y + view.h / 2);
     $('only-cycles').onchange = ev => document.body.classList.toggle('only-cycles', ev.target.checked);
