@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the lock graph documents the browser test renders (schema version 1, "lockgraph-record").
 
-  graphs.py small OUT.json   3 lock classes: one ABBA cycle and one edge off it
+  graphs.py small OUT.json   3 lock classes: one ABBA cycle, one edge off it, one same-class nesting
   graphs.py large OUT.json   500 lock classes, 2,000 class-level edges, 3 cycles (of 2, 3 and 4 classes)
 
 Deterministic (fixed seed), so the test and the README screenshot show the same graph each run.
@@ -41,6 +41,9 @@ def small():
              [frame("closure #1 in runAudit()", site, 23), frame("runAudit()", site, 22)]),
         edge("accounts", "ledger", 11, False, [frame("postEntry()", site, 30)],
              [frame("closure #1 in postEntry()", site, 31)]),
+        # Same-class nesting (two ledgers, parent then child): a note, not a cycle.
+        edge("ledger", "ledger", 13, False, [frame("closeMonth()", site, 50)],
+             [frame("closure #1 in closeMonth()", site, 51)]),
     ]
     return document(locks, edges)
 

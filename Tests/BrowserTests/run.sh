@@ -16,7 +16,9 @@ if [ -z "$chromium" ]; then
     exit 1
 fi
 
-timeout 1200 swift build --product lockgraph --product three-lock-cycle
+for product in lockgraph three-lock-cycle; do
+    timeout 1200 swift build --product "$product"
+done
 bin="$(swift build --show-bin-path)"
 python3 Tests/BrowserTests/graphs.py small "$out/small.json"
 python3 Tests/BrowserTests/graphs.py large "$out/large.json"

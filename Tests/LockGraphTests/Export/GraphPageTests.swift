@@ -124,6 +124,15 @@ struct GraphPageTests {
         #expect(model.stacks.count == 5)
     }
 
+    @Test func anEmptyGraphAndASelfLoopGiveAPage() {
+        let empty = GraphPage.Model(document([]))
+        #expect(empty.nodes.isEmpty && empty.edges.isEmpty && empty.cycles.isEmpty)
+        #expect(GraphPage.html(document([])).contains("const cycles = [];"))
+        // Same-class nesting is an edge of the drawing, on no cycle and not a back edge.
+        let nesting = GraphPage.Model(document([("ledger", "ledger", false)], locks: ["ledger"]))
+        #expect(nesting.edges.count == 1 && !nesting.edges[0].onCycle && !nesting.edges[0].back && nesting.cycles.isEmpty)
+    }
+
     @Test func thePageIsSelfContained() {
         let page = GraphPage.html(document([("a", "b", false), ("b", "a", true)], locks: ["a", "b"]))
         #expect(page.hasPrefix("<!doctype html>"))
