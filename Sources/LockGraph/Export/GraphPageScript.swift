@@ -229,7 +229,7 @@ enum GraphPageAssets {
     }
     function focusNode(i) {
       const n = nodes[i];
-      fit({x: px(n) - COLW, y: py(n) - 7 * ROWH, w: 2 * COLW + BOXW, h: 14 * ROWH});
+      fit({x: px(n) - COLW, y: py(n) - 3 * ROWH, w: 2 * COLW + BOXW, h: 6 * ROWH + BOXH});
       apply();
       $('whole').scrollIntoView({block: 'start'});
     }

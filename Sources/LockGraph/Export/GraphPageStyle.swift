@@ -53,7 +53,7 @@ extension GraphPageAssets {
     #graph.far path.edge:not(.cyc,.hl,.sel){stroke:#8d99a6;stroke-width:2;marker-end:none}
     #graph.far .node:is(.cyc,.hit,.sel) text{display:inline;font-size:calc(12px / var(--zoom));font-weight:600;stroke:#fff;stroke-width:calc(3px / var(--zoom));paint-order:stroke}
     .searching #graph .node:not(.hit){opacity:.25}
-    .searching #graph path.edge:not(.hl){opacity:.15}
+    .searching #graph path.edge:not(.hl,.sel){opacity:.15}
     .only-cycles #graph path.edge:not(.cyc){display:none}
     #tip{position:fixed;z-index:5;pointer-events:none;background:#1d2733;color:#fff;padding:.4em .6em;border-radius:4px;font:12px/1.35 ui-monospace,monospace;white-space:pre;max-width:70vw;overflow:hidden}
     pre.stacks{font:12px/1.35 ui-monospace,"DejaVu Sans Mono",monospace;white-space:pre-wrap;overflow-wrap:anywhere;background:#f5f7f9;border:1px solid #e1e5ea;padding:.5em}
