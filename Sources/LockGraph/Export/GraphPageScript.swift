@@ -203,14 +203,17 @@ enum GraphPageAssets {
     // A small graph gets a box its own height, not 72% of the window.
     graphBox.style.height = Math.min(0.72 * window.innerHeight, Math.max(240, whole.h * 1.25)) + 'px';
     let view = whole, frame = 0;
+    const zoomStyle = document.head.appendChild(document.createElement('style'));
     function apply() {
       frame = 0;
       graph.setAttribute('viewBox', view.x + ' ' + view.y + ' ' + view.w + ' ' + view.h);
       // Zoomed out too far to read every label: only the locks on a cycle, found or selected
-      // keep theirs, at a readable size (one style property, not one change per label).
-      const scale = (graphBox.clientWidth || 800) / view.w;
-      graph.classList.toggle('far', scale < 0.6);
-      graph.style.setProperty('--zoom', scale.toFixed(4));
+      // keep theirs, at a readable size. The size is one rule in a style sheet of its own: a
+      // custom property on the drawing made every zoom frame restyle all its elements.
+      const scale = (graphBox.clientWidth || 800) / view.w, far = scale < 0.6;
+      graph.classList.toggle('far', far);
+      if (far) zoomStyle.textContent = '#graph.far .node:is(.cyc,.hit,.sel) text{font-size:' + (12 / scale).toFixed(1)
+        + 'px;stroke-width:' + (3 / scale).toFixed(1) + 'px}';
     }
     function schedule() { if (!frame) frame = requestAnimationFrame(apply); }
     function fit(r, top) {

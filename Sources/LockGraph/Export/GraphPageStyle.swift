@@ -51,7 +51,7 @@ extension GraphPageAssets {
     .panel .node.hit circle{fill:#ffe066}
     #graph.far .node text{display:none}
     #graph.far path.edge:not(.cyc,.hl,.sel){stroke:#8d99a6;stroke-width:2;marker-end:none}
-    #graph.far .node:is(.cyc,.hit,.sel) text{display:inline;font-size:calc(12px / var(--zoom));font-weight:600;stroke:#fff;stroke-width:calc(3px / var(--zoom));paint-order:stroke}
+    #graph.far .node:is(.cyc,.hit,.sel) text{display:inline;font-weight:600;stroke:#fff;paint-order:stroke}
     .searching #graph .node:not(.hit){opacity:.25}
     .searching #graph path.edge:not(.hl,.sel){opacity:.15}
     .only-cycles #graph path.edge:not(.cyc){display:none}
