@@ -287,8 +287,13 @@ def check_page(browser, name, page, document, out, timings, report):
     browser.evaluate("document.getElementById('whole').scrollIntoView({block: 'start'})")
     browser.screenshot(os.path.join(out, name + "-whole-graph-zoomed.png"))
     browser.evaluate("document.getElementById('search').value = ''; window.lockgraphPage.search(''); document.getElementById('fit').click()")
-    browser.evaluate("window.scrollTo(0, 0)")
-    browser.mouse("mouseMoved", WIDTH - 5, HEIGHT - 5)
+    # The overview as a reader first sees it, with the first cycle edge's stacks open and the
+    # pointer on that edge's first lock in the whole graph (the README's screenshot).
+    browser.evaluate("window.scrollTo(0, 0); if (cycles.length) window.lockgraphPage.showEdge(cycles[0][0])")
+    spot = browser.evaluate("""(() => { const i = cycles.length ? edges[cycles[0][0]].from : 0;
+        const r = document.querySelector('#graph [data-n="' + i + '"] rect').getBoundingClientRect();
+        return {x: r.x + r.width / 2, y: r.y + r.height / 2}; })()""")
+    browser.mouse("mouseMoved", spot["x"], spot["y"])
     browser.screenshot(os.path.join(out, name + "-overview.png"))
     timings[name]["searchMs"] = browser.evaluate(
         "(() => { const t = performance.now(); window.lockgraphPage.search('storage'); return performance.now() - t; })()")

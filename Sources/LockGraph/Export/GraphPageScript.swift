@@ -283,8 +283,8 @@ enum GraphPageAssets {
       let text;
       if (t.dataset.n !== undefined) {
         const i = Number(t.dataset.n), n = nodes[i];
-        text = n.name + '\n' + (n.type ? n.type + ', ' : '') + 'created at ' + site(n) + '\n' + n.instances + ' instance(s); '
-          + outEdges[i].length + ' class(es) taken while holding it, held while taking ' + inEdges[i].length
+        text = n.name + '\n' + (n.type ? n.type + ', ' : '') + 'created at ' + site(n) + '\n' + n.instances + ' instance(s)\n'
+          + outEdges[i].length + ' lock class(es) taken while holding it, ' + inEdges[i].length + ' held while taking it'
           + (n.onCycle ? '\non a cycle' : '');
         light(outEdges[i].concat(inEdges[i]));
       } else {
