@@ -220,11 +220,12 @@ def check_page(browser, name, page, document, out, timings, report):
     plain = browser.evaluate("getComputedStyle(document.querySelector('#graph path.edge:not(.cyc)') || document.body).stroke")
     report(plain != "rgb(196, 22, 28)", name, "edges off the cycles are not red", plain)
     panels = browser.evaluate("""Array.from(document.querySelectorAll('.panel')).map(panel =>
-        Array.from(panel.querySelectorAll('path.edge')).map(p => { const e = edges[+p.dataset.e]; return [nodes[e.from].name, nodes[e.to].name]; }))""")
+        Array.from(panel.querySelectorAll('path.edge')).map(p => { const e = edges[+p.dataset.e];
+          return [nodes[e.from].name, nodes[e.to].name, getComputedStyle(p).stroke]; }))""")
     closed = all(cycle and all(cycle[k][1] == cycle[(k + 1) % len(cycle)][0] for k in range(len(cycle))) for cycle in panels)
-    on_cycles = all((f, t) in expected for cycle in panels for f, t in cycle)
+    on_cycles = all((f, t) in expected and stroke == "rgb(196, 22, 28)" for cycle in panels for f, t, stroke in cycle)
     report(bool(panels) == bool(expected) and closed and on_cycles, name,
-           "%d cycle panel(s), each a closed cycle of cycle edges" % len(panels), json.dumps(panels)[:300])
+           "%d cycle panel(s), each a closed cycle of cycle edges drawn red" % len(panels), json.dumps(panels)[:300])
 
     # (b) A click on an edge shows its stacks.
     def click_shows_stacks(selector, what):
