@@ -6,8 +6,9 @@ import Foundation
 /// pan, search by lock name or file, hover for a lock's creation site and counts, and each
 /// edge's two stacks one click away.
 ///
-/// Lock names and frames reach the page only as JSON inside its script, with `<`, `>` and `&`
-/// escaped, and the script puts them into the page as text: no name can open or close a tag.
+/// Lock names, files, threads and frames reach the page only as JSON inside its script, with `<`,
+/// `>` and `&` escaped, and the script puts them into the page as text; the summary line's
+/// process fields are HTML-escaped. No name can open or close a tag or a comment.
 @_spi(Rendering)
 public enum GraphPage {
     /// The page for `document`, with the cycles found in it.
