@@ -2,6 +2,7 @@
 """Writes the lock graph documents the browser test renders (schema version 1, "lockgraph-record").
 
   graphs.py small OUT.json   3 lock classes: one ABBA cycle, one edge off it, one same-class nesting
+  graphs.py acyclic OUT.json the small graph without the edge that closed its cycle
   graphs.py large OUT.json   500 lock classes, 2,000 class-level edges, 3 cycles (of 2, 3 and 4 classes)
 
 Deterministic (fixed seed), so the test and the README screenshot show the same graph each run.
@@ -94,8 +95,15 @@ def large(classes=500, edge_count=2000, seed=18):
     return document(locks, edges)
 
 
+def acyclic():
+    graph = small()
+    graph["edges"] = [e for e in graph["edges"] if not e["closesCycle"]]
+    return graph
+
+
 if __name__ == "__main__":
-    if len(sys.argv) != 3 or sys.argv[1] not in ("small", "large"):
-        sys.exit("usage: graphs.py small|large OUT.json")
+    kinds = {"small": small, "acyclic": acyclic, "large": large}
+    if len(sys.argv) != 3 or sys.argv[1] not in kinds:
+        sys.exit("usage: graphs.py small|acyclic|large OUT.json")
     with open(sys.argv[2], "w") as out:
-        json.dump(small() if sys.argv[1] == "small" else large(), out)
+        json.dump(kinds[sys.argv[1]](), out)
