@@ -3,8 +3,14 @@ import Foundation
 /// The JSON form of a lock graph: a snapshot of one process (`kind` "lockgraph-snapshot") or
 /// the class-level edges a process recorded with `LOCKGRAPH_RECORD` ("lockgraph-record").
 /// Versioned by `schemaVersion`; readers reject versions they do not know.
+///
+/// Version 2 adds, all optional, what CI formats need: a frame's path relative to its package
+/// root (``Frame/relativeFile``, ``Frame/sourceRoot``) and the order a record's edges were
+/// first seen in (``Edge/order``). Version 1 documents are still read (the fields are absent).
 public struct LockGraphDocument: Codable, Sendable, Equatable {
-    public static let currentSchemaVersion = 1
+    public static let currentSchemaVersion = 2
+    /// Every version this reader accepts.
+    public static let readableSchemaVersions = 1...currentSchemaVersion
     public static let snapshotKind = "lockgraph-snapshot"
     public static let recordKind = "lockgraph-record"
 
@@ -47,13 +53,21 @@ public struct LockGraphDocument: Codable, Sendable, Equatable {
         public var file: String?
         public var line: Int?
         public var image: String?
+        /// `file` relative to ``sourceRoot`` (records, version 2): what SARIF names as a path
+        /// under `%SRCROOT%`. Absent when the file lies under no package root.
+        public var relativeFile: String?
+        /// The package root `file` lies under when it was recorded (see `LOCKGRAPH_SOURCE_ROOT`).
+        public var sourceRoot: String?
 
-        public init(address: String, symbol: String?, file: String?, line: Int?, image: String?) {
+        public init(address: String, symbol: String?, file: String?, line: Int?, image: String?,
+                    relativeFile: String? = nil, sourceRoot: String? = nil) {
             self.address = address
             self.symbol = symbol
             self.file = file
             self.line = line
             self.image = image
+            self.relativeFile = relativeFile
+            self.sourceRoot = sourceRoot
         }
     }
 
@@ -80,9 +94,13 @@ public struct LockGraphDocument: Codable, Sendable, Equatable {
         /// Where `from` was acquired, and where `to` was acquired while `from` was held.
         public var holderStack: [Frame]
         public var acquirerStack: [Frame]
+        /// Records, version 2: the position (from 0) at which the process first took this
+        /// class edge, so the edge of a cycle seen last (the one that closed it) is known.
+        public var order: Int?
 
         public init(from: String, to: String, fromID: UInt64?, toID: UInt64?, thread: Thread, closesCycle: Bool,
-                    holderStack: [Frame], acquirerStack: [Frame]) {
+                    holderStack: [Frame], acquirerStack: [Frame], order: Int? = nil) {
+            self.order = order
             self.from = from
             self.to = to
             self.fromID = fromID
@@ -133,8 +151,8 @@ public struct LockGraphDocument: Codable, Sendable, Equatable {
             throw DocumentError("not a JSON object: \(Self.describe(error))")
         }
         guard let version = header.schemaVersion else { throw DocumentError("missing \"schemaVersion\"") }
-        guard version == currentSchemaVersion else {
-            throw DocumentError("schemaVersion \(version) is not supported (this lockgraph reads version \(currentSchemaVersion))")
+        guard readableSchemaVersions.contains(version) else {
+            throw DocumentError("schemaVersion \(version) is not supported (this lockgraph reads versions \(readableSchemaVersions.lowerBound) to \(readableSchemaVersions.upperBound))")
         }
         guard let kind = header.kind, kind == snapshotKind || kind == recordKind else {
             throw DocumentError("\"kind\" must be \"\(snapshotKind)\" or \"\(recordKind)\", found \(header.kind.map { "\"\($0)\"" } ?? "nothing")")

@@ -112,6 +112,9 @@ final class LockGraphStore: Sendable {
         /// Class-level edges (see `LockDescriptor.classKey`) with the first record that made
         /// each; kept after the locks are destroyed. Filled only while `recordsClassEdges`.
         var classEdges: [ClassEdgeKey: EdgeRecord] = [:]
+        /// The keys of `classEdges` in the order they were first taken: a record says which
+        /// edge of a cycle came last (the acquisition that closed it).
+        var classEdgeOrder: [ClassEdgeKey] = []
         var recordsClassEdges = Configuration.settings.recordDirectory != nil
         /// The class order graph, present while class checking is on, with the instance locks
         /// that first made each class edge (for its reports).
@@ -260,6 +263,7 @@ final class LockGraphStore: Sendable {
                     if state.recordsClassEdges {
                         let classKey = ClassEdgeKey(from: LockNode.classKey(of: entry.from, lock: from), to: LockNode.classKey(of: target, lock: lock))
                         if state.classEdges[classKey] == nil {
+                            state.classEdgeOrder.append(classKey)
                             state.classEdges[classKey] = EdgeRecord(from: from, to: lock, fromNode: entry.from, toNode: target,
                                                                     data: data, guardSet: guards)
                         }
