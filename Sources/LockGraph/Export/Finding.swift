@@ -16,6 +16,7 @@ public struct LockGraphFinding: Sendable, Equatable {
         /// What the problem is and why it matters.
         public let fullDescription: String
 
+        /// A rule with these texts; LockGraph's own are the static members (``lockOrderInversion``...).
         public init(id: String, name: String, shortDescription: String, fullDescription: String) {
             self.id = id
             self.name = name
@@ -38,6 +39,7 @@ public struct LockGraphFinding: Sendable, Equatable {
         /// What happened here: `"audit" acquired while holding "accounts"`.
         public let message: String
 
+        /// A location; `line` counts from 1.
         public init(file: String, relativeFile: String?, root: String?, line: Int, message: String) {
             self.file = file
             self.relativeFile = relativeFile
@@ -47,6 +49,7 @@ public struct LockGraphFinding: Sendable, Equatable {
         }
     }
 
+    /// The kind of problem.
     public let rule: Rule
     /// One line: `Cycle 1: "accounts" -> "audit" -> "accounts"`.
     public let title: String
@@ -65,6 +68,7 @@ public struct LockGraphFinding: Sendable, Equatable {
     /// one a previous run reported (SARIF `partialFingerprints`).
     public let fingerprint: String
 
+    /// A finding with these parts; ``fingerprint(rule:locks:)`` makes the usual fingerprint.
     public init(rule: Rule, title: String, text: String, location: Location?, relatedLocations: [Location],
                 locks: [String], fingerprint: String) {
         self.rule = rule

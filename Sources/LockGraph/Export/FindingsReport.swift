@@ -23,10 +23,12 @@ extension LockGraphFinding {
     public struct Report: Sendable {
         /// The version of the JSON format written.
         public static let jsonSchemaVersion = 1
+        /// The JSON format's `kind`.
         public static let jsonKind = "lockgraph-findings"
 
         /// What was checked, as the JUnit suite's name: `lockgraph check`.
         public var name: String
+        /// What was found, in report order.
         public var findings: [LockGraphFinding]
         /// Every rule this kind of check can report, in SARIF's `tool.driver.rules` order
         /// (rules of findings missing from it are added after).
@@ -36,6 +38,7 @@ extension LockGraphFinding {
         /// The JUnit test case that passes when there is no finding: `no lock-order cycle`.
         public var passingCaseName: String
 
+        /// A report of `findings`, with `text` as its text format.
         public init(name: String, findings: [LockGraphFinding], rules: [Rule], text: String, passingCaseName: String) {
             self.name = name
             self.findings = findings

@@ -1,0 +1,122 @@
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Testing
+@testable import LockGraph
+
+extension MonitorTests {
+    /// `LockMonitor.exportFindings`: the running process's violations in the CI formats.
+    @Suite("Findings export")
+    struct FindingsExportTests {
+        @Test func aRunningProcessExportsItsInversionAsSARIFAndJUnit() throws {
+            let prefix = uniqueName("findings")
+            let first = TrackedMutex(name: "\(prefix)-first")
+            let second = TrackedMutex(name: "\(prefix)-second")
+            first.withLock { second.withLock {} }
+            let closingLine = #line + 1
+            second.withLock { first.withLock {} }
+            let violation = try #require(violations(involving: prefix).first)
+
+            let finding = try #require(LockMonitor.findings.first { $0.locks.contains("\(prefix)-first") })
+            #expect(finding.rule == .lockOrderInversion)
+            #expect(finding.text == violation.description)
+            #expect(finding.locks == ["\(prefix)-first", "\(prefix)-second"])
+            // This file, relative to the package root (the nearest directory with a Package.swift).
+            let thisFile = "Tests/LockGraphTests/Export/FindingsExportTests.swift"
+            #expect(finding.location?.relativeFile == thisFile && finding.location?.line == closingLine)
+            #expect(finding.relatedLocations.count == 4)
+
+            let log = try FindingsSamples.object(LockMonitor.exportFindings(format: .sarif))
+            let results = try #require((log["runs"] as? [[String: Any]])?.first?["results"] as? [[String: Any]])
+            let result = try #require(results.first { (($0["message"] as? [String: Any])?["text"] as? String) == violation.description })
+            #expect(result["ruleId"] as? String == "lockgraph/lock-order-inversion")
+            let location = try #require((result["locations"] as? [[String: Any]])?.first)
+            #expect(FindingsFormatTests.site(location) == "%SRCROOT%:\(thisFile):\(closingLine)")
+
+            let junit = try XMLDocument(data: Data(LockMonitor.exportFindings(format: .junit).utf8))
+            let cases = try #require(junit.rootElement()?.elements(forName: "testsuite").first?.elements(forName: "testcase"))
+            let failure = cases.first { $0.attribute(forName: "name")?.stringValue == violation.summary }?.elements(forName: "failure").first
+            #expect(failure?.attribute(forName: "type")?.stringValue == "lockgraph/lock-order-inversion")
+            #expect(failure?.stringValue == violation.description)
+        }
+
+        /// Class checking's cycles between instances of lock classes get a rule of their own.
+        @Test func aViolationsRuleFollowsItsKindAndShape() throws {
+            let prefix = uniqueName("rules")
+            let a = TrackedMutex(name: "\(prefix)-a")
+            let b = TrackedMutex(name: "\(prefix)-b")
+            a.withLock { b.withLock {} }
+            b.withLock { a.withLock {} }
+            let inversion = try #require(violations(involving: prefix).first)
+            #expect(LockGraphFinding.rule(of: inversion) == .lockOrderInversion)
+            #expect(LockGraphFinding.Rule.violation(.reentrantAcquire).id == "lockgraph/reentrant-acquire")
+            #expect(LockGraphFinding.Rule.violation(.reentrantAcquire).name == "ReentrantAcquire")
+        }
+    }
+}
+
+/// `lockgraph check --format` and `--output` as a user runs them, on a record made by a real
+/// process.
+@Suite("lockgraph check formats")
+struct CheckFormatCommandLineTests {
+    private func run(_ executable: String, _ arguments: [String] = [], environment: [String: String] = [:]) throws -> InteractiveProcess {
+        let process = try InteractiveProcess(executable: InteractiveProcess.fixture(executable), arguments: arguments, environment: environment)
+        #expect(process.waitForExit(timeout: 60))
+        return process
+    }
+
+    @Test func checkWritesEachFormatAndKeepsItsExitStatus() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lockgraph-formats-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let record = try run("abba-inversion", environment: ["LOCKGRAPH_RECORD": directory.path])
+        #expect(record.exitStatus == 0)
+        let file = try #require(try FileManager.default.contentsOfDirectory(atPath: directory.path).first { $0.hasSuffix(".json") })
+        let recorded = try LockGraphDocument.decode(try Data(contentsOf: directory.appendingPathComponent(file)))
+        #expect(recorded.schemaVersion == 2)
+        #expect(Set(recorded.edges.compactMap(\.order)) == [0, 1])
+        let frame = try #require(recorded.edges.first?.acquirerStack.first)
+        #expect(frame.relativeFile == "Fixtures/Scenarios/Inversions.swift")
+        #expect(frame.sourceRoot.map { frame.file == $0 + "/Fixtures/Scenarios/Inversions.swift" } == true)
+
+        let sarif = try run("lockgraph", ["check", "--format", "sarif", directory.path])
+        #expect(sarif.exitStatus == 1)
+        let results = try #require((try FindingsSamples.object(sarif.standardOutput)["runs"] as? [[String: Any]])?.first?["results"] as? [[String: Any]])
+        try #require(results.count == 1)
+        // The closing acquisition: the acquirer site of the edge recorded last.
+        let closing = try #require(recorded.edges.max { ($0.order ?? 0) < ($1.order ?? 0) }?.acquirerStack.first?.line)
+        let location = try #require((results[0]["locations"] as? [[String: Any]])?.first)
+        #expect(FindingsFormatTests.site(location) == "%SRCROOT%:Fixtures/Scenarios/Inversions.swift:\(closing)")
+
+        let output = directory.appendingPathComponent("report.xml").path
+        let junit = try run("lockgraph", ["check", "--format", "junit", "--output", output, directory.appendingPathComponent(file).path])
+        #expect(junit.exitStatus == 1)
+        #expect(junit.standardOutput.isEmpty)
+        let root = try XMLDocument(contentsOf: URL(fileURLWithPath: output)).rootElement()
+        #expect(root?.attribute(forName: "failures")?.stringValue == "1")
+
+        let json = try run("lockgraph", ["check", "--format", "json", directory.appendingPathComponent(file).path])
+        #expect(json.exitStatus == 1)
+        #expect(try FindingsSamples.object(json.standardOutput)["kind"] as? String == "lockgraph-findings")
+
+        let bad = try run("lockgraph", ["check", "--format", "yaml", directory.path])
+        #expect(bad.exitStatus == 2)
+        #expect(bad.standardError.contains("'yaml' is invalid for '--format"))
+        let unwritable = try run("lockgraph", ["check", "--format", "sarif", "-o", "/nonexistent-dir/x.sarif", directory.path])
+        #expect(unwritable.exitStatus == 2)
+        #expect(unwritable.standardError.contains("/nonexistent-dir/x.sarif: cannot write the report"))
+    }
+
+    @Test func noCycleIsAnEmptySARIFRunAndExitStatusZero() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lockgraph-formats-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let record = try run("sharded-abba", environment: ["SHARD": "transfer", "LOCKGRAPH_RECORD": directory.path])
+        #expect(record.exitStatus == 0)
+        let sarif = try run("lockgraph", ["check", "--format", "sarif", directory.path])
+        #expect(sarif.exitStatus == 0)
+        let run = try #require((try FindingsSamples.object(sarif.standardOutput)["runs"] as? [[String: Any]])?.first)
+        #expect((run["results"] as? [Any])?.isEmpty == true)
+    }
+}
