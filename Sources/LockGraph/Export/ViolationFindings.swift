@@ -2,8 +2,9 @@ extension LockGraphFinding {
     /// The finding of a violation a running process recorded; its text is the violation's full
     /// report (``LockViolation/description``), however the report pipeline words it.
     ///
-    /// For a cycle (an inversion, a wait/signal cycle) the location is the acquisition of the
-    /// report's last edge, and each edge's two stacks give the related locations; for any other
+    /// For a cycle (an inversion, a wait/signal cycle) the location is the acquisition that
+    /// closed it (the report's last edge if that is not known), and each edge's two stacks give
+    /// the related locations; for any other
     /// kind, the location is the report's last stack (the second acquisition, the unlock, the
     /// deallocation: where the problem showed) and every stack a related location.
     init(_ violation: LockViolation, roots: inout SourceRootResolver) {
@@ -13,7 +14,8 @@ extension LockGraphFinding {
         func site(_ stack: LockBacktrace) -> Location? {
             FindingSite.location(in: stack.frames.map(LockGraphDocument.Frame.init), message: stack.label, roots: &roots)
         }
-        if let closing = violation.edges.last {
+        let closingIndex = violation.closingEdgeIndex.flatMap { violation.edges.indices.contains($0) ? $0 : nil }
+        if let closing = closingIndex.map({ violation.edges[$0] }) ?? violation.edges.last {
             location = site(closing.acquirerStack)
             related = violation.edges.flatMap { [site($0.holderStack), site($0.acquirerStack)] }.compactMap { $0 }
         } else {

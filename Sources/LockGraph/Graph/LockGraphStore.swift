@@ -69,6 +69,19 @@ struct EdgeRecord: Sendable {
     /// The class keys of the two nodes (a signal node's is marked, see `LockNode.classKey`).
     var fromClassKey: String { LockNode.classKey(of: fromNode, lock: from) }
     var toClassKey: String { LockNode.classKey(of: toNode, lock: to) }
+    /// In a cycle handed to the reporter: this edge's acquisition is the one that closed (or, by
+    /// narrowing its guards, exposed) the cycle. Exports point at it (see `LockGraphFinding`).
+    var closesCycle = false
+
+    /// The records of `cycle` (edge keys in cycle order; an edge whose record is gone is left
+    /// out), the one for `closing` flagged.
+    static func cycle(_ cycle: [EdgeKey], closing: EdgeKey, record: (EdgeKey) -> EdgeRecord?) -> [EdgeRecord] {
+        cycle.compactMap { key in
+            guard var found = record(key) else { return nil }
+            found.closesCycle = key == closing
+            return found
+        }
+    }
 }
 
 /// One held lock that precedes a new acquisition, as the slow path hands it to the store.
@@ -271,7 +284,7 @@ final class LockGraphStore: Sendable {
                 }
                 let added = state.instances.add(key, data, guardSet: guards)
                 for cycle in added.cycles {
-                    let records = cycle.compactMap { state.record($0) }
+                    let records = EdgeRecord.cycle(cycle, closing: key) { state.record($0) }
                     if !records.isEmpty { outcome.cycles.append(records) }
                 }
                 if added.unguarded { outcome.unguarded.insert(entry.from) }

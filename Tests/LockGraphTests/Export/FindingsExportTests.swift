@@ -41,6 +41,23 @@ extension MonitorTests {
             #expect(failure?.stringValue == violation.description)
         }
 
+        /// The report lists a cycle from its oldest lock, so the closing edge (here the first
+        /// listed) need not be the last: the store flags it, and the location follows the flag.
+        @Test func theLocationIsTheAcquisitionThatClosedTheCycle() throws {
+            let prefix = uniqueName("closing")
+            let first = TrackedMutex(name: "\(prefix)-first")
+            let second = TrackedMutex(name: "\(prefix)-second")
+            second.withLock { first.withLock {} }
+            let closingLine = #line + 1
+            first.withLock { second.withLock {} }
+            let violation = try #require(violations(involving: prefix).first)
+            let closing = try #require(violation.closingEdgeIndex)
+            #expect(violation.edges[closing].from.name == "\(prefix)-first" && violation.edges[closing].to.name == "\(prefix)-second")
+            let finding = try #require(LockMonitor.findings.first { $0.locks.contains("\(prefix)-first") })
+            #expect(finding.location?.line == closingLine)
+            #expect(finding.location?.message.contains("\"\(prefix)-second\"") == true)
+        }
+
         /// Class checking's cycles between instances of lock classes get a rule of their own.
         @Test func aViolationsRuleFollowsItsKindAndShape() throws {
             let prefix = uniqueName("rules")
