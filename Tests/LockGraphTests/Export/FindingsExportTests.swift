@@ -9,16 +9,30 @@ extension MonitorTests {
     /// `LockMonitor.exportFindings`: the running process's violations in the CI formats.
     @Suite("Findings export")
     struct FindingsExportTests {
-        @Test func aRunningProcessExportsItsInversionAsSARIFAndJUnit() throws {
-            let prefix = uniqueName("findings")
+        /// An inversion between `<prefix>-first` and `<prefix>-second`, created in that order.
+        /// `firstTakenFirst`: first -> second is taken first, so second -> first closes the cycle.
+        /// Returns the violation, its finding and the line of the closing acquisition.
+        private func inversion(_ prefix: String, firstTakenFirst: Bool) throws -> (LockViolation, LockGraphFinding, closingLine: Int) {
             let first = TrackedMutex(name: "\(prefix)-first")
             let second = TrackedMutex(name: "\(prefix)-second")
-            first.withLock { second.withLock {} }
-            let closingLine = #line + 1
-            second.withLock { first.withLock {} }
+            let closingLine: Int
+            if firstTakenFirst {
+                first.withLock { second.withLock {} }
+                closingLine = #line + 1
+                second.withLock { first.withLock {} }
+            } else {
+                second.withLock { first.withLock {} }
+                closingLine = #line + 1
+                first.withLock { second.withLock {} }
+            }
             let violation = try #require(violations(involving: prefix).first)
-
             let finding = try #require(LockMonitor.findings.first { $0.locks.contains("\(prefix)-first") })
+            return (violation, finding, closingLine)
+        }
+
+        @Test func aRunningProcessExportsItsInversionAsSARIFAndJUnit() throws {
+            let prefix = uniqueName("findings")
+            let (violation, finding, closingLine) = try inversion(prefix, firstTakenFirst: true)
             #expect(finding.rule == .lockOrderInversion)
             #expect(finding.text == violation.description)
             #expect(finding.locks == ["\(prefix)-first", "\(prefix)-second"])
@@ -45,30 +59,33 @@ extension MonitorTests {
         /// listed) need not be the last: the store flags it, and the location follows the flag.
         @Test func theLocationIsTheAcquisitionThatClosedTheCycle() throws {
             let prefix = uniqueName("closing")
-            let first = TrackedMutex(name: "\(prefix)-first")
-            let second = TrackedMutex(name: "\(prefix)-second")
-            second.withLock { first.withLock {} }
-            let closingLine = #line + 1
-            first.withLock { second.withLock {} }
-            let violation = try #require(violations(involving: prefix).first)
+            let (violation, finding, closingLine) = try inversion(prefix, firstTakenFirst: false)
             let closing = try #require(violation.closingEdgeIndex)
             #expect(violation.edges[closing].from.name == "\(prefix)-first" && violation.edges[closing].to.name == "\(prefix)-second")
-            let finding = try #require(LockMonitor.findings.first { $0.locks.contains("\(prefix)-first") })
             #expect(finding.location?.line == closingLine)
             #expect(finding.location?.message.contains("\"\(prefix)-second\"") == true)
         }
 
-        /// Class checking's cycles between instances of lock classes get a rule of their own.
-        @Test func aViolationsRuleFollowsItsKindAndShape() throws {
-            let prefix = uniqueName("rules")
-            let a = TrackedMutex(name: "\(prefix)-a")
-            let b = TrackedMutex(name: "\(prefix)-b")
-            a.withLock { b.withLock {} }
-            b.withLock { a.withLock {} }
-            let inversion = try #require(violations(involving: prefix).first)
-            #expect(LockGraphFinding.rule(of: inversion) == .lockOrderInversion)
-            #expect(LockGraphFinding.Rule.violation(.reentrantAcquire).id == "lockgraph/reentrant-acquire")
-            #expect(LockGraphFinding.Rule.violation(.reentrantAcquire).name == "ReentrantAcquire")
+        /// A cycle whose edges do not chain instance to instance was found between lock classes
+        /// (class checking) and gets a rule of its own; a wait-while-holding report with edges is
+        /// a wait/signal cycle; other kinds get `lockgraph/<kind>`.
+        @Test func aViolationsRuleFollowsItsKindAndShape() {
+            let thread = ThreadDescriptor(id: 1, name: nil)
+            func lock(_ name: String, _ id: UInt64) -> LockDescriptor {
+                LockDescriptor(name: name, id: id, file: "App/Bank.swift", line: UInt(id), kind: .mutex)
+            }
+            func violation(_ kind: LockViolation.Kind, _ pairs: [(LockDescriptor, LockDescriptor)]) -> LockViolation {
+                let stack = LockBacktrace(label: "acquired", thread: thread, frames: [])
+                let edges = pairs.map { LockEdge(from: $0.0, to: $0.1, thread: thread, holderStack: stack, acquirerStack: stack) }
+                return LockViolation(kind: kind, locks: edges.map(\.from), threads: [thread], edges: edges, backtraces: [],
+                                     summary: "s", advice: "a", date: Date(), scopes: [], detectingScope: nil)
+            }
+            let (a, b) = (lock("a", 1), lock("b", 2))
+            #expect(LockGraphFinding.rule(of: violation(.lockOrderInversion, [(a, b), (b, a)])) == .lockOrderInversion)
+            #expect(LockGraphFinding.rule(of: violation(.lockOrderInversion, [(a, b), (lock("b", 3), lock("a", 4))])) == .classInversion)
+            #expect(LockGraphFinding.rule(of: violation(.waitWhileHolding, [(a, b), (b, a)])) == .waitSignalCycle)
+            let reentry = LockGraphFinding.rule(of: violation(.reentrantAcquire, []))
+            #expect(reentry.id == "lockgraph/reentrant-acquire" && reentry.name == "ReentrantAcquire")
         }
     }
 }
