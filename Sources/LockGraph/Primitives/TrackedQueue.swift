@@ -280,6 +280,7 @@ public enum TrackedQueueError: Error, Equatable, CustomStringConvertible {
     /// The capacity was less than 1.
     case invalidCapacity(Int)
 
+    /// Names the capacity given and says to use `TrackedQueue(name:)` for an unbounded queue.
     public var description: String {
         switch self {
         case .invalidCapacity(let capacity):
