@@ -14,7 +14,7 @@ public struct LockDescriptor: Sendable, Hashable, CustomStringConvertible {
     public let line: UInt
     /// Which tracked type the lock is; `type` is its name.
     let kind: LockKind
-    /// The nesting subclass given at creation (see `LOCKGRAPH_CLASSES` in the README), if any.
+    /// The nesting subclass given at creation (see `LOCKGRAPH_CLASSES` in <doc:WhatIsReported>), if any.
     public var subclass: String? = nil
     /// The wrapper type the lock was created in (`ServerLock`), when its creation site was
     /// resolved past one (see ``LockCreationSite``): an unnamed lock is then described by it

@@ -155,7 +155,7 @@ public final class TrackedQueue<Element> {
     }
 
     private func wait(on condition: RawCondition, deadline: timespec?) -> Bool {
-        // The queue's own waits are not judged as waits while holding (see the README).
+        // The queue's own waits are not judged as waits while holding (see WhatIsReported.md in the DocC catalog).
         Tracking.wait(info, mutex: mutex, condition: condition, deadline: deadline, allowingHeldLocks: true) == .signalled
     }
 
