@@ -5,6 +5,7 @@
 // under a generated "Classes"/"Structures" group without complaint).
 //
 // Usage: swift .ci/DocCoverage.swift <symbol-graph-dir> <landing-page-json> [...pairs]
+// (.ci/check-docs runs it after building the documentation).
 import Foundation
 
 func load(_ path: String) throws -> [String: Any] {
