@@ -16,6 +16,7 @@ public struct RecordedCheck: Sendable {
 
     /// Merges `documents` (each with the file it was read from) in order.
     /// - Parameters:
+    ///   - documents: each document with the file (or other label) it was read from.
     ///   - showsStacks: false omits the stacks from the text (findings keep their locations).
     ///   - sourceRoot: the root for frames recorded without ``LockGraphDocument/Frame/relativeFile``
     ///     (`LOCKGRAPH_SOURCE_ROOT` of the checking process); nil: each file's nearest package
