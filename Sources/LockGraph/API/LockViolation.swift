@@ -197,6 +197,9 @@ public struct LockViolation: Sendable, CustomStringConvertible {
     public internal(set) var occurrences: Int = 1
     /// Integration scopes the violation belongs to (see `ViolationScope`).
     let attribution: Set<UInt64>
+    /// For a cycle: the index in ``edges`` of the edge whose acquisition closed it (nil when
+    /// not known). Exports locate the finding there (see `LockGraphFinding`).
+    var closingEdgeIndex: Int?
 
     /// Made only by `ReportBuilder` (through `ReportContext`), on the reporter thread or, for a
     /// report that ends the process, on the detecting thread: `detectingScope` is the scope that
