@@ -141,9 +141,15 @@ enum SARIFSchema {
         return status == 0 ? "" : output.isEmpty ? "exit status \(status)" : output
     }
 
+    /// Debian's python3 when present (`.ci/run` installs python3-jsonschema for it; a pyenv
+    /// `python3` first on PATH would not have the module), else the one on PATH.
+    private static let interpreter: (executable: String, prefix: [String]) =
+        FileManager.default.isExecutableFile(atPath: "/usr/bin/python3") ? ("/usr/bin/python3", []) : ("/usr/bin/env", ["python3"])
+
     /// python3 with `arguments`, bounded to 60 s (`InteractiveProcess` kills it after that).
     private static func python(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = try InteractiveProcess(executable: URL(fileURLWithPath: "/usr/bin/env"), arguments: ["python3"] + arguments)
+        let process = try InteractiveProcess(executable: URL(fileURLWithPath: interpreter.executable),
+                                             arguments: interpreter.prefix + arguments)
         guard process.waitForExit(timeout: 60) else { return (-1, "python3 did not finish in 60 s") }
         return (process.exitStatus, process.standardOutput + process.standardError)
     }
