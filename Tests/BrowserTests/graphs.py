@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes the lock graph documents the browser test renders (schema version 1, "lockgraph-record").
+"""Writes the lock graph documents the browser test renders (schema version 2, "lockgraph-record").
 
   graphs.py small OUT.json   3 lock classes: one ABBA cycle, one edge off it, one same-class nesting
   graphs.py acyclic OUT.json the small graph without the edge that closed its cycle
@@ -26,7 +26,7 @@ def edge(from_class, to_class, thread, closes, holder, acquirer):
 
 
 def document(locks, edges):
-    return {"schemaVersion": 1, "kind": "lockgraph-record",
+    return {"schemaVersion": 2, "kind": "lockgraph-record",
             "process": {"pid": 4242, "executable": "/tmp/generated", "date": "2026-11-26T08:00:00Z"},
             "locks": locks, "edges": edges}
 
