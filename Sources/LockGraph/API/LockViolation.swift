@@ -71,18 +71,35 @@ public struct LockBacktrace: Sendable, Hashable, CustomStringConvertible {
         /// The binary or shared library the frame belongs to.
         public let image: String?
 
+        /// Whether this is the user's code: not LockGraph, the Swift runtime or standard library,
+        /// Foundation, Dispatch, libc, compiler-generated glue, or a declared lock wrapper (see
+        /// ``LockCreationSite``). A report's headline names the first such frame of a stack.
+        let isUserCode: Bool
+
         public init(address: UInt, symbol: String? = nil, file: String? = nil, line: Int? = nil, image: String? = nil) {
+            // Without the mangled name (a frame built by hand or read from a document), judged by
+            // the image and the demangled name alone.
+            let isUserCode = symbol != nil && !(image.map(FrameFormatter.isSystemImage) ?? false)
+                && FrameFormatter.runtimeSource(symbol: symbol, image: image) == nil
+            self.init(address: address, symbol: symbol, file: file, line: line, image: image, isUserCode: isUserCode)
+        }
+
+        init(address: UInt, symbol: String?, file: String?, line: Int?, image: String?, isUserCode: Bool) {
             self.address = address
             self.symbol = symbol
             self.file = file
             self.line = line
             self.image = image
+            self.isUserCode = isUserCode
         }
 
         /// `symbol at File.swift:12`, `symbol in image`, or the address (see `FrameFormatter`).
         public var description: String {
             FrameFormatter.describe(address: FrameFormatter.hex(address), symbol: symbol, file: file, line: line, image: image)
         }
+
+        /// Where the frame comes from when it is runtime-internal (folded in reports), else nil.
+        var runtimeSource: String? { FrameFormatter.runtimeSource(symbol: symbol, image: image) }
     }
 
     /// What this stack shows, e.g. `"accounts" acquired here`.
@@ -93,11 +110,19 @@ public struct LockBacktrace: Sendable, Hashable, CustomStringConvertible {
     /// Empty when the stack was not captured (see `LOCKGRAPH_HOLDER_STACKS`).
     public let frames: [Frame]
 
+    /// The label, then the frames numbered from `#0`, each run of runtime-internal frames
+    /// folded into one line (`... 5 frames in libswiftCore`; see `FrameFormatter`).
     public var description: String {
-        (["\(label) (\(thread)):"]
-            + FrameFormatter.numberedLines(frames.map(\.description), indent: "    ", whenEmpty: "<no stack captured>"))
-            .joined(separator: "\n")
+        (["\(label) (\(thread)):"] + frameLines(indent: "    ")).joined(separator: "\n")
     }
+
+    /// The frames as `description` writes them, each after `indent`.
+    func frameLines(indent: String) -> [String] {
+        FrameFormatter.foldedLines(frames.map { ($0.description, $0.runtimeSource) }, indent: indent, whenEmpty: "<no stack captured>")
+    }
+
+    /// The first frame of the user's code (see `Frame.isUserCode`), if the stack has one.
+    var userFrame: Frame? { frames.first { $0.isUserCode && $0.runtimeSource == nil } }
 }
 
 /// One edge of the lock graph: some thread acquired `to` while holding `from`.
@@ -183,13 +208,15 @@ public struct LockViolation: Sendable, CustomStringConvertible {
     public internal(set) var occurrences: Int = 1
     /// Integration scopes the violation belongs to (see `ViolationScope`).
     let attribution: Set<UInt64>
+    /// The report's opening lines: what it is about and the user's code to change.
+    let headline: ReportHeadline
 
     /// Made only by `ReportBuilder` (through `ReportContext`), on the reporter thread or, for a
     /// report that ends the process, on the detecting thread: `detectingScope` is the scope that
     /// was current on the detecting thread, which owns the violation when none of `scopes` (its
     /// locks' scopes) is set.
     init(kind: Kind, locks: [LockDescriptor], threads: [ThreadDescriptor], edges: [LockEdge],
-         backtraces: [LockBacktrace], summary: String, advice: String, date: Date, scopes: [UInt64?],
+         backtraces: [LockBacktrace], summary: String, advice: String, headline: ReportHeadline, date: Date, scopes: [UInt64?],
          detectingScope: UInt64?) {
         self.kind = kind
         self.locks = locks
@@ -198,6 +225,7 @@ public struct LockViolation: Sendable, CustomStringConvertible {
         self.backtraces = backtraces
         self.summary = summary
         self.advice = advice
+        self.headline = headline
         self.date = date
         let owned = Set(scopes.compactMap { $0 })
         attribution = owned.isEmpty ? Set([detectingScope].compactMap { $0 }) : owned

@@ -75,13 +75,21 @@ public final class ThreadMonitor: Sendable {
         }
     }
 
+    /// Threads whose stacks a report samples, newest first: enough that the report's grouping
+    /// ("200 threads here") shows what the runaway threads do, bounded so a process with tens of
+    /// thousands of threads is not stopped for long.
+    static let sampledThreads = 256
+    /// The time the sampling may take in all; the threads not reached are left out.
+    static let samplingBudgetNanoseconds: UInt64 = 2_000_000_000
+
     private func report(count: Int, history: [(date: Date, count: Int)], steadyGrowth: Bool) {
         let newest = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? [])
-            .compactMap(Int.init).sorted().suffix(3)
-        let stacks = newest.reversed().compactMap { tid -> (thread: ThreadDescriptor, stack: StackTrace)? in
-            let thread = ThreadDescriptor(threadID: tid)
-            guard let stack = StackSampler.shared.sample(thread: tid, timeout: 0.1) else { return nil }
-            return (thread, stack)
+            .compactMap(Int.init).sorted().suffix(Self.sampledThreads)
+        let deadline = MonotonicClock.nanoseconds() + Self.samplingBudgetNanoseconds
+        var stacks: [(thread: ThreadDescriptor, stack: StackTrace)] = []
+        for tid in newest.reversed() where MonotonicClock.nanoseconds() < deadline {
+            guard let stack = StackSampler.shared.sample(thread: tid, timeout: 0.1) else { continue }
+            stacks.append((ThreadDescriptor(threadID: tid), stack))
         }
         Reporter.submit(.threadExhaustion(ReportRequest.ThreadExhaustionSighting(
             count: count, limit: limit, growth: growth, window: window, steadyGrowth: steadyGrowth, history: history,
