@@ -45,6 +45,52 @@ enum StackGroups {
         return lines
     }
 
+    /// One edge of a dump: its line, the thread that first took it, and its two stacks when
+    /// the dump writes them.
+    struct Edge {
+        let line: String
+        let thread: ThreadDescriptor
+        let stacks: (holder: LockBacktrace, acquirer: LockBacktrace)?
+    }
+
+    /// A dump's edges: those first taken on one code path (identical holder and acquirer
+    /// stacks) listed together, their stacks written once, `indent` before each, after `N
+    /// threads here (the M edges above):`; an edge of its own path with its stacks as before.
+    /// Edges without stacks keep their place.
+    static func lines(_ edges: [Edge], indent: String) -> [String] {
+        struct Key: Hashable {
+            let holder: [LockBacktrace.Frame], acquirer: [LockBacktrace.Frame]
+        }
+        var order: [[Edge]] = []
+        var index: [Key: Int] = [:]
+        for edge in edges {
+            guard let stacks = edge.stacks else {
+                order.append([edge])
+                continue
+            }
+            let key = Key(holder: stacks.holder.frames, acquirer: stacks.acquirer.frames)
+            if let at = index[key] {
+                order[at].append(edge)
+            } else {
+                index[key] = order.count
+                order.append([edge])
+            }
+        }
+        var lines: [String] = []
+        for group in order {
+            lines += group.map(\.line)
+            guard let stacks = group[0].stacks else { continue }
+            if group.count > 1 {
+                let threads = ReportBuilder.distinct(group.map(\.thread)).count
+                lines.append("\(indent)\(threads) thread\(threads == 1 ? "" : "s") here (the \(group.count) edges above):")
+            }
+            for stack in [stacks.holder, stacks.acquirer] {
+                lines += stack.description.split(separator: "\n", omittingEmptySubsequences: false).map { indent + $0 }
+            }
+        }
+        return lines
+    }
+
     /// The first few threads, then how many more: a group of hundreds stays one line.
     static func threadList(_ threads: [ThreadDescriptor], shown: Int = 4) -> String {
         let named = threads.prefix(shown).map(\.description).joined(separator: ", ")
