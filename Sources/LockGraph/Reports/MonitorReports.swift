@@ -45,10 +45,11 @@ extension ReportBuilder {
             scopes: [])
     }
 
-    /// The code most of the sampled threads run (the one to bound), then the next most common.
+    /// The code most of the sampled threads run (the one to bound), then the next most common
+    /// when several threads run it too (a lone thread, such as the main thread, is no suspect).
     private static func threadExhaustionPaths(_ stacks: [LockBacktrace]) -> [ReportHeadline.CodePath] {
         let groups = StackGroups.byUserFrame(stacks).filter { $0.first.userFrame != nil }
-        return groups.prefix(2).map { group in
+        return groups.prefix(2).enumerated().filter { $0.offset == 0 || $0.element.count > 1 }.map { $0.element }.map { group in
             .init(stack: group.first, note: "\(group.count) of the \(stacks.count) threads sampled run here")
         }
     }

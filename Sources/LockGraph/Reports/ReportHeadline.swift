@@ -35,21 +35,12 @@ struct ReportHeadline: Sendable {
     }
 
     /// The headline's lines: the title, then one path (`fix:`), or the alternatives (`fix one
-    /// of:` ... `or:`). Never more than three: with more than two paths, paths at one place are
-    /// merged and those past the second share the third line.
+    /// of:` ... `or:`). Never more than three: identical paths are one, with more than two left
+    /// paths at one place are merged, and those past the second share the third line.
     var lines: [String] {
-        var entries = paths.map { (place: $0.place, note: $0.note) }
-        if entries.count > 2 {
-            var merged: [(place: String, note: String, count: Int)] = []
-            for entry in entries {
-                if let index = merged.firstIndex(where: { $0.place == entry.place }) {
-                    merged[index].count += 1
-                } else {
-                    merged.append((entry.place, entry.note, 1))
-                }
-            }
-            entries = merged.map { ($0.place, $0.count == 1 ? $0.note : "\($0.note); \($0.count - 1) more like it") }
-        }
+        let all = paths.map { (place: $0.place, note: $0.note) }
+        let distinct = Self.merged(all) { $0.place == $1.place && $0.note == $1.note }
+        let entries = distinct.count > 2 ? Self.merged(all) { $0.place == $1.place } : distinct
         let written = entries.map { "\($0.place) (\($0.note))" }
         var lines = ["LockGraph: \(title)"]
         switch written.count {
@@ -60,6 +51,21 @@ struct ReportHeadline: Sendable {
             lines.append("          or: " + written.dropFirst().joined(separator: "; or: "))
         }
         return lines
+    }
+
+    /// `entries` with the `same` ones kept once, at the first, its note saying how many more.
+    private static func merged(_ entries: [(place: String, note: String)],
+                               where same: ((place: String, note: String), (place: String, note: String)) -> Bool)
+        -> [(place: String, note: String)] {
+        var kept: [(entry: (place: String, note: String), count: Int)] = []
+        for entry in entries {
+            if let index = kept.firstIndex(where: { same($0.entry, entry) }) {
+                kept[index].count += 1
+            } else {
+                kept.append((entry, 1))
+            }
+        }
+        return kept.map { ($0.entry.place, $0.count == 1 ? $0.entry.note : "\($0.entry.note); \($0.count - 1) more like it") }
     }
 
     /// `"a" and "b"`, `"a", "b" and "c"`: the locks as a title names them.

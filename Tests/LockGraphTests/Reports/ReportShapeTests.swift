@@ -76,11 +76,17 @@ struct ReportShapeTests {
         }
         #expect(ReportHeadline("title").lines == ["LockGraph: title"])
         #expect(ReportHeadline("title", [path("a()", 1)]).lines == ["LockGraph: title", "  fix: a() at Bank.swift:1 (note 1)"])
-        #expect(ReportHeadline("title", [path("a()", 1), path("a()", 1)]).lines == [
+        #expect(ReportHeadline("title", [path("a()", 1), path("b()", 2)]).lines == [
             "LockGraph: title",
             "  fix one of: a() at Bank.swift:1 (note 1)",
-            "          or: a() at Bank.swift:1 (note 1)",
+            "          or: b() at Bank.swift:2 (note 2)",
         ])
+        // Two threads doing the same at one place are one path; at one place doing different
+        // things (both sides of an inversion in one function), two.
+        #expect(ReportHeadline("title", [path("a()", 1), path("a()", 1)]).lines == ["LockGraph: title", "  fix: a() at Bank.swift:1 (note 1; 1 more like it)"])
+        let sides = [ReportHeadline.CodePath(stack: stack([frame("a()", "/src/App/Bank.swift", 1)]), note: "takes x"),
+                     ReportHeadline.CodePath(stack: stack([frame("a()", "/src/App/Bank.swift", 1)]), note: "takes y")]
+        #expect(ReportHeadline("title", sides).lines.count == 3)
         // More than two: paths at one place merge, the rest share the third line.
         #expect(ReportHeadline("title", [path("a()", 1), path("b()", 2), path("a()", 1), path("c()", 3)]).lines == [
             "LockGraph: title",
