@@ -9,7 +9,8 @@ import Foundation
 /// ``LockViolation/Kind/threadExhaustion`` when it passes `limit` or grows at every sample over
 /// `window` by at least `growth` threads (threads created without bound, the classic thread-per-
 /// request exhaustion), with the count history and the current stacks of the newest threads
-/// (what the runaway threads are doing, which names the code that starts them).
+/// (up to 256, sampled within 2 s: what the runaway threads are doing, which names the code
+/// that starts them).
 /// One report per episode: it re-arms when the count falls back below half the limit.
 public final class ThreadMonitor: Sendable {
     private let limit: Int

@@ -66,7 +66,7 @@ extension ReportBuilder {
             locks: [lock.descriptor],
             threads: [thread],
             backtraces: [unlock],
-            headline: ReportHeadline("invalid unlock of \(shortName(lock.descriptor))", [.init(stack: unlock, note: "unlocks it without holding it")]),
+            headline: ReportHeadline("invalid unlock of \(ReportHeadline.name(lock.descriptor))", [.init(stack: unlock, note: "unlocks it without holding it")]),
             summary: "invalid unlock: \(thread) unlocked \(lock.descriptor) but \(detail). The lock was left untouched.",
             advice: "Unlock only a lock the current thread acquired; prefer withLock so lock and unlock always pair up.",
             scopes: [lock.scope])

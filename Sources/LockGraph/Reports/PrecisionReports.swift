@@ -13,7 +13,7 @@ extension ReportBuilder {
                 inner,
             ],
             headline: ReportHeadline("same-class nesting: two locks of class \"\(record.from.classKey)\"", [
-                .init(stack: inner, note: "takes \(shortName(record.to.descriptor)) while holding \(shortName(record.from.descriptor)), of the same class"),
+                .init(stack: inner, note: "takes \(ReportHeadline.name(record.to.descriptor)) while holding \(ReportHeadline.name(record.from.descriptor)), of the same class"),
             ]),
             summary: "same-class nesting: two locks of class \"\(record.from.classKey)\" were nested; class checking cannot order them, so it checks no order between them (not an inversion)",
             advice: "If the nesting is deliberate (parent then child), create the inner lock with a subclass, for example "

@@ -98,7 +98,7 @@ enum ReportBuilder {
         let locks = edges.map(\.from)
         let order = locks.map(shortName).joined(separator: ", ")
         let paths = edges.map { edge in
-            ReportHeadline.CodePath(stack: edge.acquirerStack, note: "takes \(shortName(edge.to)) while holding \(shortName(edge.from))")
+            ReportHeadline.CodePath(stack: edge.acquirerStack, note: "takes \(ReportHeadline.name(edge.to)) while holding \(ReportHeadline.name(edge.from))")
         }
         return context.violation(
             .lockOrderInversion,

@@ -68,6 +68,12 @@ struct ReportHeadline: Sendable {
         return kept.map { ($0.entry.place, $0.count == 1 ? $0.entry.note : "\($0.entry.note); \($0.count - 1) more like it") }
     }
 
+    /// A lock as a path's note names it: `"accounts"`, or `NSLock#2` when unnamed (the title
+    /// names it with its creation site).
+    static func name(_ lock: LockDescriptor) -> String {
+        lock.name.map { "\"\($0)\"" } ?? "\(lock.wrapperType ?? lock.type)#\(lock.id)"
+    }
+
     /// `"a" and "b"`, `"a", "b" and "c"`: the locks as a title names them.
     static func names(_ locks: [LockDescriptor]) -> String {
         FrameFormatter.listed(ReportBuilder.distinct(locks).map(ReportBuilder.shortName))

@@ -31,12 +31,12 @@ extension ReportBuilder {
         // The code path of each edge: the wait, the signal, or the acquisition.
         let paths = zip(cycle, edges).map { record, edge -> ReportHeadline.CodePath in
             if LockNode.isSignal(record.toNode) {
-                return .init(stack: edge.acquirerStack, note: "waits on \(shortName(edge.to)) while holding \(shortName(edge.from))")
+                return .init(stack: edge.acquirerStack, note: "waits on \(ReportHeadline.name(edge.to)) while holding \(ReportHeadline.name(edge.from))")
             }
             if LockNode.isSignal(record.fromNode) {
-                return .init(stack: edge.holderStack, note: "signals \(shortName(edge.from)) while holding \(shortName(edge.to))")
+                return .init(stack: edge.holderStack, note: "signals \(ReportHeadline.name(edge.from)) while holding \(ReportHeadline.name(edge.to))")
             }
-            return .init(stack: edge.acquirerStack, note: "takes \(shortName(edge.to)) while holding \(shortName(edge.from))")
+            return .init(stack: edge.acquirerStack, note: "takes \(ReportHeadline.name(edge.to)) while holding \(ReportHeadline.name(edge.from))")
         }
         let conditions = waits.map { $0.to.descriptor }
         let held = waits.map { "\($0.from.descriptor)" }.joined(separator: ", ")

@@ -21,9 +21,9 @@ extension ReportBuilder {
             backtraces.append(waiting)
             backtraces += holds
             // Where the thread waits; where it took its last lock when it did not answer.
-            let held = waiter.held.map { shortName($0.lock.descriptor) }
+            let held = waiter.held.map { ReportHeadline.name($0.lock.descriptor) }
             paths.append(.init(stack: waiting.userFrame == nil ? holds.last ?? waiting : waiting,
-                               note: "waits for \(shortName(waiter.lock.descriptor))"
+                               note: "waits for \(ReportHeadline.name(waiter.lock.descriptor))"
                                    + (held.isEmpty ? "" : " while holding \(FrameFormatter.listed(held))")))
         }
         let order = cycle.map { shortName($0.lock.descriptor) }
@@ -51,8 +51,8 @@ extension ReportBuilder {
             let now = LockBacktrace(label: "\(holder.thread) (the holder): \(currentStackLabel(holder.currentStack)), where it is now",
                                     thread: holder.thread, frames: Symbolication.frames(of: holder.currentStack ?? .empty))
             backtraces += [acquired, now]
-            paths.append(.init(stack: now, note: "runs here holding \(shortName(lock)) for \(seconds(holder.held))"))
-            paths.append(.init(stack: acquired, note: "took \(shortName(lock))"))
+            paths.append(.init(stack: now, note: "runs here holding \(ReportHeadline.name(lock)) for \(seconds(holder.held))"))
+            paths.append(.init(stack: acquired, note: "took \(ReportHeadline.name(lock))"))
         } else if stall.lock.kind == .semaphore {
             lines.append("\(lock) is a semaphore: it has no holder; "
                 + (stall.signals.isEmpty ? "it was never signalled" : "its last \(stall.signals.count) signal(s) are shown"))
@@ -69,7 +69,7 @@ extension ReportBuilder {
                                         frames: Symbolication.frames(of: waiter.currentStack ?? .empty))
             backtraces.append(waiting)
             // Without a holder to name, the longest waiter shows where the stall is felt.
-            if paths.isEmpty { paths.append(.init(stack: waiting, note: "waits for \(shortName(lock)) for \(seconds(waiter.waited))")) }
+            if paths.isEmpty { paths.append(.init(stack: waiting, note: "waits for \(ReportHeadline.name(lock)) for \(seconds(waiter.waited))")) }
         }
         return context.violation(
             .stall,
@@ -101,7 +101,7 @@ extension ReportBuilder {
             let waiting = LockBacktrace(label: "\(holder.thread) waiting for \(holder.waitsFor.descriptor), holding its unit: \(currentStackLabel(holder.currentStack))",
                                         thread: holder.thread, frames: Symbolication.frames(of: holder.currentStack ?? .empty))
             backtraces.append(waiting)
-            paths.append(.init(stack: waiting, note: "waits for \(shortName(holder.waitsFor.descriptor)) while holding a unit"))
+            paths.append(.init(stack: waiting, note: "waits for \(ReportHeadline.name(holder.waitsFor.descriptor)) while holding a unit"))
         }
         for waiter in deadlock.waiters {
             lines.append("\(waiter.thread) waits for a unit of \(semaphore) for \(seconds(waiter.waited))")
