@@ -67,7 +67,7 @@ public enum FrameFormatter {
     static let compilerGenerated = "compiler-generated code"
 
     /// Where a runtime-internal frame comes from (`libswiftCore`, `libdispatch`, or
-    /// ``compilerGenerated``), nil for any other frame.
+    /// `compilerGenerated`), nil for any other frame.
     ///
     /// Runtime-internal: the Swift runtime and standard library (reference counting, deinit
     /// machinery), Dispatch and its Swift overlay (the sync helpers between a caller and its

@@ -16,7 +16,7 @@ extension ReportBuilder {
             locks: [],
             threads: thread.map { [$0] } ?? [],
             backtraces: [backtrace],
-            headline: ReportHeadline(String(format: "loop lag: \"%@\" ran a heartbeat %.0f ms late", name, Double(lateBy) / 1_000_000),
+            headline: ReportHeadline(String(format: "loop lag: \"%@\" blocked for %.0f ms", name, Double(lateBy) / 1_000_000),
                                      thread == nil ? [] : [.init(stack: backtrace, note: "runs on the loop now, blocking it")]),
             summary: String(format: "loop lag: \"%@\" has not run a heartbeat for %.0f ms (threshold %.0f ms); it is blocked%@",
                             name, Double(lateBy) / 1_000_000, Double(threshold) / 1_000_000, thread.map { " on \($0)" } ?? ""),

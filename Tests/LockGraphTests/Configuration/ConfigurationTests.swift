@@ -155,6 +155,9 @@ struct ConfigurationTests {
         let read = Self.variablesRead()
         #expect(read.count == Set(read).count, "read more than once: \(read)")
         #expect(read == (try Self.documentedVariables()))
+        // The full table: the DocC article README's brief table links to (its only table).
+        #expect(read == (try Self.documentedVariables(in: "Sources/LockGraph/LockGraph.docc/EnvironmentVariables.md",
+                                                      section: nil)))
     }
 
     /// The names `Settings` looks up, in order, each time it is asked.
@@ -167,14 +170,18 @@ struct ConfigurationTests {
         return read
     }
 
-    /// The variables README's "Environment variables" table lists, in its order.
-    private static func documentedVariables() throws -> [String] {
-        let readme = URL(fileURLWithPath: #filePath)
+    /// The variables a document's "Environment variables" table lists (README's by default), in
+    /// its order; `section` nil reads the whole document.
+    private static func documentedVariables(in path: String = "README.md",
+                                            section: String? = "Environment variables") throws -> [String] {
+        let file = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("README.md")
-        let text = try String(contentsOf: readme, encoding: .utf8)
-        let section = text.components(separatedBy: "\n## Environment variables\n").dropFirst().first?
-            .components(separatedBy: "\n## ").first ?? ""
+            .appendingPathComponent(path)
+        let text = try String(contentsOf: file, encoding: .utf8)
+        let section = section.map { heading in
+            text.components(separatedBy: "\n## \(heading)\n").dropFirst().first?
+                .components(separatedBy: "\n## ").first ?? ""
+        } ?? text
         return section.split(separator: "\n").compactMap { line in
             guard line.hasPrefix("| `LOCKGRAPH_") else { return nil }
             return line.dropFirst(3).split(separator: "`").first.map(String.init)
