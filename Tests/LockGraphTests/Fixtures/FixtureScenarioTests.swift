@@ -31,12 +31,6 @@ struct FixtureScenarioTests {
         let report = process.standardError
         #expect(process.exitStatus == 0)
         #expect(count("LockGraph: lock-order inversion", in: report) == 1)
-        // The report opens on the two code paths to change, one of which must change.
-        #expect(reportHeadline("lock-order inversion", in: report) == [
-            "LockGraph: lock-order inversion between \"accounts\" and \"audit\"",
-            "  fix one of: transferFunds() at Inversions.swift:14 (takes \"audit\" while holding \"accounts\")",
-            "          or: runAudit() at Inversions.swift:23 (takes \"accounts\" while holding \"audit\")",
-        ], "\(report)")
         #expect(report.contains("Cycle: \"accounts\" (Inversions.swift:8) -> \"audit\" (Inversions.swift:9) -> \"accounts\""))
         #expect(report.contains("Edge 1 of 2") && report.contains("Edge 2 of 2"))
         #expect(report.contains("transferFunds() at Inversions.swift"))
@@ -53,13 +47,6 @@ struct FixtureScenarioTests {
         #expect(process.exitStatus == 0)
         #expect(count("LockGraph: lock-order inversion", in: report) == 1)
         #expect(report.contains("between 3 locks"))
-        // Three paths still fit in three lines: the third shares the last line.
-        #expect(reportHeadline("lock-order inversion", in: report) == [
-            "LockGraph: lock-order inversion between \"orders\", \"inventory\" and \"shipping\"",
-            "  fix one of: reserveStock(_:_:) at Inversions.swift:77 (takes \"inventory\" while holding \"orders\")",
-            "          or: scheduleShipment(_:_:) at Inversions.swift:82 (takes \"shipping\" while holding \"inventory\"); "
-                + "or: closeOrder(_:_:) at Inversions.swift:87 (takes \"orders\" while holding \"shipping\")",
-        ], "\(report)")
         #expect(report.contains("Edge 3 of 3"))
         for name in ["\"orders\"", "\"inventory\"", "\"shipping\"", "reserveStock", "scheduleShipment", "closeOrder"] {
             #expect(report.contains(name), "missing \(name)")
@@ -122,19 +109,8 @@ struct FixtureScenarioTests {
         #expect(process.exitStatus == 0, "\(process.standardOutput)")
         #expect(count("LockGraph: reentrant acquire", in: report) == 1)
         #expect(report.contains("called put on \"log\""))
-        // The reentrant wait opens on the inner put and the outer operation it runs inside.
-        #expect(reportHeadline("reentrant acquire", in: report) == [
-            "LockGraph: reentrant acquire: put on \"log\" inside an operation of that queue",
-            "  fix one of: logConnectionClosed(_:) at Reentrancy.swift:49 (calls put on it again)",
-            "          or: variable initialization expression of static Scenario.deinitDuringPut at Reentrancy.swift:86 "
-                + "(is inside an operation of it, holding its lock)",
-        ], "\(report)")
         #expect(report.contains("Connection.deinit at Reentrancy.swift"))
         #expect(report.contains("logConnectionClosed(_:) at Reentrancy.swift"))
-        // The release and deinit machinery between the deinit and the put that dropped the last
-        // reference is one line; none of its frames is written.
-        #expect(report.contains(try Regex(#"#1 Connection\.deinit at Reentrancy\.swift:43\n +\.\.\. \d+ frames in libswiftCore and compiler-generated code\n +#\d+ closure"#)), "\(report)")
-        #expect(!report.contains("_swift_release_dealloc") && !report.contains("__deallocating_deinit"), "\(report)")
         #expect(process.standardOutput.contains("opened delivered: 200/200"))
         #expect(process.standardOutput.contains("every entry delivered"))
     }
@@ -348,15 +324,6 @@ extension FixtureScenarioTests {
         #expect(report.contains("sync onto a queue this thread is already running"))
         #expect(report.contains("\"connection\" (DispatchQueues.swift:77) first acquired"))
         #expect(report.contains("QueueConnection.deinit at DispatchQueues.swift"))
-        #expect(reportHeadline("reentrant acquire", in: report) == [
-            "LockGraph: reentrant acquire of \"connection\" (the process terminates)",
-            "  fix one of: QueueConnection.deinit at DispatchQueues.swift:31 (takes it again)",
-            "          or: variable initialization expression of static Scenario.queueSyncReentry at DispatchQueues.swift:79 "
-                + "(holds it while calling the code above)",
-        ], "\(report)")
-        // Dispatch's sync helpers between the block and the sync call are one line.
-        #expect(report.contains(try Regex(#"\n +\.\.\. \d+ frames in libswiftDispatch and libdispatch\n +#\d+ closure #1 in variable initialization expression of static Scenario\.queueSyncReentry"#)), "\(report)")
-        #expect(!report.contains("_syncHelper"), "\(report)")
         #expect(report.contains("Do not call sync onto a queue from code already running on it"))
         #expect(!process.standardOutput.contains("unreachable"))
     }
