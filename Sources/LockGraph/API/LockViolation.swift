@@ -223,6 +223,9 @@ public struct LockViolation: Sendable, CustomStringConvertible {
     let attribution: Set<UInt64>
     /// The report's opening lines: what it is about and the user's code to change.
     let headline: ReportHeadline
+    /// For a cycle: the index in ``edges`` of the edge whose acquisition closed it (nil when
+    /// not known). Exports locate the finding there (see `LockGraphFinding`).
+    var closingEdgeIndex: Int?
 
     /// Made only by `ReportBuilder` (through `ReportContext`), on the reporter thread or, for a
     /// report that ends the process, on the detecting thread: `detectingScope` is the scope that

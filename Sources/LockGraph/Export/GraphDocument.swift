@@ -3,9 +3,15 @@ import Foundation
 /// The JSON form of a lock graph: a snapshot of one process (`kind` "lockgraph-snapshot") or
 /// the class-level edges a process recorded with `LOCKGRAPH_RECORD` ("lockgraph-record").
 /// Versioned by `schemaVersion`; readers reject versions they do not know.
+///
+/// Version 2 adds, all optional, what CI formats need: a frame's path relative to its package
+/// root (``Frame/relativeFile``, ``Frame/sourceRoot``) and the order a record's edges were
+/// first seen in (``Edge/order``). Version 1 documents are still read (the fields are absent).
 public struct LockGraphDocument: Codable, Sendable, Equatable {
-    /// The schema version this LockGraph writes and the only one ``decode(_:)`` accepts.
-    public static let currentSchemaVersion = 1
+    /// The schema version this LockGraph writes.
+    public static let currentSchemaVersion = 2
+    /// Every version ``decode(_:)`` accepts.
+    public static let readableSchemaVersions = 1...currentSchemaVersion
     /// ``kind`` of a snapshot of one live process (``LockGraphSnapshot/json()``).
     public static let snapshotKind = "lockgraph-snapshot"
     /// ``kind`` of the class-level edges a process wrote at exit under `LOCKGRAPH_RECORD`.
@@ -66,14 +72,23 @@ public struct LockGraphDocument: Codable, Sendable, Equatable {
         public var line: Int?
         /// The binary or shared library the frame belongs to.
         public var image: String?
+        /// `file` relative to ``sourceRoot`` (records, version 2): what SARIF names as a path
+        /// under `%SRCROOT%`. Absent when the file lies under no package root.
+        public var relativeFile: String?
+        /// The package root `file` lies under when it was recorded (see `LOCKGRAPH_SOURCE_ROOT`).
+        public var sourceRoot: String?
 
-        /// Creates a frame from its fields.
-        public init(address: String, symbol: String?, file: String?, line: Int?, image: String?) {
+        /// Creates a frame from its fields; `relativeFile` and `sourceRoot` are set when the file
+        /// lies under a package root.
+        public init(address: String, symbol: String?, file: String?, line: Int?, image: String?,
+                    relativeFile: String? = nil, sourceRoot: String? = nil) {
             self.address = address
             self.symbol = symbol
             self.file = file
             self.line = line
             self.image = image
+            self.relativeFile = relativeFile
+            self.sourceRoot = sourceRoot
         }
     }
 
@@ -109,10 +124,14 @@ public struct LockGraphDocument: Codable, Sendable, Equatable {
         public var holderStack: [Frame]
         /// Where ``to`` was acquired while ``from`` was held.
         public var acquirerStack: [Frame]
+        /// Records, version 2: the position (from 0) at which the process first took this
+        /// class edge, so the edge of a cycle seen last (the one that closed it) is known.
+        public var order: Int?
 
         /// Creates an edge entry from its fields.
         public init(from: String, to: String, fromID: UInt64?, toID: UInt64?, thread: Thread, closesCycle: Bool,
-                    holderStack: [Frame], acquirerStack: [Frame]) {
+                    holderStack: [Frame], acquirerStack: [Frame], order: Int? = nil) {
+            self.order = order
             self.from = from
             self.to = to
             self.fromID = fromID
@@ -173,8 +192,8 @@ public struct LockGraphDocument: Codable, Sendable, Equatable {
             throw DocumentError("not a JSON object: \(Self.describe(error))")
         }
         guard let version = header.schemaVersion else { throw DocumentError("missing \"schemaVersion\"") }
-        guard version == currentSchemaVersion else {
-            throw DocumentError("schemaVersion \(version) is not supported (this lockgraph reads version \(currentSchemaVersion))")
+        guard readableSchemaVersions.contains(version) else {
+            throw DocumentError("schemaVersion \(version) is not supported (this lockgraph reads versions \(readableSchemaVersions.lowerBound) to \(readableSchemaVersions.upperBound))")
         }
         guard let kind = header.kind, kind == snapshotKind || kind == recordKind else {
             throw DocumentError("\"kind\" must be \"\(snapshotKind)\" or \"\(recordKind)\", found \(header.kind.map { "\"\($0)\"" } ?? "nothing")")

@@ -21,6 +21,7 @@ struct ConfigurationTests {
             #expect(settings.wrappers.isEmpty)
             #expect(settings.dumpSignal == nil)
             #expect(settings.recordDirectory == nil)
+            #expect(settings.sourceRoot == nil)
             #expect(settings.watchdogInterval == 1_000_000_000)
             #expect(settings.stallThreshold == 10_000_000_000)
             #expect(settings.onDeadlock == .abort)
@@ -35,6 +36,7 @@ struct ConfigurationTests {
         let settings = settings([
             "LOCKGRAPH_MODE": "ABORT", "LOCKGRAPH_HOLDER_STACKS": "Always", "LOCKGRAPH_STATS": "On",
             "LOCKGRAPH_CLASSES": "yes", "LOCKGRAPH_WRAPPERS": "NIOConcurrencyHelpers", "LOCKGRAPH_DUMP_SIGNAL": "sigusr2", "LOCKGRAPH_RECORD": "/tmp/graphs",
+            "LOCKGRAPH_SOURCE_ROOT": "/src/app",
             "LOCKGRAPH_WATCHDOG_MS": "250", "LOCKGRAPH_STALL_MS": "500", "LOCKGRAPH_ON_DEADLOCK": "Wait",
             "LOCKGRAPH_ASYNC_BLOCK_MS": "50", "LOCKGRAPH_THREAD_LIMIT": "150", "LOCKGRAPH_ON_REENTRANT": "Continue",
         ])
@@ -45,6 +47,7 @@ struct ConfigurationTests {
         #expect(settings.wrappers == ["NIOConcurrencyHelpers"])
         #expect(settings.dumpSignal == SIGUSR2)
         #expect(settings.recordDirectory == "/tmp/graphs")
+        #expect(settings.sourceRoot == "/src/app")
         #expect(settings.watchdogInterval == 250_000_000)
         #expect(settings.stallThreshold == 500_000_000)
         #expect(settings.onDeadlock == .wait)
@@ -102,6 +105,7 @@ struct ConfigurationTests {
         InvalidValue("LOCKGRAPH_WRAPPERS", "2Locks", "module or type names separated by commas; using none"),
         InvalidValue("LOCKGRAPH_WRAPPERS", ",", "module or type names separated by commas; using none"),
         InvalidValue("LOCKGRAPH_DUMP_SIGNAL", "HUP", "USR1, USR2 (also SIGUSR1, SIGUSR2); using none"),
+        InvalidValue("LOCKGRAPH_SOURCE_ROOT", "src/app", "an absolute directory path; using none"),
         InvalidValue("LOCKGRAPH_WATCHDOG_MS", "0", "a positive number of milliseconds; using 1000"),
         InvalidValue("LOCKGRAPH_STALL_MS", "soon", "a positive number of milliseconds; using 10000"),
         InvalidValue("LOCKGRAPH_ON_DEADLOCK", "maybe", "abort, wait; using abort"),
@@ -146,6 +150,7 @@ struct ConfigurationTests {
     private static func values(of settings: Configuration.Settings) -> [String] {
         ["\(settings.mode)", "\(settings.collectsStatistics)", "\(settings.checksLockClasses)", "\(settings.wrappers)",
          "\(settings.dumpSignal.map { "\($0)" } ?? "none")", settings.recordDirectory ?? "none",
+         settings.sourceRoot ?? "none",
          "\(settings.watchdogInterval)", "\(settings.stallThreshold)", "\(settings.onDeadlock)",
          "\(settings.asyncBlockThreshold)", "\(settings.threadLimit)", "\(settings.holderStackBudget)",
          "\(settings.onReentrant)"]
