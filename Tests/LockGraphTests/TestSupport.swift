@@ -41,3 +41,14 @@ let runningUnderThreadSanitizer: Bool = dlsym(nil, "__tsan_init") != nil
 
 /// An error thrown by test closures to check that it comes back out unchanged.
 struct Failure: Error, Equatable {}
+
+/// The headline of the first report in `text` whose first line starts with `LockGraph: ` and
+/// `prefix`: its lines from that one to the first blank line (a report's headline ends there).
+/// Empty when there is no such report right after a report's opening rule.
+func reportHeadline(_ prefix: String, in text: String) -> [String] {
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    let rule = String(repeating: "=", count: 78)
+    guard let start = lines.indices.dropFirst().first(where: { lines[$0].hasPrefix("LockGraph: " + prefix) && lines[$0 - 1] == rule })
+    else { return [] }
+    return Array(lines[start...].prefix { !$0.isEmpty })
+}

@@ -75,20 +75,37 @@ public struct LockBacktrace: Sendable, Hashable, CustomStringConvertible {
         /// The binary or shared library the frame belongs to.
         public let image: String?
 
+        /// Whether this is the user's code: not LockGraph, the Swift runtime or standard library,
+        /// Foundation, Dispatch, libc, compiler-generated glue, or a declared lock wrapper (see
+        /// ``LockCreationSite``). A report's headline names the first such frame of a stack.
+        let isUserCode: Bool
+
         /// Creates a frame from its parts (reports make frames themselves; this is for tests and tools
         /// that build reports or documents by hand).
         public init(address: UInt, symbol: String? = nil, file: String? = nil, line: Int? = nil, image: String? = nil) {
+            // Without the mangled name (a frame built by hand or read from a document), judged by
+            // the image and the demangled name alone.
+            let isUserCode = symbol != nil && !(image.map(FrameFormatter.isSystemImage) ?? false)
+                && FrameFormatter.runtimeSource(symbol: symbol, image: image) == nil
+            self.init(address: address, symbol: symbol, file: file, line: line, image: image, isUserCode: isUserCode)
+        }
+
+        init(address: UInt, symbol: String?, file: String?, line: Int?, image: String?, isUserCode: Bool) {
             self.address = address
             self.symbol = symbol
             self.file = file
             self.line = line
             self.image = image
+            self.isUserCode = isUserCode
         }
 
         /// `symbol at File.swift:12`, `symbol in image`, or the address (see `FrameFormatter`).
         public var description: String {
             FrameFormatter.describe(address: FrameFormatter.hex(address), symbol: symbol, file: file, line: line, image: image)
         }
+
+        /// Where the frame comes from when it is runtime-internal (folded in reports), else nil.
+        var runtimeSource: String? { FrameFormatter.runtimeSource(symbol: symbol, image: image) }
     }
 
     /// What this stack shows, e.g. `"accounts" acquired here`.
@@ -100,12 +117,19 @@ public struct LockBacktrace: Sendable, Hashable, CustomStringConvertible {
     public let frames: [Frame]
 
     /// The label and thread, then one numbered line per frame (`<no stack captured>` when
-    /// ``frames`` is empty), as in a printed report.
+    /// ``frames`` is empty), as in a printed report, each run of runtime-internal frames folded
+    /// into one line (`... 5 frames in libswiftCore`; see <doc:ReadingAReport>).
     public var description: String {
-        (["\(label) (\(thread)):"]
-            + FrameFormatter.numberedLines(frames.map(\.description), indent: "    ", whenEmpty: "<no stack captured>"))
-            .joined(separator: "\n")
+        (["\(label) (\(thread)):"] + frameLines(indent: "    ")).joined(separator: "\n")
     }
+
+    /// The frames as `description` writes them, each after `indent`.
+    func frameLines(indent: String) -> [String] {
+        FrameFormatter.foldedLines(frames.map { ($0.description, $0.runtimeSource) }, indent: indent, whenEmpty: "<no stack captured>")
+    }
+
+    /// The first frame of the user's code (see `Frame.isUserCode`), if the stack has one.
+    var userFrame: Frame? { frames.first { $0.isUserCode && $0.runtimeSource == nil } }
 }
 
 /// One edge of the lock graph: some thread acquired `to` while holding `from`.
@@ -197,6 +221,8 @@ public struct LockViolation: Sendable, CustomStringConvertible {
     public internal(set) var occurrences: Int = 1
     /// Integration scopes the violation belongs to (see `ViolationScope`).
     let attribution: Set<UInt64>
+    /// The report's opening lines: what it is about and the user's code to change.
+    let headline: ReportHeadline
     /// For a cycle: the index in ``edges`` of the edge whose acquisition closed it (nil when
     /// not known). Exports locate the finding there (see `LockGraphFinding`).
     var closingEdgeIndex: Int?
@@ -206,7 +232,7 @@ public struct LockViolation: Sendable, CustomStringConvertible {
     /// was current on the detecting thread, which owns the violation when none of `scopes` (its
     /// locks' scopes) is set.
     init(kind: Kind, locks: [LockDescriptor], threads: [ThreadDescriptor], edges: [LockEdge],
-         backtraces: [LockBacktrace], summary: String, advice: String, date: Date, scopes: [UInt64?],
+         backtraces: [LockBacktrace], summary: String, advice: String, headline: ReportHeadline, date: Date, scopes: [UInt64?],
          detectingScope: UInt64?) {
         self.kind = kind
         self.locks = locks
@@ -215,6 +241,7 @@ public struct LockViolation: Sendable, CustomStringConvertible {
         self.backtraces = backtraces
         self.summary = summary
         self.advice = advice
+        self.headline = headline
         self.date = date
         let owned = Set(scopes.compactMap { $0 })
         attribution = owned.isEmpty ? Set([detectingScope].compactMap { $0 }) : owned

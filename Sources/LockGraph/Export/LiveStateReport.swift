@@ -85,19 +85,19 @@ enum LiveStateReport {
         let urgent = snapshot.edges.filter { $0.closesCycle || inUse.contains($0.from.id) || inUse.contains($0.to.id) }
         let others = snapshot.edges.filter { !($0.closesCycle || inUse.contains($0.from.id) || inUse.contains($0.to.id)) }
         var withStacks = 0, listed = 0
+        var listedEdges: [StackGroups.Edge] = []
         for edge in urgent + others {
             let isUrgent = edge.closesCycle || inUse.contains(edge.from.id) || inUse.contains(edge.to.id)
             guard isUrgent || listed < edgesListed else { break }
             listed += 1
             let marker = edge.closesCycle ? "  [closes a cycle]" : ""
-            lines.append("  \(edge.from) -> \(edge.to), first taken by \(edge.thread)\(marker)")
-            if includeEdgeStacks && (isUrgent || withStacks < edgesWithStacks) {
-                withStacks += 1
-                let stacks = edge.stacks()
-                lines.append(ReportFormatter.indent(stacks.holder.description, by: 6))
-                lines.append(ReportFormatter.indent(stacks.acquirer.description, by: 6))
-            }
+            let withItsStacks = includeEdgeStacks && (isUrgent || withStacks < edgesWithStacks)
+            if withItsStacks { withStacks += 1 }
+            listedEdges.append(StackGroups.Edge(line: "  \(edge.from) -> \(edge.to), first taken by \(edge.thread)\(marker)",
+                                                thread: edge.thread, stacks: withItsStacks ? edge.stacks() : nil))
         }
+        // Edges first taken on one code path by many threads: their stacks once.
+        lines += StackGroups.lines(listedEdges, indent: "      ")
         let withoutStacks = includeEdgeStacks ? listed - withStacks : 0
         if listed < snapshot.edges.count || withoutStacks > 0 {
             lines.append("  (\(snapshot.edges.count - listed) more edge(s) not listed, \(withoutStacks) listed without stacks: "

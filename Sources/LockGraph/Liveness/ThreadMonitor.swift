@@ -9,7 +9,8 @@ import Foundation
 /// ``LockViolation/Kind/threadExhaustion`` when it passes `limit` or grows at every sample over
 /// `window` by at least `growth` threads (threads created without bound, the classic thread-per-
 /// request exhaustion), with the count history and the current stacks of the newest threads
-/// (what the runaway threads are doing, which names the code that starts them).
+/// (up to 256, sampled within 2 s: what the runaway threads are doing, which names the code
+/// that starts them).
 /// One report per episode: it re-arms when the count falls back below half the limit.
 public final class ThreadMonitor: Sendable {
     private let limit: Int
@@ -79,13 +80,21 @@ public final class ThreadMonitor: Sendable {
         }
     }
 
+    /// Threads whose stacks a report samples, newest first: enough that the report's grouping
+    /// ("200 threads here") shows what the runaway threads do, bounded so a process with tens of
+    /// thousands of threads is not stopped for long.
+    static let sampledThreads = 256
+    /// The time the sampling may take in all; the threads not reached are left out.
+    static let samplingBudgetNanoseconds: UInt64 = 2_000_000_000
+
     private func report(count: Int, history: [(date: Date, count: Int)], steadyGrowth: Bool) {
         let newest = ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? [])
-            .compactMap(Int.init).sorted().suffix(3)
-        let stacks = newest.reversed().compactMap { tid -> (thread: ThreadDescriptor, stack: StackTrace)? in
-            let thread = ThreadDescriptor(threadID: tid)
-            guard let stack = StackSampler.shared.sample(thread: tid, timeout: 0.1) else { return nil }
-            return (thread, stack)
+            .compactMap(Int.init).sorted().suffix(Self.sampledThreads)
+        let deadline = MonotonicClock.nanoseconds() + Self.samplingBudgetNanoseconds
+        var stacks: [(thread: ThreadDescriptor, stack: StackTrace)] = []
+        for tid in newest.reversed() where MonotonicClock.nanoseconds() < deadline {
+            guard let stack = StackSampler.shared.sample(thread: tid, timeout: 0.1) else { continue }
+            stacks.append((ThreadDescriptor(threadID: tid), stack))
         }
         Reporter.submit(.threadExhaustion(ReportRequest.ThreadExhaustionSighting(
             count: count, limit: limit, growth: growth, window: window, steadyGrowth: steadyGrowth, history: history,

@@ -16,6 +16,8 @@ extension ReportBuilder {
             locks: [],
             threads: thread.map { [$0] } ?? [],
             backtraces: [backtrace],
+            headline: ReportHeadline(String(format: "loop lag: \"%@\" blocked for %.0f ms", name, Double(lateBy) / 1_000_000),
+                                     thread == nil ? [] : [.init(stack: backtrace, note: "runs on the loop now, blocking it")]),
             summary: String(format: "loop lag: \"%@\" has not run a heartbeat for %.0f ms (threshold %.0f ms); it is blocked%@",
                             name, Double(lateBy) / 1_000_000, Double(threshold) / 1_000_000, thread.map { " on \($0)" } ?? ""),
             advice: "Move blocking or long CPU-bound work off \"\(name)\" (to another queue or thread), or split it into shorter pieces.",
@@ -36,10 +38,20 @@ extension ReportBuilder {
             locks: [],
             threads: stacks.map(\.thread),
             backtraces: stacks,
+            headline: ReportHeadline("thread exhaustion: the process has \(sighting.count) threads", threadExhaustionPaths(stacks)),
             summary: "thread exhaustion: the process has \(sighting.count) threads and \(reason)\n  thread count history: "
                 + timeline.joined(separator: ", "),
             advice: "Bound the number of threads: hand work to a fixed pool (a TrackedQueue feeding N workers) instead of starting a thread per task.",
             scopes: [])
+    }
+
+    /// The code most of the sampled threads run (the one to bound), then the next most common
+    /// when several threads run it too (a lone thread, such as the main thread, is no suspect).
+    private static func threadExhaustionPaths(_ stacks: [LockBacktrace]) -> [ReportHeadline.CodePath] {
+        let groups = StackGroups.byUserFrame(stacks).filter { $0.first.userFrame != nil }
+        return groups.prefix(2).enumerated().filter { $0.offset == 0 || $0.element.count > 1 }.map { $0.element }.map { group in
+            .init(stack: group.first, note: "\(group.count) of the \(stacks.count) threads sampled run here")
+        }
     }
 
     /// Nil when this lock was already reported blocking a task at the same call site.
@@ -48,11 +60,15 @@ extension ReportBuilder {
         let frames = Symbolication.frames(of: stack)
         let site = frames.first.map { "\($0.address)" } ?? "?"
         guard reportedAsyncWaits.withLock({ $0.insert("\(lock.id)@\(site)").inserted }) else { return nil }
+        let wait = LockBacktrace(label: "waited here, inside a Swift task", thread: thread, frames: frames)
         return context.violation(
             .blockingInAsyncContext,
             locks: [lock.descriptor],
             threads: [thread],
-            backtraces: [LockBacktrace(label: "waited here, inside a Swift task", thread: thread, frames: frames)],
+            backtraces: [wait],
+            headline: ReportHeadline("blocking in async context: a Swift task waited for \(shortName(lock.descriptor))", [
+                .init(stack: wait, note: String(format: "waits %.0f ms inside a Swift task", Double(waited) / 1_000_000)),
+            ]),
             summary: String(format: "blocking in async context: a Swift task waited %.0f ms for %@ on %@, blocking a cooperative thread",
                             Double(waited) / 1_000_000, lock.descriptor.description, thread.description),
             advice: "Do not wait for locks, conditions or queues that can block for long inside async code: use an actor, an AsyncStream or a continuation, or move the blocking work to a dedicated thread.",

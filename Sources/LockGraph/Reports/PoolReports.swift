@@ -3,12 +3,15 @@ extension ReportBuilder {
     /// worker to finish, which it never can while it waits.
     static func poolShutdownFromOwnTask(pool: String, lock: LockInfo, thread: ThreadDescriptor, stack: StackTrace,
                                         _ context: ReportContext) -> LockViolation {
-        context.violation(
+        let call = LockBacktrace(label: "shutdown(wait: true) called from a task of pool \"\(pool)\"", thread: thread,
+                                 frames: Symbolication.frames(of: stack))
+        return context.violation(
             .reentrantAcquire,
             locks: [lock.descriptor],
             threads: [thread],
-            backtraces: [LockBacktrace(label: "shutdown(wait: true) called from a task of pool \"\(pool)\"", thread: thread,
-                                       frames: Symbolication.frames(of: stack))],
+            backtraces: [call],
+            headline: ReportHeadline("reentrant acquire: pool \"\(pool)\" shut down from its own task",
+                                     [.init(stack: call, note: "calls shutdown(wait: true) from a task of the pool")]),
             summary: "reentrant acquire: \(thread) runs a task of pool \"\(pool)\" and called shutdown(wait: true), "
                 + "which waits for every worker of the pool, itself included: it would wait for itself forever. "
                 + "The shutdown goes ahead; the call returns without waiting.",

@@ -99,12 +99,16 @@ enum ReportBuilder {
         }
         let locks = edges.map(\.from)
         let order = locks.map(shortName).joined(separator: ", ")
+        let paths = edges.map { edge in
+            ReportHeadline.CodePath(stack: edge.acquirerStack, note: "takes \(ReportHeadline.name(edge.to)) while holding \(ReportHeadline.name(edge.from))")
+        }
         return context.violation(
             .lockOrderInversion,
             locks: locks,
             threads: distinct(edges.map(\.thread)),
             edges: edges,
             backtraces: edges.flatMap { [$0.holderStack, $0.acquirerStack] },
+            headline: ReportHeadline("lock-order inversion between \(betweenClasses ? "lock classes " : "")\(ReportHeadline.names(locks))", paths),
             summary: betweenClasses
                 ? "lock-order inversion (potential deadlock) between \(locks.count) lock classes taken in opposite orders (by different instances: another run can pair them)"
                 : "lock-order inversion (potential deadlock) between \(locks.count) locks taken in opposite orders",
@@ -122,8 +126,9 @@ struct ReportContext {
     let detectingScope: UInt64?
 
     func violation(_ kind: LockViolation.Kind, locks: [LockDescriptor], threads: [ThreadDescriptor], edges: [LockEdge] = [],
-                   backtraces: [LockBacktrace], summary: String, advice: String, scopes: [UInt64?]) -> LockViolation {
+                   backtraces: [LockBacktrace], headline: ReportHeadline, summary: String, advice: String,
+                   scopes: [UInt64?]) -> LockViolation {
         LockViolation(kind: kind, locks: locks, threads: threads, edges: edges, backtraces: backtraces, summary: summary,
-                      advice: advice, date: date, scopes: scopes, detectingScope: detectingScope)
+                      advice: advice, headline: headline, date: date, scopes: scopes, detectingScope: detectingScope)
     }
 }

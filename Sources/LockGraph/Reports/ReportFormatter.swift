@@ -2,8 +2,13 @@
 enum ReportFormatter {
     static let rule = String(repeating: "=", count: 78)
 
+    /// The rule, the headline (at most three lines naming the code to change, see
+    /// `ReportHeadline`), then the body: the summary, the locks or the cycle, every stack (those
+    /// shared by several threads of a thread-exhaustion report once), the advice, the rule.
     static func format(_ violation: LockViolation) -> String {
-        var lines: [String] = [rule, "LockGraph: \(violation.summary)"]
+        var lines: [String] = [rule] + violation.headline.lines
+        lines.append("")
+        lines.append(violation.summary)
         if violation.kind == .lockOrderInversion {
             lines.append("")
             let cycle = (violation.locks + violation.locks.prefix(1)).map(\.description)
@@ -19,9 +24,14 @@ enum ReportFormatter {
                 lines.append("")
                 lines.append((violation.locks.count == 1 ? "Lock: " : "Locks: ") + violation.locks.map(\.description).joined(separator: ", "))
             }
-            for stack in violation.backtraces {
+            if violation.kind == .threadExhaustion {
                 lines.append("")
-                lines.append(indent(stack.description))
+                lines += StackGroups.lines(violation.backtraces, indent: "  ")
+            } else {
+                for stack in violation.backtraces {
+                    lines.append("")
+                    lines.append(indent(stack.description))
+                }
             }
         }
         lines.append("")

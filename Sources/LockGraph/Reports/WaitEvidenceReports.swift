@@ -28,6 +28,16 @@ extension ReportBuilder {
                 acquirerStack: LockBacktrace(label: "\(record.to.descriptor) acquired\(LockNode.modeSuffix(record.toNode)) while holding \(record.from.descriptor)",
                                              thread: record.thread, frames: Symbolication.frames(of: record.acquirerStack)))
         }
+        // The code path of each edge: the wait, the signal, or the acquisition.
+        let paths = zip(cycle, edges).map { record, edge -> ReportHeadline.CodePath in
+            if LockNode.isSignal(record.toNode) {
+                return .init(stack: edge.acquirerStack, note: "waits on \(ReportHeadline.name(edge.to)) while holding \(ReportHeadline.name(edge.from))")
+            }
+            if LockNode.isSignal(record.fromNode) {
+                return .init(stack: edge.holderStack, note: "signals \(ReportHeadline.name(edge.from)) while holding \(ReportHeadline.name(edge.to))")
+            }
+            return .init(stack: edge.acquirerStack, note: "takes \(ReportHeadline.name(edge.to)) while holding \(ReportHeadline.name(edge.from))")
+        }
         let conditions = waits.map { $0.to.descriptor }
         let held = waits.map { "\($0.from.descriptor)" }.joined(separator: ", ")
         let condition = conditions.map { "\($0)" }.joined(separator: ", ")
@@ -42,6 +52,7 @@ extension ReportBuilder {
             threads: distinct(edges.map(\.thread)),
             edges: edges,
             backtraces: edges.flatMap { [$0.holderStack, $0.acquirerStack] },
+            headline: ReportHeadline("wait while holding: a wait on \(ReportHeadline.names(conditions)) while holding \(ReportHeadline.names(waits.map(\.from.descriptor)))", paths),
             summary: "wait while holding: \(waits.first.map { "\($0.thread)" } ?? "a thread") waits on \(condition) while holding \(held), and \(evidence): "
                 + "a waiter holding \(held) can keep that signal from ever coming (a deadlock)",
             advice: "Release \(held) before waiting, or signal without holding \(signalHeld). If that signaller never runs while "

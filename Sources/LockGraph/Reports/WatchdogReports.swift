@@ -8,15 +8,23 @@ extension ReportBuilder {
     static func deadlock(_ cycle: [ReportRequest.DeadlockWaiter], _ context: ReportContext) -> LockViolation {
         var backtraces: [LockBacktrace] = []
         var lines: [String] = []
+        var paths: [ReportHeadline.CodePath] = []
         for waiter in cycle {
             let holderText = waiter.holder.map { "held by \($0)" } ?? "holder unknown"
             lines.append("\(waiter.thread) waits for \(waiter.lock.descriptor) (\(holderText)) for \(seconds(waiter.waited))")
-            backtraces.append(LockBacktrace(label: "\(waiter.thread) waiting for \(waiter.lock.descriptor): \(currentStackLabel(waiter.currentStack))",
-                                            thread: waiter.thread, frames: Symbolication.frames(of: waiter.currentStack ?? .empty)))
-            backtraces += waiter.held.map { held in
+            let waiting = LockBacktrace(label: "\(waiter.thread) waiting for \(waiter.lock.descriptor): \(currentStackLabel(waiter.currentStack))",
+                                        thread: waiter.thread, frames: Symbolication.frames(of: waiter.currentStack ?? .empty))
+            let holds = waiter.held.map { held in
                 LockBacktrace(label: "holds \(held.lock.descriptor), acquired", thread: waiter.thread,
                               frames: Symbolication.frames(of: held.acquired))
             }
+            backtraces.append(waiting)
+            backtraces += holds
+            // Where the thread waits; where it took its last lock when it did not answer.
+            let held = waiter.held.map { ReportHeadline.name($0.lock.descriptor) }
+            paths.append(.init(stack: waiting.userFrame == nil ? holds.last ?? waiting : waiting,
+                               note: "waits for \(ReportHeadline.name(waiter.lock.descriptor))"
+                                   + (held.isEmpty ? "" : " while holding \(FrameFormatter.listed(held))")))
         }
         let order = cycle.map { shortName($0.lock.descriptor) }
         return context.violation(
@@ -24,6 +32,7 @@ extension ReportBuilder {
             locks: cycle.map(\.lock.descriptor),
             threads: cycle.map(\.thread),
             backtraces: backtraces,
+            headline: ReportHeadline("deadlock: \(cycle.count) threads wait for each other on \(ReportHeadline.names(cycle.map(\.lock.descriptor)))", paths),
             summary: "deadlock: \(cycle.count) threads wait for each other in a cycle and can never proceed\n"
                 + lines.map { "  " + $0 }.joined(separator: "\n"),
             advice: "Take \(order.joined(separator: ", ")) in one global order on every path (the lock-order report for these locks, if printed earlier, names the two code paths).",
@@ -34,12 +43,16 @@ extension ReportBuilder {
         let lock = stall.lock.descriptor
         var backtraces: [LockBacktrace] = []
         var lines: [String] = []
+        var paths: [ReportHeadline.CodePath] = []
         if let holder = stall.holder {
             lines.append("\(lock) held by \(holder.thread) for \(seconds(holder.held))")
-            backtraces.append(LockBacktrace(label: "\(holder.thread) acquired \(lock)", thread: holder.thread,
-                                            frames: Symbolication.frames(of: holder.acquired)))
-            backtraces.append(LockBacktrace(label: "\(holder.thread) (the holder): \(currentStackLabel(holder.currentStack)), where it is now",
-                                            thread: holder.thread, frames: Symbolication.frames(of: holder.currentStack ?? .empty)))
+            let acquired = LockBacktrace(label: "\(holder.thread) acquired \(lock)", thread: holder.thread,
+                                         frames: Symbolication.frames(of: holder.acquired))
+            let now = LockBacktrace(label: "\(holder.thread) (the holder): \(currentStackLabel(holder.currentStack)), where it is now",
+                                    thread: holder.thread, frames: Symbolication.frames(of: holder.currentStack ?? .empty))
+            backtraces += [acquired, now]
+            paths.append(.init(stack: now, note: "runs here holding \(ReportHeadline.name(lock)) for \(seconds(holder.held))"))
+            paths.append(.init(stack: acquired, note: "took \(ReportHeadline.name(lock))"))
         } else if stall.lock.kind == .semaphore {
             lines.append("\(lock) is a semaphore: it has no holder; "
                 + (stall.signals.isEmpty ? "it was never signalled" : "its last \(stall.signals.count) signal(s) are shown"))
@@ -52,14 +65,18 @@ extension ReportBuilder {
         }
         for waiter in stall.waiters {
             lines.append("\(waiter.thread) waits for it for \(seconds(waiter.waited))")
-            backtraces.append(LockBacktrace(label: "\(waiter.thread) waiting for \(lock)", thread: waiter.thread,
-                                            frames: Symbolication.frames(of: waiter.currentStack ?? .empty)))
+            let waiting = LockBacktrace(label: "\(waiter.thread) waiting for \(lock)", thread: waiter.thread,
+                                        frames: Symbolication.frames(of: waiter.currentStack ?? .empty))
+            backtraces.append(waiting)
+            // Without a holder to name, the longest waiter shows where the stall is felt.
+            if paths.isEmpty { paths.append(.init(stack: waiting, note: "waits for \(ReportHeadline.name(lock)) for \(seconds(waiter.waited))")) }
         }
         return context.violation(
             .stall,
             locks: [lock],
             threads: [stall.holder?.thread].compactMap { $0 } + stall.waiters.map(\.thread),
             backtraces: backtraces,
+            headline: ReportHeadline("stall: \(shortName(lock)) blocks other threads", paths),
             summary: "stall: \(lock) blocks other threads longer than the stall threshold\n"
                 + lines.map { "  " + $0 }.joined(separator: "\n"),
             advice: stall.lock.kind == .semaphore
@@ -72,6 +89,7 @@ extension ReportBuilder {
         let semaphore = deadlock.semaphore.descriptor
         var lines: [String] = []
         var backtraces: [LockBacktrace] = []
+        var paths: [ReportHeadline.CodePath] = []
         for holder in deadlock.holders {
             let units = holder.units == 1 ? "1 unit" : "\(holder.units) units"
             let chain = holder.chain.isEmpty ? "" : " (held by \(holder.chain.map { "\($0)" }.joined(separator: ", then ")), which waits for a unit)"
@@ -80,8 +98,10 @@ extension ReportBuilder {
                 backtraces.append(LockBacktrace(label: "\(holder.thread) took its unit of \(semaphore)", thread: holder.thread,
                                                 frames: Symbolication.frames(of: took)))
             }
-            backtraces.append(LockBacktrace(label: "\(holder.thread) waiting for \(holder.waitsFor.descriptor), holding its unit: \(currentStackLabel(holder.currentStack))",
-                                            thread: holder.thread, frames: Symbolication.frames(of: holder.currentStack ?? .empty)))
+            let waiting = LockBacktrace(label: "\(holder.thread) waiting for \(holder.waitsFor.descriptor), holding its unit: \(currentStackLabel(holder.currentStack))",
+                                        thread: holder.thread, frames: Symbolication.frames(of: holder.currentStack ?? .empty))
+            backtraces.append(waiting)
+            paths.append(.init(stack: waiting, note: "waits for \(ReportHeadline.name(holder.waitsFor.descriptor)) while holding a unit"))
         }
         for waiter in deadlock.waiters {
             lines.append("\(waiter.thread) waits for a unit of \(semaphore) for \(seconds(waiter.waited))")
@@ -94,6 +114,7 @@ extension ReportBuilder {
             locks: [semaphore] + distinct(deadlock.holders.map(\.waitsFor.descriptor)).filter { $0 != semaphore },
             threads: holders + deadlock.waiters.map(\.thread).filter { !holders.contains($0) },
             backtraces: backtraces,
+            headline: ReportHeadline("resource deadlock: every unit of \(shortName(semaphore)) is held by a blocked thread", paths),
             summary: "resource deadlock: every unit of \(semaphore) is held by a thread that is itself blocked, while "
                 + "\(deadlock.waiters.count) thread(s) wait for a unit; no holder can give its unit back\n"
                 + lines.map { "  " + $0 }.joined(separator: "\n"),

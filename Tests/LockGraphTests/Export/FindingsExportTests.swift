@@ -80,7 +80,7 @@ extension MonitorTests {
                 let stack = LockBacktrace(label: "acquired", thread: thread, frames: [])
                 let edges = pairs.map { LockEdge(from: $0.0, to: $0.1, thread: thread, holderStack: stack, acquirerStack: stack) }
                 return LockViolation(kind: kind, locks: edges.map(\.from), threads: [thread], edges: edges, backtraces: [],
-                                     summary: "s", advice: "a", date: Date(), scopes: [], detectingScope: nil)
+                                     summary: "s", advice: "a", headline: ReportHeadline("s"), date: Date(), scopes: [], detectingScope: nil)
             }
             let (a, b) = (lock("a", 1), lock("b", 2))
             #expect(LockGraphFinding.rule(of: violation(.lockOrderInversion, [(a, b), (b, a)])) == .lockOrderInversion)

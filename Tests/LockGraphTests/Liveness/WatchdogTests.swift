@@ -26,6 +26,16 @@ struct WatchdogTests {
         #expect(!process.standardOutput.contains("unreachable"))
         #expect(occurrences("LockGraph: lock-order inversion", in: report) == 1)
         #expect(occurrences("LockGraph: deadlock: 2 threads wait for each other", in: report) == 1)
+        // The deadlock opens on where each thread waits (the cycle may start at either thread).
+        let headline = reportHeadline("deadlock", in: report)
+        #expect(headline.count == 3, "\(report)")
+        #expect(["LockGraph: deadlock: 2 threads wait for each other on \"ledger\" and \"accounts\"",
+                 "LockGraph: deadlock: 2 threads wait for each other on \"accounts\" and \"ledger\""].contains(headline.first ?? ""), "\(headline)")
+        let waits = ["(waits for \"ledger\" while holding \"accounts\")", "(waits for \"accounts\" while holding \"ledger\")"]
+        #expect(headline.count == 3 && Set(headline.dropFirst().map { String($0.drop { $0 == " " }.drop { $0 != ":" }) }) == Set(waits.map {
+            ": debitThenCredit(_:_:_:) at Watchdog.swift:12 " + $0
+        }), "\(headline)")
+        #expect(headline.dropFirst().first?.hasPrefix("  fix one of: ") == true && headline.last?.hasPrefix("          or: ") == true)
         #expect(report.contains("\"debit\" waits for \"ledger\""))
         #expect(report.contains("\"credit\" waits for \"accounts\""))
         #expect(occurrences("waiting for \"ledger\" (Watchdog.swift:45): current stack", in: report) == 1)
@@ -47,6 +57,11 @@ struct WatchdogTests {
             #expect(report.contains("\"philosopher-\(seat)\" waits for \"fork-\((seat + 1) % 5)\""))
         }
         #expect(occurrences("closure #1 in dine(left:right:_:) at Watchdog.swift:21", in: report) >= 5)
+        // Five threads waiting at one line are one path: the headline stays two lines.
+        let headline = reportHeadline("deadlock", in: report)
+        #expect(headline.count == 2, "\(headline)")
+        #expect(headline.last?.hasPrefix("  fix: dine(left:right:_:) at Watchdog.swift:21 (waits for \"fork-") == true, "\(headline)")
+        #expect(headline.last?.hasSuffix("; 4 more like it)") == true, "\(headline)")
     }
 
     @Test func onDeadlockWaitKeepsTheProcessWaiting() throws {
@@ -104,7 +119,13 @@ struct WatchdogTests {
         #expect(occurrences("LockGraph: thread exhaustion", in: report) == 1)
         #expect(report.contains("passed the limit of 150"))
         #expect(report.contains("thread count history:"))
-        #expect(report.contains("handleRequestOnNewThread(_:)"))
+        // The runaway threads share one stack: it is written once, for all of them.
+        let headline = reportHeadline("thread exhaustion", in: report)
+        #expect(headline.count <= 3 && headline.dropFirst().first?.contains("handleRequestOnNewThread(_:) at Liveness.swift:33 (") == true, "\(report)")
+        let group = try #require(report.firstMatch(of: try Regex(#"\n  (\d+) threads here \(thread \d+"#)), "\(report)")
+        #expect((Int(group.output[1].substring ?? "") ?? 0) >= 100, "\(report)")
+        #expect(occurrences("#", in: report.components(separatedBy: "Fix:")[0]) < 40, "\(report)")
+        #expect(occurrences("handleRequestOnNewThread(_:) at Liveness.swift", in: report) <= 3, "\(report)")
     }
 
     @Test func invalidWatchdogSettingsFallBackWithAWarning() throws {

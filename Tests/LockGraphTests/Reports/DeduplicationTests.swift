@@ -52,7 +52,7 @@ extension MonitorTests {
             }
             func inversion(_ edges: [LockEdge]) -> LockViolation {
                 LockViolation(kind: .lockOrderInversion, locks: edges.map(\.from), threads: [thread], edges: edges, backtraces: [],
-                              summary: "", advice: "", date: Date(), scopes: [], detectingScope: nil)
+                              summary: "", advice: "", headline: ReportHeadline(""), date: Date(), scopes: [], detectingScope: nil)
             }
             let a = lock("a", 5), b = lock("b", 6)
             let forward = inversion([edge(a, b, 10, 11), edge(b, a, 20, 21)])

@@ -27,11 +27,24 @@ enum CreationSiteResolver {
 
     private static let frameCache = InternalProtected<[Symbolication.FrameKey: [SiteFrame]]>([:])
 
+    /// Every wrapper name declared so far: `LOCKGRAPH_WRAPPERS`, then each `creationSite:`'s
+    /// names as locks are created with them. A report's stacks step over these frames too when
+    /// they name the user's code to change (see `LockBacktrace.userFrame`).
+    private static let declared = InternalProtected<[String]>(environmentWrappers)
+
+    /// The wrapper names declared so far (see `declared`).
+    static var declaredWrappers: [String] { declared.withLock { $0 } }
+
     /// The site of a lock whose initializer was called at `file`:`line` with `site`.
     static func resolve(_ site: LockCreationSite, file: StaticString, line: UInt) -> ResolvedCreationSite {
         let declared = ResolvedCreationSite(file: String(describing: file), line: line, wrapperType: nil)
         let wrappers = environmentWrappers.isEmpty ? site.wrappers : site.wrappers + environmentWrappers
         guard !wrappers.isEmpty else { return declared }
+        if !site.wrappers.isEmpty {
+            Self.declared.withLock { names in
+                for name in site.wrappers where !names.contains(name) { names.append(name) }
+            }
+        }
         return resolve(StackTrace.capture(), wrappers: wrappers) ?? declared
     }
 

@@ -91,6 +91,7 @@ enum Symbolication {
     private static func filtered(_ symbolicated: [(address: UInt, frame: CachedFrame)], trimThreadStart: Bool) -> [LockBacktrace.Frame] {
         var frames: [LockBacktrace.Frame] = []
         var inLeadingRegion = true
+        let wrappers = CreationSiteResolver.declaredWrappers
         for (address, frame) in symbolicated {
             let rawName = frame.rawName
             // LockGraph's frames are never the user's code, wherever they appear (withLock sits
@@ -113,7 +114,8 @@ enum Symbolication {
                 symbol: frame.name,
                 file: hasLine ? frame.path : nil,
                 line: hasLine ? frame.line : nil,
-                image: frame.imageName
+                image: frame.imageName,
+                isUserCode: isUserCode(frame, wrappers: wrappers)
             ))
         }
         // Drop the thread-start tail (Foundation, libc) below the outermost frame with a source
@@ -122,6 +124,16 @@ enum Symbolication {
             frames.removeSubrange((lastWithSource + 1)...)
         }
         return frames
+    }
+
+    /// Whether a frame that survived the filtering is the user's code: a named function outside
+    /// the standard library (also when specialized into the program), the system and toolchain
+    /// libraries, the compiler's glue and the declared wrappers.
+    private static func isUserCode(_ frame: CachedFrame, wrappers: [String]) -> Bool {
+        guard let name = frame.name, !isStandardLibrary(rawName: frame.rawName) else { return false }
+        if let image = frame.imageName, FrameFormatter.isSystemImage(image) { return false }
+        if FrameFormatter.runtimeSource(symbol: name, image: frame.imageName) != nil { return false }
+        return wrappers.isEmpty || !SiteFrame(frame).belongs(toAnyOf: wrappers)
     }
 
     /// A stack sampled by a signal starts in the handler, then the kernel's return trampoline
