@@ -9,7 +9,7 @@ extension LockMonitor {
     /// Violations of that kind that happen inside `body` and belong to the current test (or to
     /// nobody, outside tests) are returned, one per code path (a repeat of a path reported
     /// earlier, maybe in another test, returns that report, with its
-    /// ``LockGraph/LockViolation/occurrences``), and never fail the test (`.lockGraph`,
+    /// `LockViolation.occurrences`), and never fail the test (`.lockGraph`,
     /// ``LockGraphTestObserver``, ``LockGraphTestCase``). If none happened, the current test
     /// fails (Swift Testing: an issue at `sourceLocation`; XCTest: a failure on the running case);
     /// outside any test a warning is printed to standard error. Reports are prepared on

@@ -15,8 +15,13 @@ public struct LockGraphTrait: TestTrait, SuiteTrait, TestScoping {
     /// Applied to every test of a suite.
     public var isRecursive: Bool { true }
 
+    /// Creates the trait; ``Testing/Trait/lockGraph`` is the usual spelling.
     public init() {}
 
+    /// Runs the test in a LockGraph scope of its own and, when it returns or throws, records an issue
+    /// for every violation that belongs to it and was not expected (see
+    /// `LockMonitor.expectViolations(of:sourceLocation:_:)`). A suite, or a test already inside a
+    /// LockGraph scope (the trait on both its suite and itself), just runs.
     public func provideScope(for test: Test, testCase: Test.Case?,
                              performing function: @Sendable () async throws -> Void) async throws {
         // Suites and tests already inside a LockGraph scope (trait on both suite and test) just run.

@@ -26,6 +26,9 @@ public final class LockGraphTestObserver: NSObject, XCTestObservation, @unchecke
         XCTestObservationCenter.shared.addTestObserver(shared)
     }
 
+    /// Gives the case's thread the case's scope and adds a teardown block that records the case's
+    /// violations as failures when the test method returns. Does nothing for a ``LockGraphTestCase``,
+    /// which does this itself.
     public func testCaseWillStart(_ testCase: XCTestCase) {
         guard !(testCase is LockGraphTestCase) else { return }
         let scope = XCTestSession.begin(testCase)
@@ -40,6 +43,7 @@ public final class LockGraphTestObserver: NSObject, XCTestObservation, @unchecke
         }
     }
 
+    /// Ends the case's scope (nothing for a ``LockGraphTestCase``).
     public func testCaseDidFinish(_ testCase: XCTestCase) {
         guard !(testCase is LockGraphTestCase) else { return }
         XCTestSession.end(testCase)
@@ -50,6 +54,8 @@ public final class LockGraphTestObserver: NSObject, XCTestObservation, @unchecke
 /// without registering an observer. Violations are recorded when the test method returns
 /// (after `tearDown`), a repeat of a code path already reported included.
 open class LockGraphTestCase: XCTestCase {
+    /// Runs the test (with `setUp` and `tearDown`) in a LockGraph scope, then records a failure for
+    /// every violation that belongs to it and was not expected. An override must call `super`.
     open override func invokeTest() {
         let scope = XCTestSession.begin(self)
         let start = TestAttribution.latestOccurrenceNumber

@@ -13,48 +13,38 @@ struct Check: ParsableCommand {
     @Argument(help: "Recorded graph files, or directories holding them (*.json).")
     var paths: [String] = []
 
-    @Flag(help: "Omit the stacks of each edge.")
+    @Flag(help: "Omit the stacks of each edge (text format).")
     var noStacks = false
 
+    @Option(help: "Output format: text (default), json, sarif (SARIF 2.1.0, for code scanning) or junit (JUnit XML).")
+    var format: LockGraphFinding.Format = .text
+
+    @Option(name: .shortAndLong, help: "Write the report to this file instead of standard output.")
+    var output: String?
+
     func run() throws {
-        let documents: [(String, LockGraphDocument)]
+        let documents: [(source: String, document: LockGraphDocument)]
         do {
             documents = try InputFiles.expand(InputPath.arguments(paths)).map { ($0.description, try InputFiles.readDocument($0)) }
         } catch let error as InputFiles.Failure {
             FileHandle.standardError.write(Data("lockgraph check: \(error.description)\n".utf8))
             throw ExitCode(2)
         }
-        var graph = RecordedLockGraph()
-        for (file, document) in documents { graph.merge(document, source: file) }
-        let cycles = graph.cycles()
-        print("Checked \(graph.edges.count) class-level edges from \(documents.count) file(s).")
-        for note in graph.sameClassNesting {
-            print("Note: same-class nesting \"\(note.from)\" -> \"\(note.to)\" (from \(note.source)): two locks of one class nested; not a cycle unless instances are taken in both orders.")
-        }
-        for (number, cycle) in cycles.enumerated() {
-            print("")
-            let across = cycle.spansSources ? " (across runs: no single process saw it)" : ""
-            print("Cycle \(number + 1): " + (cycle.classes + [cycle.classes[0]]).map { "\"\($0)\"" }.joined(separator: " -> ") + across)
-            for edge in cycle.edges {
-                print("  \"\(edge.from)\" -> \"\(edge.to)\": from \(edge.source) (pid \(edge.process.pid), thread \(edge.record.thread.id)\(edge.record.thread.name.map { " \"\($0)\"" } ?? ""))")
-                guard !noStacks else { continue }
-                printStack("\"\(edge.from)\" acquired", edge.record.holderStack)
-                printStack("\"\(edge.to)\" acquired while holding \"\(edge.from)\"", edge.record.acquirerStack)
+        let check = RecordedCheck(documents: documents, showsStacks: !noStacks,
+                                  sourceRoot: ProcessInfo.processInfo.environment["LOCKGRAPH_SOURCE_ROOT"].flatMap { $0.hasPrefix("/") ? $0 : nil })
+        let text = check.report.rendered(as: format)
+        if let output {
+            do {
+                try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+            } catch {
+                FileHandle.standardError.write(Data("lockgraph check: \(output): cannot write the report: \(error.localizedDescription)\n".utf8))
+                throw ExitCode(2)
             }
-        }
-        print("")
-        if cycles.isEmpty {
-            print("No lock-order cycle.")
         } else {
-            print("\(cycles.count) lock-order cycle(s): take these locks in one global order.")
-            throw ExitCode(1)
+            FileHandle.standardOutput.write(Data(text.utf8))
         }
-    }
-
-    private func printStack(_ label: String, _ frames: [LockGraphDocument.Frame]) {
-        print("      \(label):")
-        for line in FrameFormatter.numberedLines(frames.map(\.formatted), indent: "        ", whenEmpty: "<no stack recorded>") {
-            print(line)
-        }
+        if !check.cycles.isEmpty { throw ExitCode(1) }
     }
 }
+
+extension LockGraphFinding.Format: ExpressibleByArgument {}

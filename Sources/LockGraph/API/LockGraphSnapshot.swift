@@ -2,7 +2,9 @@
 public struct LockGraphSnapshot: Sendable {
     /// An edge of the graph: some thread acquired `to` while holding `from`.
     public struct Edge: Sendable, Hashable {
+        /// The lock that was held.
         public let from: LockDescriptor
+        /// The lock acquired while ``from`` was held.
         public let to: LockDescriptor
         /// The thread that first took the locks in this order.
         public let thread: ThreadDescriptor
@@ -29,10 +31,12 @@ public struct LockGraphSnapshot: Sendable {
             rawAcquirerStack = record.acquirerStack
         }
 
+        /// Equal when both locks, the thread and ``closesCycle`` are; the stacks are not compared.
         public static func == (lhs: Edge, rhs: Edge) -> Bool {
             lhs.from == rhs.from && lhs.to == rhs.to && lhs.thread == rhs.thread && lhs.closesCycle == rhs.closesCycle
         }
 
+        /// Hashes the two locks only (equal edges have equal locks).
         public func hash(into hasher: inout Hasher) {
             hasher.combine(from)
             hasher.combine(to)
@@ -41,7 +45,9 @@ public struct LockGraphSnapshot: Sendable {
 
     /// The locks one thread holds, outermost first.
     public struct ThreadLocks: Sendable, Hashable {
+        /// The thread.
         public let thread: ThreadDescriptor
+        /// The tracked locks it holds, outermost first.
         public let held: [LockDescriptor]
     }
 

@@ -3,11 +3,17 @@ import Foundation
 extension LockMonitor {
     /// Percentiles of one latency (within 19%: log-linear buckets).
     public struct LatencySummary: Sendable, Hashable, CustomStringConvertible {
+        /// How many durations were measured.
         public let count: Int
+        /// The median.
         public let p50: Duration
+        /// The 90th percentile.
         public let p90: Duration
+        /// The 99th percentile.
         public let p99: Duration
+        /// The longest duration measured (its bucket's upper bound).
         public let max: Duration
+        /// The sum of every duration measured (exact, not bucketed): divide by ``count`` for the mean.
         public let total: Duration
 
         /// `p50 328µs p90 655µs p99 918µs max 1.3ms`.
@@ -29,6 +35,7 @@ extension LockMonitor {
     /// Contention of one lock class (see ``LockDescriptor/classKey``), over every lock of the
     /// class created while statistics were on, live or destroyed.
     public struct LockClassStatistics: Sendable, Hashable {
+        /// The class: a lock's name, else its creation site (see ``LockDescriptor/classKey``).
         public let classKey: String
         /// Every acquisition, blocking or try (recursive re-entries not counted).
         public let acquisitions: Int
@@ -46,14 +53,20 @@ extension LockMonitor {
 
     /// Queue wait and run time of the tasks of one ``TrackedThreadPool``.
     public struct PoolStatistics: Sendable, Hashable {
+        /// The pool's name.
         public let pool: String
+        /// Time from ``TrackedThreadPool/submit(_:)`` until a worker started the task.
         public let queueWait: LatencySummary
+        /// Time the task ran on its worker.
         public let run: LatencySummary
     }
 
     /// What ``statistics()`` returns: lock classes, most contended first, and pools.
     public struct StatisticsReport: Sendable {
+        /// Every lock class counted while statistics were on: most contended acquisitions first,
+        /// then longest total wait.
         public let lockClasses: [LockClassStatistics]
+        /// Every ``TrackedThreadPool`` created while statistics were on, by name.
         public let pools: [PoolStatistics]
     }
 

@@ -10,10 +10,11 @@ public struct LockDescriptor: Sendable, Hashable, CustomStringConvertible {
     /// `#fileID` and `#line`, or, for a lock made inside a declared wrapper, the first frame
     /// outside the wrapper (see ``LockCreationSite``).
     public let file: String
+    /// The line of the creation site in ``file``.
     public let line: UInt
     /// Which tracked type the lock is; `type` is its name.
     let kind: LockKind
-    /// The nesting subclass given at creation (see `LOCKGRAPH_CLASSES` in the README), if any.
+    /// The nesting subclass given at creation (see `LOCKGRAPH_CLASSES` in <doc:WhatIsReported>), if any.
     public var subclass: String? = nil
     /// The wrapper type the lock was created in (`ServerLock`), when its creation site was
     /// resolved past one (see ``LockCreationSite``): an unnamed lock is then described by it
@@ -52,6 +53,7 @@ public struct ThreadDescriptor: Sendable, Hashable, CustomStringConvertible {
     /// The pthread name, if the thread has one.
     public let name: String?
 
+    /// `thread 4563 "transfer"`, or `thread 4563` when the thread has no name.
     public var description: String {
         if let name, !name.isEmpty { return "thread \(id) \"\(name)\"" }
         return "thread \(id)"
@@ -62,15 +64,19 @@ public struct ThreadDescriptor: Sendable, Hashable, CustomStringConvertible {
 public struct LockBacktrace: Sendable, Hashable, CustomStringConvertible {
     /// One frame of a stack.
     public struct Frame: Sendable, Hashable, CustomStringConvertible {
+        /// The frame's code address in the process that captured the stack.
         public let address: UInt
         /// The demangled function name, when the symbol is known.
         public let symbol: String?
         /// Source file and line, when debug information exists.
         public let file: String?
+        /// The line in ``file``, when debug information exists.
         public let line: Int?
         /// The binary or shared library the frame belongs to.
         public let image: String?
 
+        /// Creates a frame from its parts (reports make frames themselves; this is for tests and tools
+        /// that build reports or documents by hand).
         public init(address: UInt, symbol: String? = nil, file: String? = nil, line: Int? = nil, image: String? = nil) {
             self.address = address
             self.symbol = symbol
@@ -93,6 +99,8 @@ public struct LockBacktrace: Sendable, Hashable, CustomStringConvertible {
     /// Empty when the stack was not captured (see `LOCKGRAPH_HOLDER_STACKS`).
     public let frames: [Frame]
 
+    /// The label and thread, then one numbered line per frame (`<no stack captured>` when
+    /// ``frames`` is empty), as in a printed report.
     public var description: String {
         (["\(label) (\(thread)):"]
             + FrameFormatter.numberedLines(frames.map(\.description), indent: "    ", whenEmpty: "<no stack captured>"))
@@ -102,7 +110,9 @@ public struct LockBacktrace: Sendable, Hashable, CustomStringConvertible {
 
 /// One edge of the lock graph: some thread acquired `to` while holding `from`.
 public struct LockEdge: Sendable, Hashable {
+    /// The lock that was held.
     public let from: LockDescriptor
+    /// The lock acquired while ``from`` was held.
     public let to: LockDescriptor
     /// The thread that first took the locks in this order.
     public let thread: ThreadDescriptor
@@ -118,8 +128,11 @@ public struct LockEdge: Sendable, Hashable {
 public struct LockViolation: Sendable, CustomStringConvertible {
     /// The kind of problem. Later versions add kinds, so `switch` with a `default` case.
     public struct Kind: Sendable, Hashable, CustomStringConvertible {
+        /// The kind's name as printed in reports: `lock-order inversion`, `reentrant acquire`, ...
         public let rawValue: String
+        /// A kind with this name; the static members are the kinds LockGraph reports.
         public init(rawValue: String) { self.rawValue = rawValue }
+        /// The same as ``rawValue``.
         public var description: String { rawValue }
 
         /// Two or more locks taken in opposite orders by different code paths: a potential
@@ -157,6 +170,7 @@ public struct LockViolation: Sendable, CustomStringConvertible {
         public static let destroyedWhileHeld = Kind(rawValue: "destroyed while held")
     }
 
+    /// What kind of problem this is; it decides which of the other properties are filled.
     public let kind: Kind
     /// The locks involved; for an inversion, the cycle in order (the first lock is not repeated).
     public let locks: [LockDescriptor]
@@ -183,6 +197,9 @@ public struct LockViolation: Sendable, CustomStringConvertible {
     public internal(set) var occurrences: Int = 1
     /// Integration scopes the violation belongs to (see `ViolationScope`).
     let attribution: Set<UInt64>
+    /// For a cycle: the index in ``edges`` of the edge whose acquisition closed it (nil when
+    /// not known). Exports locate the finding there (see `LockGraphFinding`).
+    var closingEdgeIndex: Int?
 
     /// Made only by `ReportBuilder` (through `ReportContext`), on the reporter thread or, for a
     /// report that ends the process, on the detecting thread: `detectingScope` is the scope that

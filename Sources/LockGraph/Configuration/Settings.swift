@@ -10,6 +10,7 @@ extension Configuration {
         static let wrappers = EnvironmentVariable<[String]>("LOCKGRAPH_WRAPPERS", .qualifiedNames, default: [])
         static let dumpSignal = EnvironmentVariable<Int32?>("LOCKGRAPH_DUMP_SIGNAL", ValueParser.userSignal.optional, default: nil)
         static let record = EnvironmentVariable<String?>("LOCKGRAPH_RECORD", ValueParser.directory.optional, default: nil)
+        static let sourceRoot = EnvironmentVariable<String?>("LOCKGRAPH_SOURCE_ROOT", ValueParser.absolutePath.optional, default: nil)
         static let watchdogInterval = EnvironmentVariable<UInt64>("LOCKGRAPH_WATCHDOG_MS", .milliseconds, default: 1_000_000_000)
         static let stallThreshold = EnvironmentVariable<UInt64>("LOCKGRAPH_STALL_MS", .milliseconds, default: 10_000_000_000)
         static let onDeadlock = EnvironmentVariable<LockMonitor.DeadlockAction>(
@@ -67,6 +68,9 @@ extension Configuration {
         let dumpSignal: Int32?
         /// `LOCKGRAPH_RECORD`: where class-level edges are written at exit, if anywhere.
         let recordDirectory: String?
+        /// `LOCKGRAPH_SOURCE_ROOT`: the root records name source files relative to (see
+        /// `SourceRootResolver`); nil: each file's nearest package root.
+        let sourceRoot: String?
         /// `LOCKGRAPH_WATCHDOG_MS`, in nanoseconds.
         let watchdogInterval: UInt64
         /// `LOCKGRAPH_STALL_MS`, in nanoseconds.
@@ -100,6 +104,7 @@ extension Configuration {
             wrappers = read(Variables.wrappers)
             dumpSignal = read(Variables.dumpSignal)
             recordDirectory = read(Variables.record)
+            sourceRoot = read(Variables.sourceRoot)
             watchdogInterval = read(Variables.watchdogInterval)
             stallThreshold = read(Variables.stallThreshold)
             onDeadlock = read(Variables.onDeadlock)

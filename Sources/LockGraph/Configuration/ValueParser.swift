@@ -159,4 +159,10 @@ extension ValueParser where Value == String {
     static var directory: ValueParser {
         ValueParser(validValues: "a directory path", parse: { $0 }, describe: { $0 })
     }
+
+    /// An absolute path (`/` first): a relative one would depend on each process's working
+    /// directory, so it is refused with the usual warning.
+    static var absolutePath: ValueParser {
+        ValueParser(validValues: "an absolute directory path", parse: { $0.hasPrefix("/") ? $0 : nil }, describe: { $0 })
+    }
 }

@@ -82,7 +82,7 @@ extension LockGraphDocument {
     /// Every integer field, by its keys with the array indices left out.
     static let integerFields: [String: IntegerRange] = [
         "schemaVersion": .signed, "process.pid": .signed32, "locks.id": .unsigned, "locks.line": .unsigned,
-        "edges.fromID": .unsigned, "edges.toID": .unsigned, "edges.thread.id": .signed,
+        "edges.fromID": .unsigned, "edges.toID": .unsigned, "edges.thread.id": .signed, "edges.order": .signed,
         "edges.holderStack.line": .signed, "edges.acquirerStack.line": .signed,
         "threads.thread.id": .signed, "threads.held": .unsigned,
     ]

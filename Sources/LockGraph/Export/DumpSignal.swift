@@ -17,6 +17,7 @@ public enum DumpDestination: Sendable, Hashable {
 
 /// Errors from setting up a dump handler.
 public struct LockGraphSetupError: Error, CustomStringConvertible, Sendable {
+    /// What could not be set up and why (the signal or directory, and the system's error).
     public let description: String
 }
 

@@ -30,8 +30,9 @@ enum EdgeRecorder {
     }
 
     static func document() -> LockGraphDocument {
+        // In the order first taken (`order` in the record).
         let (edges, locks) = LockGraphStore.shared.state.withLock { state in
-            (Array(state.classEdges.values), Array(state.liveLocks.values))
+            (state.classEdgeOrder.compactMap { state.classEdges[$0] }, Array(state.liveLocks.values))
         }
         var classLocks: [String: LockGraphDocument.Lock] = [:]
         for lock in locks.map(\.descriptor) + edges.flatMap({ [$0.from.descriptor, $0.to.descriptor] }) {
@@ -45,12 +46,15 @@ enum EdgeRecorder {
                 classLocks[key] = entry
             }
         }
-        let documentEdges = edges.map { record -> LockGraphDocument.Edge in
+        var roots = SourceRootResolver(override: Configuration.settings.sourceRoot)
+        func frames(_ stack: StackTrace) -> [LockGraphDocument.Frame] {
+            Symbolication.frames(of: stack).map { LockGraphDocument.Frame($0).locatingSource(with: &roots) }
+        }
+        let documentEdges = edges.enumerated().map { order, record -> LockGraphDocument.Edge in
             LockGraphDocument.Edge(
                 from: record.fromClassKey, to: record.toClassKey,
                 fromID: nil, toID: nil, thread: .init(record.thread), closesCycle: false,
-                holderStack: Symbolication.frames(of: record.holderStack).map(LockGraphDocument.Frame.init),
-                acquirerStack: Symbolication.frames(of: record.acquirerStack).map(LockGraphDocument.Frame.init))
+                holderStack: frames(record.holderStack), acquirerStack: frames(record.acquirerStack), order: order)
         }.sorted { ($0.from, $0.to) < ($1.from, $1.to) }
         return LockGraphDocument(
             schemaVersion: LockGraphDocument.currentSchemaVersion, kind: LockGraphDocument.recordKind,

@@ -14,7 +14,7 @@ extension LockGraphSnapshot {
         ).text
     }
 
-    /// The JSON document (schema in the README), with each edge's stacks symbolized.
+    /// The JSON document (schema in <doc:RecordingAndChecking>), with each edge's stacks symbolized.
     public func json() -> Data {
         document().encoded()
     }

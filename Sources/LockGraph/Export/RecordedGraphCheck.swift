@@ -3,17 +3,23 @@
 public struct RecordedLockGraph: Sendable {
     /// One class-level edge and where it came from.
     public struct Edge: Sendable {
+        /// The class key of the lock that was held.
         public let from: String
+        /// The class key of the lock acquired while ``from`` was held.
         public let to: String
         /// The file (or other label) the edge was read from.
         public let source: String
+        /// The process that recorded it.
         public let process: LockGraphDocument.Process
+        /// The edge as recorded, with its thread and stacks.
         public let record: LockGraphDocument.Edge
     }
 
     /// A cycle of lock classes: `edges[i].to == edges[i+1].from`, and the last leads back to the first.
     public struct Cycle: Sendable {
+        /// The edges, in cycle order.
         public let edges: [Edge]
+        /// The lock classes on the cycle, in order (the first is not repeated).
         public var classes: [String] { edges.map(\.from) }
         /// True when the edges came from more than one source (no single run saw it).
         public var spansSources: Bool { Set(edges.map(\.source)).count > 1 }
@@ -23,6 +29,7 @@ public struct RecordedLockGraph: Sendable {
     public private(set) var edges: [Edge] = []
     private var index: [String: Int] = [:]
 
+    /// An empty graph; add documents with ``merge(_:source:)``.
     public init() {}
 
     /// Adds the edges of `document`, read from `source`.

@@ -1,6 +1,6 @@
 /// Finding a cycle that can deadlock through one edge of an `OrderGraph`.
 ///
-/// Which cycles can deadlock (README, "Precision rules", gate locks): in a deadlock every edge
+/// Which cycles can deadlock (WhatIsReported.md in the DocC catalog, "Precision rules", gate locks): in a deadlock every edge
 /// of the cycle is being taken at once, each by its own thread, and each such thread holds the
 /// edge's guards (the locks held exclusively every time the edge was taken). Two threads cannot
 /// both hold one lock exclusively, so a cycle two of whose edges share a guard cannot deadlock.

@@ -30,7 +30,7 @@ enum LockClasses {
         guard state.classes != nil else { return }
         if state.classes?.lookup(key) == nil { state.classEndpoints[key] = (record.from, record.to) }
         guard let added = state.classes?.add(key, record.data, guards: guards) else { return }
-        let cycles = added.cycles.map { cycle in cycle.compactMap { state.classRecord($0) } }.filter { !$0.isEmpty }
+        let cycles = added.cycles.map { cycle in EdgeRecord.cycle(cycle, closing: key) { state.classRecord($0) } }.filter { !$0.isEmpty }
         // A class cycle made of one instance cycle is the instance report's business.
         outcome.classCycles += cycles.filter { !closesAtInstanceLevel($0) }
     }

@@ -69,6 +69,19 @@ struct EdgeRecord: Sendable {
     /// The class keys of the two nodes (a signal node's is marked, see `LockNode.classKey`).
     var fromClassKey: String { LockNode.classKey(of: fromNode, lock: from) }
     var toClassKey: String { LockNode.classKey(of: toNode, lock: to) }
+    /// In a cycle handed to the reporter: this edge's acquisition is the one that closed (or, by
+    /// narrowing its guards, exposed) the cycle. Exports point at it (see `LockGraphFinding`).
+    var closesCycle = false
+
+    /// The records of `cycle` (edge keys in cycle order; an edge whose record is gone is left
+    /// out), the one for `closing` flagged.
+    static func cycle(_ cycle: [EdgeKey], closing: EdgeKey, record: (EdgeKey) -> EdgeRecord?) -> [EdgeRecord] {
+        cycle.compactMap { key in
+            guard var found = record(key) else { return nil }
+            found.closesCycle = key == closing
+            return found
+        }
+    }
 }
 
 /// One held lock that precedes a new acquisition, as the slow path hands it to the store.
@@ -112,6 +125,9 @@ final class LockGraphStore: Sendable {
         /// Class-level edges (see `LockDescriptor.classKey`) with the first record that made
         /// each; kept after the locks are destroyed. Filled only while `recordsClassEdges`.
         var classEdges: [ClassEdgeKey: EdgeRecord] = [:]
+        /// The keys of `classEdges` in the order they were first taken: a record says which
+        /// edge of a cycle came last (the acquisition that closed it).
+        var classEdgeOrder: [ClassEdgeKey] = []
         var recordsClassEdges = Configuration.settings.recordDirectory != nil
         /// The class order graph, present while class checking is on, with the instance locks
         /// that first made each class edge (for its reports).
@@ -260,6 +276,7 @@ final class LockGraphStore: Sendable {
                     if state.recordsClassEdges {
                         let classKey = ClassEdgeKey(from: LockNode.classKey(of: entry.from, lock: from), to: LockNode.classKey(of: target, lock: lock))
                         if state.classEdges[classKey] == nil {
+                            state.classEdgeOrder.append(classKey)
                             state.classEdges[classKey] = EdgeRecord(from: from, to: lock, fromNode: entry.from, toNode: target,
                                                                     data: data, guardSet: guards)
                         }
@@ -267,7 +284,7 @@ final class LockGraphStore: Sendable {
                 }
                 let added = state.instances.add(key, data, guardSet: guards)
                 for cycle in added.cycles {
-                    let records = cycle.compactMap { state.record($0) }
+                    let records = EdgeRecord.cycle(cycle, closing: key) { state.record($0) }
                     if !records.isEmpty { outcome.cycles.append(records) }
                 }
                 if added.unguarded { outcome.unguarded.insert(entry.from) }

@@ -48,10 +48,13 @@ enum LockNode {
 
     static func isSignal(_ node: UInt64) -> Bool { role(of: node) == .signal }
 
+    /// What a signal node's class key adds to its lock's.
+    static let signalClassSuffix = " (signal)"
+
     /// The class key of a node of `lock`: the lock's, with ` (signal)` for a signal node, so
     /// a condition's lock and its signal stay apart in class graphs and records.
     static func classKey(of node: UInt64, lock: LockInfo) -> String {
-        isSignal(node) ? lock.classKey + " (signal)" : lock.classKey
+        isSignal(node) ? lock.classKey + signalClassSuffix : lock.classKey
     }
 
     /// The edges inside a reader-writer lock (see above).

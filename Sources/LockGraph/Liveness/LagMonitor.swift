@@ -20,6 +20,7 @@ public final class LagMonitor: Sendable {
     /// Runs `work` on the watched loop (for example `eventLoop.execute(work)`).
     public typealias Scheduler = @Sendable (_ work: @escaping @Sendable () -> Void) -> Void
 
+    /// The watched loop's name, as shown in reports.
     public let name: String
     private let interval: Duration
     private let threshold: Duration

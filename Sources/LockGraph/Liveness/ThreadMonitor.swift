@@ -22,6 +22,7 @@ public final class ThreadMonitor: Sendable {
     ///   - limit: thread count that is reported when passed (default `LOCKGRAPH_THREAD_LIMIT`, else 1000).
     ///   - window: how long steady growth must last to be reported.
     ///   - growth: how many threads that growth must add.
+    ///   - samplingInterval: how often the thread count is read.
     /// - Precondition: `limit` and `growth` are positive, durations are positive.
     public init(limit: Int? = nil, window: Duration = .seconds(5), growth: Int = 256,
                 samplingInterval: Duration = .milliseconds(100)) {
@@ -38,6 +39,8 @@ public final class ThreadMonitor: Sendable {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count) ?? 0
     }
 
+    /// Starts sampling on a thread of its own (`lockgraph-threads`); a second call while running
+    /// does nothing.
     public func start() {
         let shouldStart = running.withLock { running -> Bool in
             defer { running = true }
@@ -49,6 +52,7 @@ public final class ThreadMonitor: Sendable {
         thread.start()
     }
 
+    /// Stops sampling after the current sample; ``start()`` may be called again.
     public func stop() { running.withLock { $0 = false } }
 
     private func loop() {

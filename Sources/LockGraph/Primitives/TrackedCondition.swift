@@ -2,12 +2,12 @@ import Foundation
 
 /// A condition variable with its own lock, shaped like `NSCondition`.
 ///
-/// `lock()`/`unlock()` are tracked like ``TrackedMutex``. ``wait()`` releases the lock while
+/// `lock()`/`unlock()` are tracked like ``TrackedMutex``. ``wait(allowingHeldLocks:)`` releases the lock while
 /// waiting and re-acquires it on wake-up with the ordinary order checks. Calling `wait` without
 /// holding the lock is reported as ``LockViolation/Kind/invalidUnlock`` and returns at once
 /// (callers re-check their predicate in a loop, as with any condition variable).
 ///
-/// ``init(lock:)`` makes a condition that waits with an existing ``TrackedMutex`` instead, as
+/// ``init(lock:name:creationSite:file:line:)`` makes a condition that waits with an existing ``TrackedMutex`` instead, as
 /// `pthread_cond_wait` does with any mutex (and NIO's `ConditionLock` with its `NIOLock`): then
 /// `lock()`, `unlock()` and `wait()` act on that mutex, and reports name it.
 ///

@@ -13,7 +13,7 @@ import Foundation
 /// - `unlock()` by a thread that does not hold it is reported as
 ///   ``LockViolation/Kind/invalidUnlock`` and leaves the lock untouched.
 ///
-/// The lock's identity is the object: swap it in with a typealias (see the README).
+/// The lock's identity is the object: swap it in with a typealias (see <doc:SwappingLocksIn>).
 ///
 /// Threads: any thread may lock it; the thread that locked it is its owner until it unlocks,
 /// and only the owner may unlock it (as for any pthread mutex). The lock keeps no mutable state

@@ -155,7 +155,7 @@ public final class TrackedQueue<Element> {
     }
 
     private func wait(on condition: RawCondition, deadline: timespec?) -> Bool {
-        // The queue's own waits are not judged as waits while holding (see the README).
+        // The queue's own waits are not judged as waits while holding (see WhatIsReported.md in the DocC catalog).
         Tracking.wait(info, mutex: mutex, condition: condition, deadline: deadline, allowingHeldLocks: true) == .signalled
     }
 
@@ -280,6 +280,7 @@ public enum TrackedQueueError: Error, Equatable, CustomStringConvertible {
     /// The capacity was less than 1.
     case invalidCapacity(Int)
 
+    /// Names the capacity given and says to use `TrackedQueue(name:)` for an unbounded queue.
     public var description: String {
         switch self {
         case .invalidCapacity(let capacity):

@@ -21,13 +21,17 @@ import Synchronization
 public final class TrackedThreadPool: Sendable {
     /// Thrown by ``TrackedThreadPool/submit(_:)`` after ``TrackedThreadPool/shutdown(wait:)`` began.
     public struct PoolShutDown: Error, CustomStringConvertible, Equatable {
+        /// The name of the pool that refused the task.
         public let poolName: String
+        /// Names the pool and says the task was not accepted.
         public var description: String { "TrackedThreadPool \"\(poolName)\" is shut down: the task was not accepted" }
     }
 
     /// Why a pool could not be created.
     public struct InvalidThreadCount: Error, CustomStringConvertible, Equatable {
+        /// The thread count that was asked for.
         public let threads: Int
+        /// Says a pool needs at least one thread and names the count given.
         public var description: String { "TrackedThreadPool needs at least 1 thread (got \(threads))" }
     }
 

@@ -12,10 +12,12 @@ enum ReportBuilder {
         let context = ReportContext(date: date, detectingScope: detectingScope)
         switch request {
         case let .lockOrderInversion(cycle, betweenClasses):
-            if cycle.contains(where: { LockNode.isSignal($0.fromNode) || LockNode.isSignal($0.toNode) }) {
-                return waitCycle(cycle, context)
-            }
-            return lockOrderInversion(cycle, betweenClasses: betweenClasses, context)
+            // Both builders list one edge per record, in cycle order.
+            var violation = cycle.contains(where: { LockNode.isSignal($0.fromNode) || LockNode.isSignal($0.toNode) })
+                ? waitCycle(cycle, context)
+                : lockOrderInversion(cycle, betweenClasses: betweenClasses, context)
+            violation.closingEdgeIndex = cycle.firstIndex(where: \.closesCycle)
+            return violation
         case let .sameClassNesting(record, thread):
             return sameClassNesting(record, thread: thread, context)
         case let .reentrantAcquire(lock, thread, firstAcquired, requestedAgain, outcome, reason):

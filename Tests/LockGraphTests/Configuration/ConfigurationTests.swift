@@ -21,6 +21,7 @@ struct ConfigurationTests {
             #expect(settings.wrappers.isEmpty)
             #expect(settings.dumpSignal == nil)
             #expect(settings.recordDirectory == nil)
+            #expect(settings.sourceRoot == nil)
             #expect(settings.watchdogInterval == 1_000_000_000)
             #expect(settings.stallThreshold == 10_000_000_000)
             #expect(settings.onDeadlock == .abort)
@@ -36,6 +37,7 @@ struct ConfigurationTests {
         let settings = settings([
             "LOCKGRAPH_MODE": "ABORT", "LOCKGRAPH_HOLDER_STACKS": "Always", "LOCKGRAPH_STATS": "On",
             "LOCKGRAPH_CLASSES": "yes", "LOCKGRAPH_WRAPPERS": "NIOConcurrencyHelpers", "LOCKGRAPH_DUMP_SIGNAL": "sigusr2", "LOCKGRAPH_RECORD": "/tmp/graphs",
+            "LOCKGRAPH_SOURCE_ROOT": "/src/app",
             "LOCKGRAPH_WATCHDOG_MS": "250", "LOCKGRAPH_STALL_MS": "500", "LOCKGRAPH_ON_DEADLOCK": "Wait",
             "LOCKGRAPH_ASYNC_BLOCK_MS": "50", "LOCKGRAPH_THREAD_LIMIT": "150", "LOCKGRAPH_ON_REENTRANT": "Continue",
             "LOCKGRAPH_SYMBOLICATION": "DLADDR",
@@ -47,6 +49,7 @@ struct ConfigurationTests {
         #expect(settings.wrappers == ["NIOConcurrencyHelpers"])
         #expect(settings.dumpSignal == SIGUSR2)
         #expect(settings.recordDirectory == "/tmp/graphs")
+        #expect(settings.sourceRoot == "/src/app")
         #expect(settings.watchdogInterval == 250_000_000)
         #expect(settings.stallThreshold == 500_000_000)
         #expect(settings.onDeadlock == .wait)
@@ -107,6 +110,7 @@ struct ConfigurationTests {
         InvalidValue("LOCKGRAPH_WRAPPERS", "2Locks", "module or type names separated by commas; using none"),
         InvalidValue("LOCKGRAPH_WRAPPERS", ",", "module or type names separated by commas; using none"),
         InvalidValue("LOCKGRAPH_DUMP_SIGNAL", "HUP", "USR1, USR2 (also SIGUSR1, SIGUSR2); using none"),
+        InvalidValue("LOCKGRAPH_SOURCE_ROOT", "src/app", "an absolute directory path; using none"),
         InvalidValue("LOCKGRAPH_WATCHDOG_MS", "0", "a positive number of milliseconds; using 1000"),
         InvalidValue("LOCKGRAPH_STALL_MS", "soon", "a positive number of milliseconds; using 10000"),
         InvalidValue("LOCKGRAPH_ON_DEADLOCK", "maybe", "abort, wait; using abort"),
@@ -152,6 +156,7 @@ struct ConfigurationTests {
     private static func values(of settings: Configuration.Settings) -> [String] {
         ["\(settings.mode)", "\(settings.collectsStatistics)", "\(settings.checksLockClasses)", "\(settings.wrappers)",
          "\(settings.dumpSignal.map { "\($0)" } ?? "none")", settings.recordDirectory ?? "none",
+         settings.sourceRoot ?? "none",
          "\(settings.watchdogInterval)", "\(settings.stallThreshold)", "\(settings.onDeadlock)",
          "\(settings.asyncBlockThreshold)", "\(settings.threadLimit)", "\(settings.holderStackBudget)",
          "\(settings.onReentrant)", "\(settings.symbolication)"]
@@ -161,6 +166,9 @@ struct ConfigurationTests {
         let read = Self.variablesRead()
         #expect(read.count == Set(read).count, "read more than once: \(read)")
         #expect(read == (try Self.documentedVariables()))
+        // The full table: the DocC article README's brief table links to (its only table).
+        #expect(read == (try Self.documentedVariables(in: "Sources/LockGraph/LockGraph.docc/EnvironmentVariables.md",
+                                                      section: nil)))
     }
 
     /// The names `Settings` looks up, in order, each time it is asked.
@@ -173,14 +181,18 @@ struct ConfigurationTests {
         return read
     }
 
-    /// The variables README's "Environment variables" table lists, in its order.
-    private static func documentedVariables() throws -> [String] {
-        let readme = URL(fileURLWithPath: #filePath)
+    /// The variables a document's "Environment variables" table lists (README's by default), in
+    /// its order; `section` nil reads the whole document.
+    private static func documentedVariables(in path: String = "README.md",
+                                            section: String? = "Environment variables") throws -> [String] {
+        let file = URL(fileURLWithPath: #filePath)
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("README.md")
-        let text = try String(contentsOf: readme, encoding: .utf8)
-        let section = text.components(separatedBy: "\n## Environment variables\n").dropFirst().first?
-            .components(separatedBy: "\n## ").first ?? ""
+            .appendingPathComponent(path)
+        let text = try String(contentsOf: file, encoding: .utf8)
+        let section = section.map { heading in
+            text.components(separatedBy: "\n## \(heading)\n").dropFirst().first?
+                .components(separatedBy: "\n## ").first ?? ""
+        } ?? text
         return section.split(separator: "\n").compactMap { line in
             guard line.hasPrefix("| `LOCKGRAPH_") else { return nil }
             return line.dropFirst(3).split(separator: "`").first.map(String.init)

@@ -26,7 +26,7 @@ extension MonitorTests {
             #expect(text.contains("-> \"\(prefix)-b\"") && text.contains("[on a cycle]"))
 
             let document = try LockGraphDocument.decode(snapshot.json())
-            #expect(document.schemaVersion == 1 && document.kind == "lockgraph-snapshot")
+            #expect(document.schemaVersion == LockGraphDocument.currentSchemaVersion && document.kind == "lockgraph-snapshot")
             let mine = document.edges.filter { $0.from.hasPrefix(prefix) }
             #expect(mine.count == 3)
             let closing = try #require(mine.first { $0.from == "\(prefix)-b" })
@@ -125,7 +125,7 @@ struct CrossRunCheckTests {
         }
         #expect(reason("{not json").contains("not valid JSON: invalid value around character 1"))
         #expect(reason("{}").contains("missing \"schemaVersion\""))
-        #expect(reason(#"{"schemaVersion": 2, "kind": "lockgraph-record"}"#).contains("schemaVersion 2 is not supported"))
+        #expect(reason(#"{"schemaVersion": 3, "kind": "lockgraph-record"}"#).contains("schemaVersion 3 is not supported"))
         #expect(reason(#"{"schemaVersion": 1, "kind": "other"}"#).contains("\"kind\" must be"))
         #expect(reason(#"{"schemaVersion": 1, "kind": "lockgraph-record"}"#).contains("missing \"process\""))
         let valid = document([("a", "b")])
