@@ -69,7 +69,8 @@ extension CommandLineTests {
         let cases: [(name: String, json: String, message: String)] = [
             ("negative-line.json", text.replacingOccurrences(of: "\"line\" : 2", with: "\"line\" : -1"),
              "locks[1].line: must be a non-negative integer, found -1"),
-            ("fractional-version.json", text.replacingOccurrences(of: "\"schemaVersion\" : 1", with: "\"schemaVersion\" : 1.5"),
+            ("fractional-version.json", text.replacingOccurrences(
+                of: "\"schemaVersion\" : \(LockGraphDocument.currentSchemaVersion)", with: "\"schemaVersion\" : 1.5"),
              "schemaVersion: must be an integer, found 1.5"),
             ("string-pid.json", text.replacingOccurrences(of: "\"pid\" : 1", with: "\"pid\" : \"one\""),
              "process.pid: must be a 32-bit integer, found \"one\""),
