@@ -55,13 +55,7 @@ extension Scenario {
         usleep(200_000)
         say("ready")
 
-        let input = DispatchSemaphoreBox()
-        let reader = Thread {
-            while let line = readLine(), line != "quit" {}
-            input.signal()
-        }
-        reader.start()
-        _ = input.wait(timeout: 120)
+        waitForQuit(timeout: 120)
         release.signal()
         jobs.withLock {
             done.withLockedValue { $0 = true }

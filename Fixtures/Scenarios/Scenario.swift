@@ -16,7 +16,7 @@ public struct Scenario: Sendable {
     public let run: @Sendable () -> Int32
 
     /// Every scenario, including those that need a signal or input to finish (not in the demo).
-    public static var all: [Scenario] { demo + [dumpTarget, shardedABBA, resetAndModeSwitch, forkWithLocksHeld, stressChurn, selfSafety, repeatedCodePath, reportAtExit, handlerTakesHeldLock] }
+    public static var all: [Scenario] { demo + [dumpTarget, shardedABBA, resetAndModeSwitch, forkWithLocksHeld, stressChurn, selfSafety, repeatedCodePath, reportAtExit, handlerTakesHeldLock, reportFlood] }
 
     /// The scenarios `lockgraph demo` runs: each finishes on its own.
     public static let demo: [Scenario] = [
@@ -108,6 +108,18 @@ final class UncheckedBox<Value>: @unchecked Sendable {
         defer { lock.unlock() }
         return body(&value)
     }
+}
+
+/// Returns when standard input says "quit" (or ends), or after `timeout` seconds: how the
+/// fixtures a test talks to are told to finish.
+func waitForQuit(timeout: Double) {
+    let input = DispatchSemaphoreBox()
+    let reader = Thread {
+        while let line = readLine(), line != "quit" {}
+        input.signal()
+    }
+    reader.start()
+    _ = input.wait(timeout: timeout)
 }
 
 /// Prints a line to standard output immediately.

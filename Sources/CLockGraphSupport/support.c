@@ -112,3 +112,12 @@ const char *lockgraph_dynamic_symbol(uintptr_t address) {
     if (dladdr((const void *)address, &info) == 0) return 0;
     return info.dli_sname;
 }
+
+int lockgraph_loader_info(uintptr_t address, const char **image, uintptr_t *base, const char **symbol) {
+    Dl_info info;
+    if (dladdr((const void *)address, &info) == 0 || info.dli_fname == 0) return 0;
+    *image = info.dli_fname;
+    *base = (uintptr_t)info.dli_fbase;
+    *symbol = info.dli_sname;
+    return 1;
+}

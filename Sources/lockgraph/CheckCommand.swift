@@ -25,7 +25,7 @@ struct Check: ParsableCommand {
     func run() throws {
         let documents: [(source: String, document: LockGraphDocument)]
         do {
-            documents = try InputFiles.expand(paths).map { ($0, try InputFiles.read($0)) }
+            documents = try InputFiles.expand(InputPath.arguments(paths)).map { ($0.description, try InputFiles.readDocument($0)) }
         } catch let error as InputFiles.Failure {
             FileHandle.standardError.write(Data("lockgraph check: \(error.description)\n".utf8))
             throw ExitCode(2)
@@ -48,46 +48,3 @@ struct Check: ParsableCommand {
 }
 
 extension LockGraphFinding.Format: ExpressibleByArgument {}
-
-/// Turns command-line paths into readable graph documents, with messages that name the file.
-enum InputFiles {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
-    }
-
-    static func expand(_ paths: [String]) throws -> [String] {
-        guard !paths.isEmpty else { throw Failure(description: "no input: pass recorded graph files or directories") }
-        var files: [String] = []
-        for path in paths {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw Failure(description: "\(path): no such file or directory")
-            }
-            if isDirectory.boolValue {
-                let names: [String]
-                do {
-                    names = try FileManager.default.contentsOfDirectory(atPath: path)
-                } catch {
-                    throw Failure(description: "\(path): cannot list directory: \(error.localizedDescription)")
-                }
-                let found = names.filter { $0.hasSuffix(".json") }.sorted().map { "\(path)/\($0)" }
-                guard !found.isEmpty else { throw Failure(description: "\(path): no recorded graph files (*.json) in this directory") }
-                files += found
-            } else {
-                files.append(path)
-            }
-        }
-        return files
-    }
-
-    static func read(_ file: String) throws -> LockGraphDocument {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw Failure(description: "\(file): cannot read the file")
-        }
-        do {
-            return try LockGraphDocument.decode(data)
-        } catch {
-            throw Failure(description: "\(file): \(error)")
-        }
-    }
-}

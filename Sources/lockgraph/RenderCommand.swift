@@ -24,7 +24,7 @@ struct Render: ParsableCommand {
     func run() throws {
         let document: LockGraphDocument
         do {
-            document = try InputFiles.read(file)
+            document = try InputFiles.readDocument(InputPath.arguments([file])[0])
         } catch let error as InputFiles.Failure {
             FileHandle.standardError.write(Data("lockgraph render: \(error.description)\n".utf8))
             throw ExitCode(2)

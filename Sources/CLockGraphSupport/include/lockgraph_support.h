@@ -156,4 +156,9 @@ void lockgraph_set_wrapper_text(uintptr_t low, uintptr_t high);
 /// The name of the exported (dynamic) symbol containing `address` (`dladdr`), or NULL.
 const char *lockgraph_dynamic_symbol(uintptr_t address);
 
+/// What the dynamic loader knows of `address` (`dladdr`): the path of the image holding it
+/// (the main program's may be its `argv[0]`), where that image is loaded, and the exported
+/// symbol containing it (NULL when none). Returns 0 when no loaded image holds it.
+int lockgraph_loader_info(uintptr_t address, const char **image, uintptr_t *base, const char **symbol);
+
 #endif

@@ -20,6 +20,22 @@ extension Configuration {
         static let holderStacks = EnvironmentVariable<Int>("LOCKGRAPH_HOLDER_STACKS", .stackBudget, default: 16)
         static let onReentrant = EnvironmentVariable<ReentrantAction>(
             "LOCKGRAPH_ON_REENTRANT", .choice([.abort, .continue]), default: .continueInTests)
+        static let symbolication = EnvironmentVariable<SymbolicationMode>(
+            "LOCKGRAPH_SYMBOLICATION", .choice([.full, .dladdr, .off]), default: .automatic)
+    }
+
+    /// How stacks become names (`LOCKGRAPH_SYMBOLICATION`; see `Symbolication`).
+    enum SymbolicationMode: String, Sendable {
+        /// The toolchain's `Runtime` module: demangled names, file:line, inlined frames.
+        case full
+        /// The dynamic loader's view (`dladdr`) and each image's symbol table: function names,
+        /// file:line only from LockGraph's own line-table index. Never captures an image map,
+        /// which crashes under valgrind.
+        case dladdr
+        /// Addresses only.
+        case off
+        /// The default: `full`, or `dladdr` when the process runs under valgrind.
+        case automatic = "full, or dladdr under valgrind"
     }
 
     /// What a reentrant acquire of a non-recursive lock does after it is reported
@@ -69,6 +85,8 @@ extension Configuration {
         let holderStackBudget: Int
         /// `LOCKGRAPH_ON_REENTRANT`.
         let onReentrant: ReentrantAction
+        /// `LOCKGRAPH_SYMBOLICATION`.
+        let symbolication: SymbolicationMode
         /// One warning line per invalid value, for the caller to print.
         let warnings: [String]
 
@@ -94,6 +112,7 @@ extension Configuration {
             threadLimit = read(Variables.threadLimit)
             holderStackBudget = read(Variables.holderStacks)
             onReentrant = read(Variables.onReentrant)
+            symbolication = read(Variables.symbolication)
             self.warnings = warnings
         }
     }

@@ -129,13 +129,14 @@ final class DumpSignal: Sendable {
     private func writeDump() {
         let number = nextNumber()
         let destination = state.withLock { $0.destination }
-        let text = LiveStateReport.text(number: number)
         switch destination {
         case .standardError:
-            writeToStandardError(text)
+            // Piece by piece as it is built, with standard error to itself meanwhile: the dump
+            // starts at once, and no report (however many are queued) lands inside it.
+            StandardError.exclusively { write in LiveStateReport.write(number: number, to: write) }
         case .directory(let path):
             let base = "\(path)/lockgraph-\(getpid())-\(number)"
-            var outputs: [(String, Data)] = [("txt", Data(text.utf8))]
+            var outputs: [(String, Data)] = [("txt", Data(LiveStateReport.text(number: number).utf8))]
             outputs += DumpExports.files(for: LockMonitor.snapshot())
             for (suffix, data) in outputs {
                 let finalPath = "\(base).\(suffix)"

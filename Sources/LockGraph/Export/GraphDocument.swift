@@ -182,14 +182,23 @@ public struct LockGraphDocument: Codable, Sendable, Equatable {
         self.threads = threads
     }
 
-    /// Decodes and validates a document. The error says what is wrong.
+    /// How deep a document may nest (it needs 5 levels; the rest is room for additions).
+    /// Deeper text is rejected before it is decoded.
+    public static let nestingLimit = 64
+
+    /// Decodes and validates a document. The error names the field (a path such as
+    /// `edges[3].fromID`) and the reason, with the text the field held.
     public static func decode(_ data: Data) throws -> LockGraphDocument {
+        let outline = JSONOutline(Array(data))
+        if let path = outline.firstTooDeep(limit: nestingLimit) {
+            throw DocumentError("\(Self.describe(path, abbreviated: true)): nested deeper than \(nestingLimit) levels (a lockgraph document has 5)")
+        }
         struct Header: Decodable { var schemaVersion: Int?; var kind: String? }
         let header: Header
         do {
             header = try JSONDecoder().decode(Header.self, from: data)
         } catch {
-            throw DocumentError("not a JSON object: \(Self.describe(error))")
+            throw DocumentError(Self.describe(error, in: outline, data: data))
         }
         guard let version = header.schemaVersion else { throw DocumentError("missing \"schemaVersion\"") }
         guard readableSchemaVersions.contains(version) else {
@@ -201,7 +210,7 @@ public struct LockGraphDocument: Codable, Sendable, Equatable {
         do {
             return try JSONDecoder().decode(LockGraphDocument.self, from: data)
         } catch {
-            throw DocumentError(Self.describe(error))
+            throw DocumentError(Self.describe(error, in: outline, data: data))
         }
     }
 
@@ -211,23 +220,6 @@ public struct LockGraphDocument: Codable, Sendable, Equatable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         return (try? encoder.encode(self)) ?? Data()
-    }
-
-    private static func describe(_ error: Error) -> String {
-        switch error {
-        case DecodingError.dataCorrupted(let context):
-            return "invalid JSON: \(context.debugDescription)"
-        case DecodingError.keyNotFound(let key, let context):
-            return "missing \"\(key.stringValue)\" at \(path(context.codingPath))"
-        case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
-            return "wrong type at \(path(context.codingPath)): \(context.debugDescription)"
-        default:
-            return "\(error)"
-        }
-    }
-
-    private static func path(_ keys: [CodingKey]) -> String {
-        keys.isEmpty ? "the top level" : keys.map { $0.intValue.map { "[\($0)]" } ?? ".\($0.stringValue)" }.joined()
     }
 
     /// What is wrong with a document.

@@ -35,6 +35,27 @@ enum LiveStateReport {
     }
 
     static func text(number: Int, includeEdgeStacks: Bool = true) -> String {
+        var text = ""
+        write(number: number, includeEdgeStacks: includeEdgeStacks) { text += $0 }
+        return text
+    }
+
+    /// Edges written between two pieces handed to `emit`.
+    static let edgesPerPiece = 50
+
+    /// The dump in pieces, in order, each a run of whole lines: the header line first, before
+    /// anything is read, then each section as it is built, the edges every `edgesPerPiece`. A
+    /// signal dump writes each piece as it comes, so it starts at once however large the graph
+    /// or however busy the process.
+    static func write(number: Int, includeEdgeStacks: Bool = true, to emit: (String) -> Void) {
+        let stamp = ISO8601DateFormatter().string(from: Date())
+        emit("==== LockGraph dump #\(number): pid \(getpid()), \(stamp) ====\n")
+        var lines: [String] = []
+        func flush() {
+            guard !lines.isEmpty else { return }
+            emit(lines.joined(separator: "\n") + "\n")
+            lines.removeAll(keepingCapacity: true)
+        }
         let snapshot = LockMonitor.snapshot()
         let locksByID = Dictionary(uniqueKeysWithValues: snapshot.locks.map { ($0.id, $0) })
         let threads = threadViews(locks: locksByID)
@@ -43,10 +64,6 @@ enum LiveStateReport {
         func duration(_ since: UInt64, coarse: Bool) -> String {
             String(format: "%.3f s", MonotonicClock.seconds(from: since, to: coarse ? coarseNow : now))
         }
-
-        var lines: [String] = []
-        let stamp = ISO8601DateFormatter().string(from: Date())
-        lines.append("==== LockGraph dump #\(number): pid \(getpid()), \(stamp) ====")
 
         lines.append("")
         lines.append("Live locks (\(snapshot.locks.count)):")
@@ -66,6 +83,7 @@ enum LiveStateReport {
             }
         }
 
+        flush()
         lines.append("")
         lines.append("Threads holding or waiting for tracked locks (\(threads.count)):")
         for view in threads {
@@ -78,6 +96,7 @@ enum LiveStateReport {
             }
         }
 
+        flush()
         lines.append("")
         lines.append("Edges (\(snapshot.edges.count)):")
         // What the dump is most likely asked to explain first: cycles, and the locks in use now.
@@ -90,6 +109,7 @@ enum LiveStateReport {
             let isUrgent = edge.closesCycle || inUse.contains(edge.from.id) || inUse.contains(edge.to.id)
             guard isUrgent || listed < edgesListed else { break }
             listed += 1
+            if listed % edgesPerPiece == 0 { flush() }
             let marker = edge.closesCycle ? "  [closes a cycle]" : ""
             let withItsStacks = includeEdgeStacks && (isUrgent || withStacks < edgesWithStacks)
             if withItsStacks { withStacks += 1 }
@@ -127,6 +147,6 @@ enum LiveStateReport {
             }
         }
         lines.append("==== end of LockGraph dump #\(number) ====")
-        return lines.joined(separator: "\n") + "\n"
+        flush()
     }
 }

@@ -89,9 +89,32 @@ struct ELFSymbols {
         return (placed[first].low, placed[first...last].map(\.high).max() ?? placed[last].high)
     }
 
+    /// True for a position-dependent executable (`ET_EXEC`), whose symbols hold run-time
+    /// addresses; other images' symbols are offsets from where the image is loaded.
+    var isFixedAddress: Bool { read(UInt16.self, at: 0x10) == 2 }
+
+    /// Every function of `.symtab` (local and global, defined, non-empty), in table order: its
+    /// link-time range and where its name lies in the file (see `text(at:)`), so that a table of
+    /// tens of thousands of symbols makes no strings.
+    func functions() -> [(low: UInt, high: UInt, name: Range<Int>)] {
+        var result: [(low: UInt, high: UInt, name: Range<Int>)] = []
+        forEachSymbol(includingGlobal: true) { kind, low, high, name in
+            guard kind == 2, let start = name.baseAddress.map({ UnsafeRawPointer($0) - base }) else { return }
+            result.append((low, high, start..<(start + name.count)))
+        }
+        return result
+    }
+
+    /// The text at `range` of the mapped file (a range `functions()` gave).
+    func text(at range: Range<Int>) -> String {
+        guard range.lowerBound >= 0, range.upperBound <= size else { return "" }
+        return String(decoding: UnsafeRawBufferPointer(start: base + range.lowerBound, count: range.count), as: UTF8.self)
+    }
+
     /// Calls `body` with each local function (`STT_FUNC` = 2, defined, non-empty) and object-file
-    /// marker (`STT_FILE` = 4) of `.symtab`, in table order: its kind, link-time range and name.
-    private func forEachSymbol(_ body: (UInt8, UInt, UInt, UnsafeBufferPointer<UInt8>) -> Void) {
+    /// marker (`STT_FILE` = 4) of `.symtab`, in table order: its kind, link-time range and name;
+    /// with `includingGlobal`, global and weak functions too.
+    private func forEachSymbol(includingGlobal: Bool = false, _ body: (UInt8, UInt, UInt, UnsafeBufferPointer<UInt8>) -> Void) {
         guard let sectionTable = read(UInt64.self, at: 0x28), let entrySize = read(UInt16.self, at: 0x3A),
               let count = read(UInt16.self, at: 0x3C), entrySize >= 64
         else { return }
@@ -120,7 +143,7 @@ struct ELFSymbols {
                     else { continue }
                     let kind = info & 0xF
                     // Only local symbols are grouped under their object's STT_FILE entry.
-                    guard info >> 4 == 0, kind == 4 || (kind == 2 && section != 0 && extent > 0) else { continue }
+                    guard info >> 4 == 0 || includingGlobal, kind == 4 || (kind == 2 && section != 0 && extent > 0) else { continue }
                     let name = base + Int(strings) + Int(nameOffset)
                     let limit = Int(stringsLength) - Int(nameOffset)
                     var length = 0

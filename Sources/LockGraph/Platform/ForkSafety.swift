@@ -35,6 +35,7 @@ enum ForkSafety {
     nonisolated(unsafe) private(set) static var inheritedOwner: (parent: Int, child: Int)?
 
     private static func afterForkInChild() {
+        StandardError.afterFork()
         let survivor = ThreadState.existingCurrent
         let parentID = survivor?.threadID
         survivor?.refreshAfterFork()

@@ -24,8 +24,9 @@ final class ReportQueue: @unchecked Sendable {
     static let shared = ReportQueue()
 
     /// How long a wait goes on without any report being delivered (or stack being symbolized)
-    /// before it gives up; a wait also ends after ten times this in total.
-    static let progressTimeout: Double = 10
+    /// before it gives up; a wait also ends after ten times this in total. Under valgrind, which
+    /// runs everything tens of times slower, 120 s.
+    static let progressTimeout: Double = Valgrind.isRunning ? 120 : 10
 
     private struct Item {
         let ticket: UInt64

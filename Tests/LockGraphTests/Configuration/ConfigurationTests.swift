@@ -28,6 +28,7 @@ struct ConfigurationTests {
             #expect(settings.asyncBlockThreshold == 100_000_000)
             #expect(settings.threadLimit == 1_000)
             #expect(settings.onReentrant == .continueInTests)
+            #expect(settings.symbolication == .automatic)
             #expect(settings.warnings.isEmpty)
         }
     }
@@ -39,6 +40,7 @@ struct ConfigurationTests {
             "LOCKGRAPH_SOURCE_ROOT": "/src/app",
             "LOCKGRAPH_WATCHDOG_MS": "250", "LOCKGRAPH_STALL_MS": "500", "LOCKGRAPH_ON_DEADLOCK": "Wait",
             "LOCKGRAPH_ASYNC_BLOCK_MS": "50", "LOCKGRAPH_THREAD_LIMIT": "150", "LOCKGRAPH_ON_REENTRANT": "Continue",
+            "LOCKGRAPH_SYMBOLICATION": "DLADDR",
         ])
         #expect(settings.mode == .abort)
         #expect(settings.holderStackBudget == Int.max)
@@ -55,6 +57,9 @@ struct ConfigurationTests {
         #expect(settings.threadLimit == 150)
         #expect(settings.onReentrant == .continue)
         #expect(self.settings(["LOCKGRAPH_ON_REENTRANT": "abort"]).onReentrant == .abort)
+        #expect(settings.symbolication == .dladdr)
+        #expect(self.settings(["LOCKGRAPH_SYMBOLICATION": "off"]).symbolication == .off)
+        #expect(self.settings(["LOCKGRAPH_SYMBOLICATION": "full"]).symbolication == .full)
         #expect(settings.warnings.isEmpty)
     }
 
@@ -115,6 +120,7 @@ struct ConfigurationTests {
         InvalidValue("LOCKGRAPH_HOLDER_STACKS", "bogus", "always, off or a number of acquisitions; using 16"),
         InvalidValue("LOCKGRAPH_HOLDER_STACKS", "-1", "always, off or a number of acquisitions; using 16"),
         InvalidValue("LOCKGRAPH_ON_REENTRANT", "ignore", "abort, continue; using continue in tests, abort elsewhere"),
+        InvalidValue("LOCKGRAPH_SYMBOLICATION", "some", "full, dladdr, off; using full, or dladdr under valgrind"),
     ])
     func anInvalidValueIsWarnedAboutAndChangesNothing(_ invalid: InvalidValue) {
         let settings = settings([invalid.variable: invalid.text])
@@ -153,7 +159,7 @@ struct ConfigurationTests {
          settings.sourceRoot ?? "none",
          "\(settings.watchdogInterval)", "\(settings.stallThreshold)", "\(settings.onDeadlock)",
          "\(settings.asyncBlockThreshold)", "\(settings.threadLimit)", "\(settings.holderStackBudget)",
-         "\(settings.onReentrant)"]
+         "\(settings.onReentrant)", "\(settings.symbolication)"]
     }
 
     @Test func eachVariableIsReadOnceInTheOrderREADMEListsThem() throws {

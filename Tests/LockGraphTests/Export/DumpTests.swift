@@ -74,6 +74,35 @@ struct DumpTests {
         #expect(target.standardError.components(separatedBy: "Live locks (3):").count - 1 == completed)
     }
 
+    /// Sixteen threads report without pause and the graph keeps growing: a dump still starts at
+    /// once (it is written piece by piece as it is built; before, nothing came until the whole
+    /// text was built, 3-9 s here and growing with the graph), and no report lands inside it.
+    @Test func aDumpStartsAtOnceWhileThreadsKeepReporting() throws {
+        let target = try InteractiveProcess(
+            executable: InteractiveProcess.fixture("report-flood"),
+            environment: ["LOCKGRAPH_DUMP_SIGNAL": "USR1"])
+        try #require(target.wait(timeout: 30) { $0.standardOutput.contains("ready") })
+        Thread.sleep(forTimeInterval: 6)  // the graph grows: about 10,000 locks by now
+        let sent = Date()
+        target.send(SIGUSR1)
+        let header = "==== LockGraph dump #1: pid"
+        try #require(target.wait(timeout: 60) { $0.standardError.contains(header) }, "no dump")
+        let started = Date().timeIntervalSince(sent)
+        try #require(target.wait(timeout: 120) { $0.standardError.contains(Self.endMarker + "1 ====") }, "the dump did not end")
+        let ended = Date().timeIntervalSince(sent)
+        print("report-flood: the dump started \(String(format: "%.2f", started)) s and ended \(String(format: "%.2f", ended)) s after the signal")
+        #expect(started < 1.5, "the dump started \(started) s after the signal")
+        target.writeLine("quit")
+        #expect(target.waitForExit(timeout: 60))
+        #expect(target.exitStatus == 0)
+        let output = target.standardError
+        let dump = try #require(output.range(of: header).map { output[$0.lowerBound...] }.flatMap { rest in
+            rest.range(of: Self.endMarker).map { rest[..<$0.lowerBound] }
+        })
+        #expect(dump.contains("Live locks (") && dump.contains("Edges ("))
+        #expect(!dump.contains("LockGraph: lock-order inversion"), "a report was written inside the dump")
+    }
+
     @Test func directoryDestinationWritesFilesAtomically() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lockgraph-dump-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -123,7 +123,7 @@ struct CrossRunCheckTests {
                 return "\(error)"
             }
         }
-        #expect(reason("{not json").contains("not a JSON object"))
+        #expect(reason("{not json").contains("not valid JSON: invalid value around character 1"))
         #expect(reason("{}").contains("missing \"schemaVersion\""))
         #expect(reason(#"{"schemaVersion": 3, "kind": "lockgraph-record"}"#).contains("schemaVersion 3 is not supported"))
         #expect(reason(#"{"schemaVersion": 1, "kind": "other"}"#).contains("\"kind\" must be"))
@@ -136,13 +136,13 @@ struct CrossRunCheckTests {
 /// `lockgraph check` and `render` as a user runs them, on recordings made by real processes.
 @Suite("lockgraph CLI")
 struct CommandLineTests {
-    private func temporaryDirectory() throws -> URL {
+    func temporaryDirectory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("lockgraph-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
 
-    private func run(_ executable: String, _ arguments: [String] = [], environment: [String: String] = [:]) throws -> InteractiveProcess {
+    func run(_ executable: String, _ arguments: [String] = [], environment: [String: String] = [:]) throws -> InteractiveProcess {
         let process = try InteractiveProcess(executable: InteractiveProcess.fixture(executable), arguments: arguments, environment: environment)
         #expect(process.waitForExit(timeout: 60))
         return process

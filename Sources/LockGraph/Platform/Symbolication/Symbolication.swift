@@ -14,6 +14,10 @@
 /// does not cover exactly: addresses inside inlined code (whose extra frames `Runtime` expands)
 /// and images whose debug information the index cannot read. Both give the same frames.
 ///
+/// `LOCKGRAPH_SYMBOLICATION=dladdr` (the default under valgrind, where `Runtime` crashes
+/// capturing the image map) names frames with `LoaderSymbols` instead, and `off` leaves them as
+/// addresses (see `mode`).
+///
 /// The cache is an `InternalProtected` map, never held while symbolizing (which can take
 /// long): two threads may symbolize one address at once, and both get the same answer.
 enum Symbolication {
@@ -43,6 +47,13 @@ enum Symbolication {
 
     private static let cache = InternalProtected<[FrameKey: [CachedFrame]]>([:])
 
+    /// `LOCKGRAPH_SYMBOLICATION`, with its default resolved: `full`, or `dladdr` (`LoaderSymbols`)
+    /// under valgrind, where `ImageMap.capture()` crashes.
+    static let mode: Configuration.SymbolicationMode = {
+        let chosen = Configuration.settings.symbolication
+        return chosen == .automatic ? (Valgrind.isRunning ? .dladdr : .full) : chosen
+    }()
+
     /// Image maps captured so far (oldest first), and the addresses that a fresh capture could
     /// not place either (a vDSO or anonymous code): those do not trigger another capture.
     ///
@@ -67,7 +78,7 @@ enum Symbolication {
     }
 
     /// The frames of every key, from the cache or symbolized now (and cached), unfiltered; nil
-    /// when `Runtime` cannot symbolize at all. `afterEachBatch` runs after each image's batch.
+    /// when `Runtime` cannot symbolize at all, or symbolication is off. `afterEachBatch` runs after each image's batch.
     static func cachedFrames(of keys: [FrameKey], afterEachBatch: () -> Void = {}) -> [FrameKey: [CachedFrame]]? {
         var known = cache.withLock { cache in
             keys.reduce(into: [FrameKey: [CachedFrame]]()) { found, key in found[key] = cache[key] }
@@ -75,10 +86,17 @@ enum Symbolication {
         let missing = Array(Set(keys.filter { known[$0] == nil }))
         guard !missing.isEmpty else { return known }
         var resolved: [FrameKey: [CachedFrame]] = [:]
-        for (images, group) in imageMaps(for: missing) {
-            guard let frames = SymbolBatch.symbolize(group, images: images, architecture: architecture) else { return nil }
-            resolved.merge(frames) { first, _ in first }
-            afterEachBatch()
+        switch mode {
+        case .off:
+            return nil
+        case .dladdr:
+            resolved = LoaderSymbols.frames(of: missing, afterEach: afterEachBatch)
+        case .full, .automatic:
+            for (images, group) in imageMaps(for: missing) {
+                guard let frames = SymbolBatch.symbolize(group, images: images, architecture: architecture) else { return nil }
+                resolved.merge(frames) { first, _ in first }
+                afterEachBatch()
+            }
         }
         cache.withLock { cache in
             for (key, frames) in resolved where cache[key] == nil { cache[key] = frames }
