@@ -40,6 +40,7 @@ let fixtureNames = [
     "queue-sync-reentry",
     "queue-lock-deadlock",
     "semaphore-resource-cycle",
+    "tracked-and-interposed",
 ]
 
 let strictSwift: [SwiftSetting] = [.swiftLanguageMode(.v6)]

@@ -130,6 +130,21 @@ struct PreloadRunTests {
         #expect(!report.contains("#1 (main.swift") && !report.contains("#2 (main.swift") && !report.contains("reentrant"))
     }
 
+    /// A program that links LockGraph: its TrackedMutex and an NSLock it does not track form one
+    /// cycle, found because the interposer sends the NSLock to the program's own LockGraph (one
+    /// graph, one report, seen by the program's `LockMonitor.violations`).
+    @Test func trackedMutexAndNSLockCycleIsReportedOnce() throws {
+        let process = try run(["--", InteractiveProcess.fixture("tracked-and-interposed").path])
+        let report = process.standardError
+        #expect(process.exitStatus == 0)
+        #expect(report.ranges(of: "LockGraph: lock-order inversion").count == 1, "\(report)")
+        #expect(report.contains("Cycle: \"orders\" (Interposed.swift:9) -> NSLock#2 (Interposed.swift:10) -> \"orders\" (Interposed.swift:9)"),
+                "\(report)")
+        #expect(report.contains("placeOrder() at Interposed.swift:15"))
+        #expect(report.contains("refreshCache() at Interposed.swift:23"))
+        #expect(process.standardOutput.contains("violations reported: 1"))
+    }
+
     @Test func exitStatusIsTheProgramsAndLDPreloadIsAppended() throws {
         let process = try run(["/bin/sh", "-c", "echo \"$LD_PRELOAD\"; exit 3"], environment: ["LD_PRELOAD": "/nonexistent-first.so"])
         #expect(process.exitStatus == 3)
