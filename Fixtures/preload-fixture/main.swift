@@ -338,6 +338,25 @@ func peer(_ iterations: Int) {
     print(String(format: "peer: %d NSLock lock+unlock pairs, %.1f ns each", iterations, perPair))
 }
 
+/// A lock wrapper of the program's own, like NIO's `NIOLock`: its pthread mutex is created inside
+/// `SessionLock.init`, so without `LOCKGRAPH_WRAPPERS=SessionLock` every instance is named by the
+/// wrapper's line, with it by the line that created the wrapper.
+final class SessionLock: @unchecked Sendable {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    init() { pthread_mutex_init(mutex, nil) }
+    func lock() { pthread_mutex_lock(mutex) }
+    func unlock() { pthread_mutex_unlock(mutex) }
+}
+
+/// `wrapper-abba`: two SessionLocks taken in both orders.
+func wrapperABBA() {
+    let sessions = SessionLock()
+    let tokens = SessionLock()
+    onThread("login") { sessions.lock(); tokens.lock(); tokens.unlock(); sessions.unlock() }
+    onThread("logout") { tokens.lock(); sessions.lock(); sessions.unlock(); tokens.unlock() }
+    print("wrapper-abba done")
+}
+
 let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
 case "nslock-abba": nslockABBA()
@@ -352,8 +371,9 @@ case "rwlock-cycle": rwlockCycle()
 case "reuse-churn": reuseChurn()
 case "bench": bench(arguments.dropFirst().first.flatMap { Int($0) } ?? 1_000_000)
 case "clock-wait-holding": clockWaitHolding()
+case "wrapper-abba": wrapperABBA()
 case "peer": peer(arguments.dropFirst().first.flatMap { Int($0) } ?? 1_000_000)
 default:
-    FileHandle.standardError.write(Data("usage: preload-fixture nslock-abba|pthread-abba|recursive-cycle|nslock-relock|clean-many|address-reuse|condition-wait|condition-wait-holding|rwlock-cycle|reuse-churn|clock-wait-holding|bench [N]|peer [N]\n".utf8))
+    FileHandle.standardError.write(Data("usage: preload-fixture nslock-abba|pthread-abba|recursive-cycle|nslock-relock|clean-many|address-reuse|condition-wait|condition-wait-holding|rwlock-cycle|reuse-churn|clock-wait-holding|wrapper-abba|bench [N]|peer [N]\n".utf8))
     exit(64)
 }
