@@ -48,7 +48,10 @@ lockgraph_status=$?
 lockgraph_wall=$(echo "$(now) - $start" | bc)
 
 # XCTest's and Swift Testing's summary lines, and the failed tests of both.
-summary() { grep -E "^(Executed [0-9]+ tests?|.*Test run with [0-9]+ tests?)" "$1" | tail -n 4; }
+summary() {
+    grep -E "^[[:space:]]*Executed [0-9]+ tests?" "$1" | tail -n 1 | sed 's/^[[:space:]]*/XCTest: /'
+    grep -E "Test run with [0-9]+ tests?" "$1" | tail -n 1 | sed 's/^.*Test run/Swift Testing: Test run/'
+}
 failures() {
     { grep -oE "Test Case '[^']+' failed" "$1" | sed -E "s/Test Case '([^']+)' failed/\1/"
       grep -oE "Test [^ ]+\(\)( .*)? (failed|recorded an issue)" "$1" | sed -E 's/^Test ([^ ]+\(\)).*/\1/'
@@ -72,9 +75,13 @@ else
     diff "$work/plain.failures" "$work/lockgraph.failures" | grep '^[<>]'
 fi
 
-# Each report starts with a "LockGraph: <kind>" line; "LockGraph: ignoring ..." is a settings note.
-reports=$(grep -E "^LockGraph: " "$work/lockgraph.log" | grep -vE "^LockGraph: (ignoring|[0-9]+ violation)" || true)
+# Each report starts with a "LockGraph: <kind>" line ("LockGraph: ignoring ..." is a settings
+# note); lockgraph test prints the reports no test owns again at the end, after its own line.
+awk '/^lockgraph test: /{exit} {print}' "$work/lockgraph.log" >"$work/lockgraph.before-summary"
+reports=$(grep -E "^LockGraph: " "$work/lockgraph.before-summary" | grep -vE "^LockGraph: (ignoring|[0-9]+ violation)" || true)
 echo "LockGraph reports: $(printf '%s' "$reports" | grep -c . || true)"
-printf '%s\n' "$reports" | sort | uniq -c | sed 's/^/    /'
-grep -E "^Cycle: |waits on |requested " "$work/lockgraph.log" | sort | uniq -c | sed 's/^/    /'
+printf '%s\n' "$reports" | sed -E 's/thread [0-9]+/thread N/g' | sort | uniq -c | sed 's/^/    /'
+grep -E "^Cycle: " "$work/lockgraph.before-summary" | sort | uniq -c | sed 's/^/    /'
+grep -E "^LockGraph: [0-9]+ violation" "$work/lockgraph.log" | sed 's/^/    /'
+grep -E "^lockgraph test: " "$work/lockgraph.log" | sed 's/^/    /'
 echo "logs: $work/plain.log $work/lockgraph.log"
