@@ -66,17 +66,22 @@ int lockgraph_set_thread_stack(void);
 
 // MARK: The interposer (LockGraphPreload)
 
+/// The mutex functions (and `cond_init`), whose hooks take the real functions' arguments: the
+/// same fields in `lockgraph_real_pthread` and `lockgraph_hook_table`.
+#define LOCKGRAPH_MUTEX_FUNCTIONS \
+    int (*mutex_init)(pthread_mutex_t *, const pthread_mutexattr_t *); \
+    int (*mutex_lock)(pthread_mutex_t *); \
+    int (*mutex_trylock)(pthread_mutex_t *); \
+    int (*mutex_timedlock)(pthread_mutex_t *, const struct timespec *); \
+    int (*mutex_unlock)(pthread_mutex_t *); \
+    int (*mutex_destroy)(pthread_mutex_t *); \
+    int (*cond_init)(pthread_cond_t *, const pthread_condattr_t *);
+
 /// The real pthread functions, behind the ones the interposer library (`CLockGraphPreload`)
 /// defines. All NULL unless that library is loaded; it fills them (dlsym RTLD_NEXT) before it
 /// first calls a LockGraph hook, so a hook always finds them set.
 struct lockgraph_real_pthread {
-    int (*mutex_init)(pthread_mutex_t *, const pthread_mutexattr_t *);
-    int (*mutex_lock)(pthread_mutex_t *);
-    int (*mutex_trylock)(pthread_mutex_t *);
-    int (*mutex_timedlock)(pthread_mutex_t *, const struct timespec *);
-    int (*mutex_unlock)(pthread_mutex_t *);
-    int (*mutex_destroy)(pthread_mutex_t *);
-    int (*cond_init)(pthread_cond_t *, const pthread_condattr_t *);
+    LOCKGRAPH_MUTEX_FUNCTIONS
     int (*cond_wait)(pthread_cond_t *, pthread_mutex_t *);
     int (*cond_timedwait)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *);
     int (*cond_clockwait)(pthread_cond_t *, pthread_mutex_t *, clockid_t, const struct timespec *);
@@ -177,13 +182,7 @@ int lockgraph_is_stepped_over(uintptr_t address);
 /// interposed locks live in the program's one graph and each violation is reported once.
 struct lockgraph_hook_table {
     void (*install)(uintptr_t own_low, uintptr_t own_high, uintptr_t wrapper_low, uintptr_t wrapper_high);
-    int (*mutex_init)(pthread_mutex_t *, const pthread_mutexattr_t *);
-    int (*mutex_lock)(pthread_mutex_t *);
-    int (*mutex_trylock)(pthread_mutex_t *);
-    int (*mutex_timedlock)(pthread_mutex_t *, const struct timespec *);
-    int (*mutex_unlock)(pthread_mutex_t *);
-    int (*mutex_destroy)(pthread_mutex_t *);
-    int (*cond_init)(pthread_cond_t *, const pthread_condattr_t *);
+    LOCKGRAPH_MUTEX_FUNCTIONS
     int (*cond_wait)(pthread_cond_t *, pthread_mutex_t *, int clock, const struct timespec *);
     int (*cond_signal)(pthread_cond_t *, int broadcast);
     int (*cond_destroy)(pthread_cond_t *);
