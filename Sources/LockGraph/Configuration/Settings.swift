@@ -10,6 +10,7 @@ extension Configuration {
         static let wrappers = EnvironmentVariable<[String]>("LOCKGRAPH_WRAPPERS", .qualifiedNames, default: [])
         static let dumpSignal = EnvironmentVariable<Int32?>("LOCKGRAPH_DUMP_SIGNAL", ValueParser.userSignal.optional, default: nil)
         static let record = EnvironmentVariable<String?>("LOCKGRAPH_RECORD", ValueParser.directory.optional, default: nil)
+        static let reportFile = EnvironmentVariable<String?>("LOCKGRAPH_REPORT_FILE", ValueParser.file.optional, default: nil)
         static let watchdogInterval = EnvironmentVariable<UInt64>("LOCKGRAPH_WATCHDOG_MS", .milliseconds, default: 1_000_000_000)
         static let stallThreshold = EnvironmentVariable<UInt64>("LOCKGRAPH_STALL_MS", .milliseconds, default: 10_000_000_000)
         static let onDeadlock = EnvironmentVariable<LockMonitor.DeadlockAction>(
@@ -51,6 +52,9 @@ extension Configuration {
         let dumpSignal: Int32?
         /// `LOCKGRAPH_RECORD`: where class-level edges are written at exit, if anywhere.
         let recordDirectory: String?
+        /// `LOCKGRAPH_REPORT_FILE` (set by `lockgraph test`): where reports no test owns are also
+        /// appended, if anywhere.
+        let reportFile: String?
         /// `LOCKGRAPH_WATCHDOG_MS`, in nanoseconds.
         let watchdogInterval: UInt64
         /// `LOCKGRAPH_STALL_MS`, in nanoseconds.
@@ -82,6 +86,7 @@ extension Configuration {
             wrappers = read(Variables.wrappers)
             dumpSignal = read(Variables.dumpSignal)
             recordDirectory = read(Variables.record)
+            reportFile = read(Variables.reportFile)
             watchdogInterval = read(Variables.watchdogInterval)
             stallThreshold = read(Variables.stallThreshold)
             onDeadlock = read(Variables.onDeadlock)

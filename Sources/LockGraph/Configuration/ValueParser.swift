@@ -159,4 +159,9 @@ extension ValueParser where Value == String {
     static var directory: ValueParser {
         ValueParser(validValues: "a directory path", parse: { $0 }, describe: { $0 })
     }
+
+    /// A file path, taken as given: any text is valid here.
+    static var file: ValueParser {
+        ValueParser(validValues: "a file path", parse: { $0 }, describe: { $0 })
+    }
 }

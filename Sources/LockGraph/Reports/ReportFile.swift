@@ -12,12 +12,8 @@ import Darwin
 /// One `write` per report on a file opened for appending: reports of several test processes
 /// (swift test runs XCTest and Swift Testing in separate ones) never interleave.
 enum ReportFile {
-    static let variable = "LOCKGRAPH_REPORT_FILE"
-
-    private static let path: String? = getenv(variable).flatMap { $0.pointee == 0 ? nil : String(cString: $0) }
-
     static func append(_ violation: LockViolation) {
-        guard let path, violation.attribution.isEmpty else { return }
+        guard let path = Configuration.settings.reportFile, violation.attribution.isEmpty else { return }
         let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { return }
         let text = violation.description + "\n"
