@@ -39,6 +39,12 @@ struct Test: ParsableCommand {
 
     func run() throws {
         var arguments = arguments
+        // The arguments are captured for swift test, help flags included: this command's help
+        // is asked for when one comes first (`lockgraph test -- --help` passes it on to swift).
+        if let first = arguments.first, ["--help", "-h", "-help"].contains(first) {
+            print(Self.helpMessage())
+            return
+        }
         if arguments.first == "--" { arguments.removeFirst() }
         let library = PreloadLibrary.locate(option: library, command: "test")
         let split = SwiftTestArguments(arguments)

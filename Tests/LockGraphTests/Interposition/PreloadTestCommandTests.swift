@@ -47,6 +47,13 @@ struct PreloadTestCommandTests {
         #expect(summary.contains("#0 Ledger.audit() at Ledger.swift:19"))
     }
 
+    @Test func helpIsThisCommandsNotSwiftBuilds() throws {
+        let process = try InteractiveProcess(executable: InteractiveProcess.fixture("lockgraph"), arguments: ["test", "--help"])
+        #expect(process.waitForExit(timeout: 60))
+        #expect(process.exitStatus == 0)
+        #expect(process.standardOutput.contains("OVERVIEW: Build the package's tests, then run them with LockGraph interposed"))
+    }
+
     @Test func missingLibraryExitsWithTwo() throws {
         let process = try InteractiveProcess(executable: InteractiveProcess.fixture("lockgraph"),
                                              arguments: ["test", "--library", "/nonexistent/libLockGraphPreload.so"])
