@@ -41,6 +41,7 @@ let fixtureNames = [
     "queue-lock-deadlock",
     "semaphore-resource-cycle",
     "report-flood",
+    "tracked-and-interposed",
 ]
 
 let strictSwift: [SwiftSetting] = [.swiftLanguageMode(.v6)]

@@ -16,7 +16,10 @@ public struct Scenario: Sendable {
     public let run: @Sendable () -> Int32
 
     /// Every scenario, including those that need a signal or input to finish (not in the demo).
-    public static var all: [Scenario] { demo + [dumpTarget, shardedABBA, resetAndModeSwitch, forkWithLocksHeld, stressChurn, selfSafety, repeatedCodePath, reportAtExit, handlerTakesHeldLock, reportFlood] }
+    public static var all: [Scenario] {
+        demo + [dumpTarget, shardedABBA, resetAndModeSwitch, forkWithLocksHeld, stressChurn, selfSafety, repeatedCodePath, reportAtExit,
+                handlerTakesHeldLock, reportFlood, trackedAndInterposed]
+    }
 
     /// The scenarios `lockgraph demo` runs: each finishes on its own.
     public static let demo: [Scenario] = [

@@ -294,6 +294,69 @@ func bench(_ iterations: Int) {
     }
 }
 
+/// `clock-wait-holding`: conditionWaitHolding with raw pthread objects and
+/// `pthread_cond_clockwait` (glibc 2.30+, what C++'s condition_variable calls), looked up by
+/// name: Swift's Glibc module does not declare it.
+func clockWaitHolding() {
+    typealias ClockWait = @convention(c) (UnsafeMutablePointer<pthread_cond_t>, UnsafeMutablePointer<pthread_mutex_t>,
+                                          clockid_t, UnsafePointer<timespec>) -> Int32
+    guard let symbol = dlsym(nil, "pthread_cond_clockwait") else {
+        print("clock-wait-holding: no pthread_cond_clockwait")
+        return
+    }
+    let clockWait = unsafeBitCast(symbol, to: ClockWait.self)
+    let stats = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    pthread_mutex_init(stats, nil)
+    pthread_mutex_init(mutex, nil)
+    pthread_cond_init(condition, nil)
+    nonisolated(unsafe) let shared = (stats, mutex, condition)
+    onThread("producer") {
+        pthread_mutex_lock(shared.0); pthread_mutex_lock(shared.1)
+        pthread_cond_signal(shared.2)
+        pthread_mutex_unlock(shared.1); pthread_mutex_unlock(shared.0)
+    }
+    onThread("consumer") {
+        pthread_mutex_lock(shared.0); pthread_mutex_lock(shared.1)
+        var deadline = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &deadline)
+        deadline.tv_nsec += 300_000_000
+        if deadline.tv_nsec >= 1_000_000_000 { deadline.tv_sec += 1; deadline.tv_nsec -= 1_000_000_000 }
+        _ = clockWait(shared.2, shared.1, CLOCK_MONOTONIC, &deadline)
+        pthread_mutex_unlock(shared.1); pthread_mutex_unlock(shared.0)
+    }
+    print("clock-wait-holding done")
+}
+
+/// `peer [N]`: the nslock-abba inversion, then N uncontended NSLock lock+unlock pairs: the one
+/// program timed under `lockgraph run`, helgrind and gcc's ThreadSanitizer (BENCHMARKS.md).
+func peer(_ iterations: Int) {
+    nslockABBA()
+    let lock = NSLock()
+    let perPair = nanoseconds(iterations) { for _ in 0..<iterations { lock.lock(); lock.unlock() } }
+    print(String(format: "peer: %d NSLock lock+unlock pairs, %.1f ns each", iterations, perPair))
+}
+
+/// A lock wrapper of the program's own, like NIO's `NIOLock`: its pthread mutex is created inside
+/// `SessionLock.init`, so without `LOCKGRAPH_WRAPPERS=SessionLock` every instance is named by the
+/// wrapper's line, with it by the line that created the wrapper.
+final class SessionLock: @unchecked Sendable {
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    init() { pthread_mutex_init(mutex, nil) }
+    func lock() { pthread_mutex_lock(mutex) }
+    func unlock() { pthread_mutex_unlock(mutex) }
+}
+
+/// `wrapper-abba`: two SessionLocks taken in both orders.
+func wrapperABBA() {
+    let sessions = SessionLock()
+    let tokens = SessionLock()
+    onThread("login") { sessions.lock(); tokens.lock(); tokens.unlock(); sessions.unlock() }
+    onThread("logout") { tokens.lock(); sessions.lock(); sessions.unlock(); tokens.unlock() }
+    print("wrapper-abba done")
+}
+
 let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
 case "nslock-abba": nslockABBA()
@@ -307,7 +370,10 @@ case "condition-wait-holding": conditionWaitHolding()
 case "rwlock-cycle": rwlockCycle()
 case "reuse-churn": reuseChurn()
 case "bench": bench(arguments.dropFirst().first.flatMap { Int($0) } ?? 1_000_000)
+case "clock-wait-holding": clockWaitHolding()
+case "wrapper-abba": wrapperABBA()
+case "peer": peer(arguments.dropFirst().first.flatMap { Int($0) } ?? 1_000_000)
 default:
-    FileHandle.standardError.write(Data("usage: preload-fixture nslock-abba|pthread-abba|recursive-cycle|nslock-relock|clean-many|address-reuse|condition-wait|condition-wait-holding|rwlock-cycle|reuse-churn|bench [N]\n".utf8))
+    FileHandle.standardError.write(Data("usage: preload-fixture nslock-abba|pthread-abba|recursive-cycle|nslock-relock|clean-many|address-reuse|condition-wait|condition-wait-holding|rwlock-cycle|reuse-churn|clock-wait-holding|wrapper-abba|bench [N]|peer [N]\n".utf8))
     exit(64)
 }

@@ -13,8 +13,17 @@ static __thread uintptr_t thread_stack_high __attribute__((tls_model("initial-ex
 
 uintptr_t lockgraph_internal_text_low = 0;
 uintptr_t lockgraph_internal_text_high = 0;
-static uintptr_t wrapper_text_low = 0;
-static uintptr_t wrapper_text_high = 0;
+#define MAX_WRAPPER_TEXT 4
+static uintptr_t wrapper_text_low[MAX_WRAPPER_TEXT];
+static uintptr_t wrapper_text_high[MAX_WRAPPER_TEXT];
+static int wrapper_text_count = 0;
+
+static int in_wrapper_text(uintptr_t address) {
+    for (int index = 0; index < wrapper_text_count; index++) {
+        if (address >= wrapper_text_low[index] && address < wrapper_text_high[index]) return 1;
+    }
+    return 0;
+}
 
 struct lockgraph_real_pthread lockgraph_real;
 
@@ -35,8 +44,7 @@ uintptr_t lockgraph_call_site(int max_depth) {
         uintptr_t return_address = frame[1];
         if (return_address == 0) return 0;
         // Depth 0 returns into LockGraph's caller of this function: never the user's site.
-        if (depth >= 1 && (return_address < low || return_address >= high)
-            && (return_address < wrapper_text_low || return_address >= wrapper_text_high)) return return_address;
+        if (depth >= 1 && (return_address < low || return_address >= high) && !in_wrapper_text(return_address)) return return_address;
         uintptr_t *next = (uintptr_t *)frame[0];
         if ((uintptr_t)next <= address) return 0;
         frame = next;
@@ -49,9 +57,15 @@ void lockgraph_set_internal_text(uintptr_t low, uintptr_t high) {
     lockgraph_internal_text_high = high;
 }
 
-void lockgraph_set_wrapper_text(uintptr_t low, uintptr_t high) {
-    wrapper_text_low = low;
-    wrapper_text_high = high;
+void lockgraph_add_wrapper_text(uintptr_t low, uintptr_t high) {
+    if (low >= high || wrapper_text_count == MAX_WRAPPER_TEXT) return;
+    wrapper_text_low[wrapper_text_count] = low;
+    wrapper_text_high[wrapper_text_count] = high;
+    wrapper_text_count++;
+}
+
+int lockgraph_is_stepped_over(uintptr_t address) {
+    return (address >= lockgraph_internal_text_low && address < lockgraph_internal_text_high) || in_wrapper_text(address);
 }
 
 void lockgraph_get_internal_text(uintptr_t *low, uintptr_t *high) {

@@ -6,7 +6,7 @@ struct LockGraphCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lockgraph",
         abstract: "Find lock-order inversions, reentrant waits and deadlocks in Swift programs.",
-        subcommands: [Demo.self, Check.self, Render.self, Run.self, RunScenario.self]
+        subcommands: [Demo.self, Check.self, Render.self, Run.self, Test.self, RunScenario.self]
     )
 
     /// ArgumentParser's own entry point, with one change: misuse it rejects (an unknown option,

@@ -9,9 +9,10 @@
 #include <stdint.h>
 #include <time.h>
 
-/// Called once, from the library's constructor, after the real functions are resolved:
-/// `own` is this library's code, `wrapper` the code of the lock wrappers whose frames name no
-/// lock (Foundation), so call sites and names step over both.
+/// Called once per instance, after the real functions are resolved (from the library's
+/// constructor for its own copy, at attach for a program's): `own` is this library's code,
+/// `wrapper` the code of the lock wrappers whose frames name no lock (Foundation), so call
+/// sites and names step over both.
 void lockgraph_hook_install(uintptr_t own_low, uintptr_t own_high, uintptr_t wrapper_low, uintptr_t wrapper_high);
 
 int lockgraph_hook_mutex_init(pthread_mutex_t *mutex, const pthread_mutexattr_t *attributes);
@@ -22,8 +23,9 @@ int lockgraph_hook_mutex_unlock(pthread_mutex_t *mutex);
 int lockgraph_hook_mutex_destroy(pthread_mutex_t *mutex);
 
 int lockgraph_hook_cond_init(pthread_cond_t *condition, const pthread_condattr_t *attributes);
-/// `deadline` NULL: `pthread_cond_wait`; otherwise `pthread_cond_timedwait`.
-int lockgraph_hook_cond_wait(pthread_cond_t *condition, pthread_mutex_t *mutex, const struct timespec *deadline);
+/// `deadline` NULL: `pthread_cond_wait`; otherwise `pthread_cond_timedwait` when `clock` < 0,
+/// `pthread_cond_clockwait` on that clock when not.
+int lockgraph_hook_cond_wait(pthread_cond_t *condition, pthread_mutex_t *mutex, int clock, const struct timespec *deadline);
 /// `broadcast` 0: `pthread_cond_signal`; otherwise `pthread_cond_broadcast`.
 int lockgraph_hook_cond_signal(pthread_cond_t *condition, int broadcast);
 int lockgraph_hook_cond_destroy(pthread_cond_t *condition);

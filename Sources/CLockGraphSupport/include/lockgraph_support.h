@@ -66,19 +66,25 @@ int lockgraph_set_thread_stack(void);
 
 // MARK: The interposer (LockGraphPreload)
 
+/// The mutex functions (and `cond_init`), whose hooks take the real functions' arguments: the
+/// same fields in `lockgraph_real_pthread` and `lockgraph_hook_table`.
+#define LOCKGRAPH_MUTEX_FUNCTIONS \
+    int (*mutex_init)(pthread_mutex_t *, const pthread_mutexattr_t *); \
+    int (*mutex_lock)(pthread_mutex_t *); \
+    int (*mutex_trylock)(pthread_mutex_t *); \
+    int (*mutex_timedlock)(pthread_mutex_t *, const struct timespec *); \
+    int (*mutex_unlock)(pthread_mutex_t *); \
+    int (*mutex_destroy)(pthread_mutex_t *); \
+    int (*cond_init)(pthread_cond_t *, const pthread_condattr_t *);
+
 /// The real pthread functions, behind the ones the interposer library (`CLockGraphPreload`)
 /// defines. All NULL unless that library is loaded; it fills them (dlsym RTLD_NEXT) before it
 /// first calls a LockGraph hook, so a hook always finds them set.
 struct lockgraph_real_pthread {
-    int (*mutex_init)(pthread_mutex_t *, const pthread_mutexattr_t *);
-    int (*mutex_lock)(pthread_mutex_t *);
-    int (*mutex_trylock)(pthread_mutex_t *);
-    int (*mutex_timedlock)(pthread_mutex_t *, const struct timespec *);
-    int (*mutex_unlock)(pthread_mutex_t *);
-    int (*mutex_destroy)(pthread_mutex_t *);
-    int (*cond_init)(pthread_cond_t *, const pthread_condattr_t *);
+    LOCKGRAPH_MUTEX_FUNCTIONS
     int (*cond_wait)(pthread_cond_t *, pthread_mutex_t *);
     int (*cond_timedwait)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *);
+    int (*cond_clockwait)(pthread_cond_t *, pthread_mutex_t *, clockid_t, const struct timespec *);
     int (*cond_signal)(pthread_cond_t *);
     int (*cond_broadcast)(pthread_cond_t *);
     int (*cond_destroy)(pthread_cond_t *);
@@ -101,8 +107,13 @@ extern struct lockgraph_real_pthread lockgraph_real;
 /// waits are the detector's, not the program's. Harmless without the interposer.
 extern __thread int lockgraph_interposer_guard __attribute__((tls_model("initial-exec")));
 
+/// The interposer's own exemption, when this LockGraph is a program's attached to it (see
+/// `lockgraph_hook_table`): the interposer reads its own guard, not this copy's. NULL otherwise.
+extern void (*lockgraph_interposer_exempt)(void);
+
 static inline void lockgraph_exempt_current_thread(void) {
     lockgraph_interposer_guard = 1;
+    if (lockgraph_interposer_exempt) lockgraph_interposer_exempt();
 }
 
 static inline int lockgraph_interposer_guard_get(void) {
@@ -118,6 +129,11 @@ static inline int lockgraph_real_mutex_destroy(pthread_mutex_t *m) { return lock
 static inline int lockgraph_real_cond_init(pthread_cond_t *c, const pthread_condattr_t *a) { return lockgraph_real.cond_init(c, a); }
 static inline int lockgraph_real_cond_wait(pthread_cond_t *c, pthread_mutex_t *m) { return lockgraph_real.cond_wait(c, m); }
 static inline int lockgraph_real_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m, const struct timespec *t) { return lockgraph_real.cond_timedwait(c, m, t); }
+/// `clock` < 0: `pthread_cond_timedwait` (the condition's own clock); else `pthread_cond_clockwait`.
+static inline int lockgraph_real_cond_deadline_wait(pthread_cond_t *c, pthread_mutex_t *m, int clock, const struct timespec *t) {
+    if (clock < 0) return lockgraph_real.cond_timedwait(c, m, t);
+    return lockgraph_real.cond_clockwait(c, m, (clockid_t)clock, t);
+}
 static inline int lockgraph_real_cond_signal(pthread_cond_t *c) { return lockgraph_real.cond_signal(c); }
 static inline int lockgraph_real_cond_broadcast(pthread_cond_t *c) { return lockgraph_real.cond_broadcast(c); }
 static inline int lockgraph_real_cond_destroy(pthread_cond_t *c) { return lockgraph_real.cond_destroy(c); }
@@ -148,10 +164,44 @@ const char *lockgraph_dynamic_symbol(uintptr_t address);
 #endif
 }
 
-/// Code that wraps pthread locks for its callers (Foundation's `NSLock` family): the call-site
-/// walk steps over it as it does over LockGraph's own code, so an `NSLock.lock()` is placed at
-/// the user's call. [low, high); empty unless the interposer set it.
-void lockgraph_set_wrapper_text(uintptr_t low, uintptr_t high);
+/// Code that wraps pthread locks for its callers (Foundation's `NSLock` family, and the
+/// interposer library when this LockGraph is a program's): the call-site walk steps over it as
+/// it does over LockGraph's own code, so an `NSLock.lock()` is placed at the user's call.
+/// Adds [low, high) to at most 4 such ranges (a fifth is ignored); none unless the interposer
+/// added them.
+void lockgraph_add_wrapper_text(uintptr_t low, uintptr_t high);
+
+/// Whether `address` lies in LockGraph's own code or in a range added above.
+int lockgraph_is_stepped_over(uintptr_t address);
+
+// MARK: One LockGraph per process
+
+/// The hooks of one LockGraph instance (Sources/LockGraph/Interposition, declared in
+/// lockgraph_preload.h). A program that links LockGraph and runs under the interposer hands
+/// its own to the interposer at start-up (`lockgraph_preload_attach`), so tracked and
+/// interposed locks live in the program's one graph and each violation is reported once.
+struct lockgraph_hook_table {
+    void (*install)(uintptr_t own_low, uintptr_t own_high, uintptr_t wrapper_low, uintptr_t wrapper_high);
+    LOCKGRAPH_MUTEX_FUNCTIONS
+    int (*cond_wait)(pthread_cond_t *, pthread_mutex_t *, int clock, const struct timespec *);
+    int (*cond_signal)(pthread_cond_t *, int broadcast);
+    int (*cond_destroy)(pthread_cond_t *);
+    int (*rwlock_init)(pthread_rwlock_t *, const pthread_rwlockattr_t *);
+    int (*rwlock_lock)(pthread_rwlock_t *, int write, const struct timespec *);
+    int (*rwlock_trylock)(pthread_rwlock_t *, int write);
+    int (*rwlock_unlock)(pthread_rwlock_t *);
+    int (*rwlock_destroy)(pthread_rwlock_t *);
+    /// That instance's copy of the real functions, filled by the interposer.
+    struct lockgraph_real_pthread *real;
+    /// That instance's own code (`lockgraph_get_internal_text`), read after `install`: the
+    /// pthread calls made from it (tracked types' raw mutexes, internal locks) pass through.
+    void (*internal_text)(uintptr_t *low, uintptr_t *high);
+    /// Where the interposer stores its thread exemption (`lockgraph_interposer_exempt`).
+    void (**exempt)(void);
+};
+
+/// This copy's hooks (the table above, for this copy of LockGraph).
+const struct lockgraph_hook_table *lockgraph_own_hooks(void);
 
 /// The name of the exported (dynamic) symbol containing `address` (`dladdr`), or NULL.
 const char *lockgraph_dynamic_symbol(uintptr_t address);

@@ -54,14 +54,14 @@ final class LockInfo: Sendable {
     }
 
     /// A lock whose creation site is known only at run time (an interposed pthread mutex).
-    init(name: String?, site file: String, line: UInt, kind: LockKind, subclass: String? = nil) {
+    init(name: String?, site file: String, line: UInt, kind: LockKind, subclass: String? = nil, wrapperType: String? = nil) {
         id = Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         self.name = name
         self.file = file
         self.line = line
         self.kind = kind
         self.subclass = subclass
-        wrapperType = nil
+        self.wrapperType = wrapperType
         isRegistered = Configuration.mode != .off
         scope = isRegistered ? ViolationScope.current : nil
         stackBudget = Atomic(Configuration.holderStackBudget)

@@ -11,6 +11,7 @@ extension Configuration {
         static let dumpSignal = EnvironmentVariable<Int32?>("LOCKGRAPH_DUMP_SIGNAL", ValueParser.userSignal.optional, default: nil)
         static let record = EnvironmentVariable<String?>("LOCKGRAPH_RECORD", ValueParser.directory.optional, default: nil)
         static let sourceRoot = EnvironmentVariable<String?>("LOCKGRAPH_SOURCE_ROOT", ValueParser.absolutePath.optional, default: nil)
+        static let reportFile = EnvironmentVariable<String?>("LOCKGRAPH_REPORT_FILE", ValueParser.file.optional, default: nil)
         static let watchdogInterval = EnvironmentVariable<UInt64>("LOCKGRAPH_WATCHDOG_MS", .milliseconds, default: 1_000_000_000)
         static let stallThreshold = EnvironmentVariable<UInt64>("LOCKGRAPH_STALL_MS", .milliseconds, default: 10_000_000_000)
         static let onDeadlock = EnvironmentVariable<LockMonitor.DeadlockAction>(
@@ -71,6 +72,9 @@ extension Configuration {
         /// `LOCKGRAPH_SOURCE_ROOT`: the root records name source files relative to (see
         /// `SourceRootResolver`); nil: each file's nearest package root.
         let sourceRoot: String?
+        /// `LOCKGRAPH_REPORT_FILE` (set by `lockgraph test`): where reports no test owns are also
+        /// appended, if anywhere.
+        let reportFile: String?
         /// `LOCKGRAPH_WATCHDOG_MS`, in nanoseconds.
         let watchdogInterval: UInt64
         /// `LOCKGRAPH_STALL_MS`, in nanoseconds.
@@ -105,6 +109,7 @@ extension Configuration {
             dumpSignal = read(Variables.dumpSignal)
             recordDirectory = read(Variables.record)
             sourceRoot = read(Variables.sourceRoot)
+            reportFile = read(Variables.reportFile)
             watchdogInterval = read(Variables.watchdogInterval)
             stallThreshold = read(Variables.stallThreshold)
             onDeadlock = read(Variables.onDeadlock)

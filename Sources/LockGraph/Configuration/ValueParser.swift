@@ -165,4 +165,9 @@ extension ValueParser where Value == String {
     static var absolutePath: ValueParser {
         ValueParser(validValues: "an absolute directory path", parse: { $0.hasPrefix("/") ? $0 : nil }, describe: { $0 })
     }
+
+    /// A file path, taken as given: any text is valid here.
+    static var file: ValueParser {
+        ValueParser(validValues: "a file path", parse: { $0 }, describe: { $0 })
+    }
 }

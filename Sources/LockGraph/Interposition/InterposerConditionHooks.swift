@@ -24,9 +24,9 @@ func lockgraphHookCondInit(_ condition: UnsafeMutablePointer<pthread_cond_t>, _ 
 
 @_cdecl("lockgraph_hook_cond_wait")
 func lockgraphHookCondWait(_ condition: UnsafeMutablePointer<pthread_cond_t>, _ mutex: UnsafeMutablePointer<pthread_mutex_t>,
-                           _ deadline: UnsafePointer<timespec>?) -> Int32 {
+                           _ clock: Int32, _ deadline: UnsafePointer<timespec>?) -> Int32 {
     let wait = {
-        if let deadline { return lockgraph_real_cond_timedwait(condition, mutex, deadline) }
+        if let deadline { return lockgraph_real_cond_deadline_wait(condition, mutex, clock, deadline) }
         return lockgraph_real_cond_wait(condition, mutex)
     }
     guard !Configuration.isOff, let reference = InterposedMutexes.cachedIfKnown(mutex), let thread = Tracking.currentThread() else {

@@ -16,17 +16,25 @@ import CLockGraphSupport
 // the LockGraph module because they use its internal tracking calls; nothing calls them unless
 // the interposer library is loaded.
 
-/// Set-up, from the interposer's constructor before its first hook call.
+/// Set-up, before this instance's first hook call: from the interposer's constructor for the
+/// library's own copy of LockGraph, or at attach for a program's copy (see hook_table.c).
 @_cdecl("lockgraph_hook_install")
 func lockgraphHookInstall(ownLow: UInt, ownHigh: UInt, wrapperLow: UInt, wrapperHigh: UInt) {
     InterposedNaming.ownText = ownLow..<max(ownLow, ownHigh)
     InterposedNaming.wrapperText = wrapperLow..<max(wrapperLow, wrapperHigh)
-    // The call-site walk steps over the whole interposer library (LockGraph and the C
-    // interposer functions), then over the wrappers, to the user's call. Located first, so the
-    // lazy symbol-table range does not later replace this one.
+    // The call-site walk steps over LockGraph, the interposer functions, then the wrappers, to
+    // the user's call. Located first, so the lazy symbol-table range does not later replace the
+    // one set here.
     InternalCode.locate()
-    if ownLow < ownHigh { lockgraph_set_internal_text(ownLow, ownHigh) }
-    if wrapperLow < wrapperHigh { lockgraph_set_wrapper_text(wrapperLow, wrapperHigh) }
+    if InterposedNaming.ownText.contains(InternalCode.probeAddress) {
+        // The library's own copy: the whole library (LockGraph and the interposer) is internal.
+        lockgraph_set_internal_text(ownLow, ownHigh)
+    } else {
+        // A program's copy: its LockGraph code stays internal; the library's frames (the
+        // interposer functions) are stepped over like a wrapper's.
+        lockgraph_add_wrapper_text(ownLow, ownHigh)
+    }
+    lockgraph_add_wrapper_text(wrapperLow, wrapperHigh)
 }
 
 @_cdecl("lockgraph_hook_mutex_init")

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CLockGraphSupport
 
 /// Delivers reports on LockGraph's reporter thread, so that a thread which detects a violation
 /// only captures raw data (stacks as addresses, lock and thread descriptors) and continues.
@@ -183,7 +184,11 @@ final class ReportQueue: @unchecked Sendable {
     private func run() {
         withMutex { reporter = pthread_self() }
         Self.nameCurrentThread("lockgraph-rpt")
-        // Locks taken by handlers here are tracked but not checked: never a recursive report.
+        // Under the interposer, the pthread calls this thread makes (Foundation's, while building
+        // and printing reports) are the detector's, not the program's: they pass straight through
+        // (see `DetectorThread`). Tracked locks taken by handlers here are tracked but not
+        // checked: never a recursive report.
+        lockgraph_exempt_current_thread()
         ThreadState.current.isReporting = true
         while true {
             pthread_mutex_lock(mutex)

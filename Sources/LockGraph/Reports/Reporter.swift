@@ -66,6 +66,7 @@ enum Reporter {
     private static func deliverOnReporter(_ violation: LockViolation?) {
         guard let violation, let recorded = ViolationLog.record(violation, deduplicate: true) else { return }
         writeToStandardError(recorded.description + "\n")
+        ReportFile.append(recorded)
         let current = handlers.withLock { $0.all.map(\.1) }
         for handler in current { handler(recorded) }
     }
@@ -78,6 +79,7 @@ enum Reporter {
         ReportQueue.shared.waitUntilDelivered()
         if let recorded = ViolationLog.record(violation, deduplicate: false) {
             writeToStandardError(recorded.description + "\n")
+            ReportFile.append(recorded)
             let current = handlers.withLock { $0.all.map(\.1) }
             let wasReporting = thread?.isReporting ?? false
             thread?.isReporting = true

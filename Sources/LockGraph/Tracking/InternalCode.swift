@@ -33,6 +33,9 @@ enum InternalCode {
     /// A function of this module, for tests to check that it lies inside the range.
     static let probe: @convention(c) () -> Void = {}
 
+    /// The address of `probe`: tells which loaded image holds this copy of LockGraph.
+    static var probeAddress: UInt { UInt(bitPattern: unsafeBitCast(probe, to: UnsafeRawPointer.self)) }
+
     /// A function of this module whose address tells which image holds LockGraph.
     private static let marker: @convention(c) () -> Void = {}
 

@@ -144,6 +144,13 @@ struct ConfigurationTests {
         }
     }
 
+    /// `LOCKGRAPH_REPORT_FILE` (set by `lockgraph test`) names a file as given; unset, none.
+    @Test func reportFileIsTakenAsGiven() {
+        #expect(settings(["LOCKGRAPH_REPORT_FILE": "/tmp/lockgraph-test-1-reports.txt"]).reportFile == "/tmp/lockgraph-test-1-reports.txt")
+        #expect(settings([:]).reportFile == nil)
+        #expect(settings([:]).warnings.isEmpty)
+    }
+
     /// `LOCKGRAPH_RECORD` has no invalid value: any text names the directory (a directory that
     /// cannot be written is reported at exit), and only the empty string means unset.
     @Test func recordTakesAnyDirectoryText() {

@@ -116,6 +116,33 @@ struct PreloadRunTests {
         #expect(!report.contains("lock-order inversion"))
     }
 
+    /// `pthread_cond_clockwait` (glibc 2.30+) is a wait like `pthread_cond_timedwait`: waiting on a
+    /// monotonic deadline while holding the lock the signaller held is reported (passed through,
+    /// the wait was invisible and nothing was reported).
+    @Test func conditionClockWaitHoldingTheSignallersLockIsReported() throws {
+        let process = try runFixture("clock-wait-holding")
+        let report = process.standardError
+        #expect(process.exitStatus == 0)
+        #expect(process.standardOutput.contains("clock-wait-holding done"))
+        #expect(report.ranges(of: "LockGraph: wait while holding").count == 1, "\(report)")
+        #expect(report.contains("waits on pthread_cond_t#3 (main.swift:313) while holding pthread_mutex_t#1 (main.swift:311), "
+            + "and it was signalled by code holding pthread_mutex_t#1 (main.swift:311)"))
+        #expect(report.contains("closure #2 in clockWaitHolding() at main.swift:326"))
+    }
+
+    /// A mutex created inside a lock wrapper (here the program's `SessionLock`; by default
+    /// swift-nio's NIOConcurrencyHelpers) is named by the wrapper's type and the line that
+    /// created the wrapper, not by the wrapper's own `pthread_mutex_init` line.
+    @Test func locksMadeInsideADeclaredWrapperAreNamedByTheirCreator() throws {
+        let plain = try runFixture("wrapper-abba")
+        #expect(plain.standardError.contains("Cycle: pthread_mutex_t#1 (main.swift:346) -> pthread_mutex_t#2 (main.swift:346)"), "\(plain.standardError)")
+        let declared = try runFixture("wrapper-abba", environment: ["LOCKGRAPH_WRAPPERS": "SessionLock"])
+        let report = declared.standardError
+        #expect(declared.exitStatus == 0)
+        #expect(report.ranges(of: "LockGraph: lock-order inversion").count == 1, "\(report)")
+        #expect(report.contains("Cycle: SessionLock#1 (main.swift:353) -> SessionLock#2 (main.swift:354) -> SessionLock#1 (main.swift:353)"))
+    }
+
     /// Raw pthread rwlocks follow TrackedRWLock's rules: read-only nesting in both orders (and a
     /// read taken twice) is silent, a cycle with a writer holding each lock is one inversion.
     @Test func rwlockCycleWithWritersIsReportedAndReadersOnlyIsNot() throws {
@@ -128,6 +155,21 @@ struct PreloadRunTests {
         #expect(report.contains("acquired for reading while holding pthread_rwlock_t#3 (main.swift:223) for writing"))
         #expect(report.contains("Tables.nest(_:writing:_:writing:) at main.swift:231"))
         #expect(!report.contains("#1 (main.swift") && !report.contains("#2 (main.swift") && !report.contains("reentrant"))
+    }
+
+    /// A program that links LockGraph: its TrackedMutex and an NSLock it does not track form one
+    /// cycle, found because the interposer sends the NSLock to the program's own LockGraph (one
+    /// graph, one report, seen by the program's `LockMonitor.violations`).
+    @Test func trackedMutexAndNSLockCycleIsReportedOnce() throws {
+        let process = try run(["--", InteractiveProcess.fixture("tracked-and-interposed").path])
+        let report = process.standardError
+        #expect(process.exitStatus == 0)
+        #expect(report.ranges(of: "LockGraph: lock-order inversion").count == 1, "\(report)")
+        #expect(report.contains("Cycle: \"orders\" (Interposed.swift:9) -> NSLock#2 (Interposed.swift:10) -> \"orders\" (Interposed.swift:9)"),
+                "\(report)")
+        #expect(report.contains("placeOrder() at Interposed.swift:15"))
+        #expect(report.contains("refreshCache() at Interposed.swift:23"))
+        #expect(process.standardOutput.contains("violations reported: 1"))
     }
 
     @Test func exitStatusIsTheProgramsAndLDPreloadIsAppended() throws {

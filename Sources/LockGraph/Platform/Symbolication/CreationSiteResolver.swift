@@ -50,8 +50,9 @@ enum CreationSiteResolver {
 
     /// The first frame of `trace` (innermost first) outside LockGraph and `wrappers`, when at
     /// least one wrapper frame came before it and it has a source line; nil otherwise (the
-    /// declared site stands).
-    static func resolve(_ trace: StackTrace, wrappers: [String]) -> ResolvedCreationSite? {
+    /// declared site stands). `firstIsReturnAddress`: the trace starts at a caller's frame (a
+    /// suffix of a captured stack), not at the capture's own program counter.
+    static func resolve(_ trace: StackTrace, wrappers: [String], firstIsReturnAddress: Bool = false) -> ResolvedCreationSite? {
         var walk = Walk(wrappers: wrappers)
         var index = 0
         while true {
@@ -59,7 +60,7 @@ enum CreationSiteResolver {
             // not cached yet.
             let reached: Int? = frameCache.withLock { cache in
                 while index < trace.addresses.count, walk.decision == nil {
-                    guard let frames = cache[key(trace, index)] else { return index }
+                    guard let frames = cache[key(trace, index, firstIsReturnAddress)] else { return index }
                     walk.step(frames)
                     index += 1
                 }
@@ -69,18 +70,18 @@ enum CreationSiteResolver {
                 if case .site(let site) = walk.decision { return site }
                 return nil
             }
-            let keys = (uncached..<min(uncached + batchSize, trace.addresses.count)).map { key(trace, $0) }
+            let keys = (uncached..<min(uncached + batchSize, trace.addresses.count)).map { key(trace, $0, firstIsReturnAddress) }
             guard let symbolized = Symbolication.cachedFrames(of: keys) else { return nil }
             frameCache.withLock { cache in
                 for (key, frames) in symbolized where cache[key] == nil { cache[key] = frames.map(SiteFrame.init) }
             }
             // An address `Runtime` returned nothing for ends the walk (the next pass would ask again).
-            guard symbolized[key(trace, uncached)] != nil else { return nil }
+            guard symbolized[key(trace, uncached, firstIsReturnAddress)] != nil else { return nil }
         }
     }
 
-    private static func key(_ trace: StackTrace, _ index: Int) -> Symbolication.FrameKey {
-        Symbolication.FrameKey(address: trace.addresses[index], isReturnAddress: index != 0)
+    private static func key(_ trace: StackTrace, _ index: Int, _ firstIsReturnAddress: Bool) -> Symbolication.FrameKey {
+        Symbolication.FrameKey(address: trace.addresses[index], isReturnAddress: index != 0 || firstIsReturnAddress)
     }
 
     /// The state of one walk outwards over a stack.
