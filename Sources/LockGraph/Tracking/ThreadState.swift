@@ -350,10 +350,13 @@ final class ThreadState: @unchecked Sendable {
         return .empty
     }
 
-    /// Captures the calling thread's stack into the scratch buffer (owner thread only); returns
-    /// the frame count, for a following `push(scratchDepth:)`.
-    func captureIntoScratch() -> Int {
-        StackTrace.capture(into: captureScratch)
+    /// Fills the scratch buffer (owner thread only) with `trace`, or else the calling thread's
+    /// own stack; returns the frame count, for a following `push(scratchDepth:)`.
+    func captureIntoScratch(copying trace: StackTrace? = nil) -> Int {
+        guard let trace else { return StackTrace.capture(into: captureScratch) }
+        let depth = min(trace.addresses.count, StackTrace.maximumDepth)
+        for frame in 0..<depth { captureScratch[frame] = trace.addresses[frame] }
+        return depth
     }
 
     /// Restores an entry removed by a condition wait, keeping its original acquisition stack.
