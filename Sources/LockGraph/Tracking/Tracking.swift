@@ -98,7 +98,7 @@ enum Tracking {
             var acquisition = Acquisition(threadReference: reference, reentryIndex: nil, holdNode: holdNode, site: site)
             if !thread.isReporting && !knowsAllEdges(into: target, of: lock, thread: thread),
                let captured = slowPath(into: lock, target: target, thread: thread) {
-                acquisition.scratchDepth = thread.captureIntoScratch(copying: captured.trace)
+                acquisition.scratchDepth = captured.depth
                 acquisition.stackID = captured.id
             } else if thread.heldCount < ThreadState.observableDepth && lock.takeStackBudget() {
                 // A stack the lock's budget asks for is captured now, before the raw lock is
