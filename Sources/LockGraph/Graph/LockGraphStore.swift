@@ -87,10 +87,15 @@ struct EdgeRecord: Sendable {
 /// One held lock that precedes a new acquisition, as the slow path hands it to the store.
 struct EdgeCandidate {
     let from: UInt64
-    let holderStack: UInt32
+    var holderStack: UInt32
+    /// Set by the store (`knownUnguarded`, `addEdges`): the edge is in the graph with no guard
+    /// left, so the thread may cache it.
+    var unguarded = false
+    /// The held entry it comes from: the caller's bookkeeping, not read by the store.
+    var heldIndex = 0
 }
 
-/// What one slow-path call found.
+/// What one slow-path call found (which edges ended unguarded is marked on the candidates).
 struct EdgeOutcome {
     var cycles: [[EdgeRecord]] = []
     /// Cycles between lock classes (only with class checking on) not already covered by an
@@ -98,8 +103,6 @@ struct EdgeOutcome {
     var classCycles: [[EdgeRecord]] = []
     /// Edges between two locks of one class, first time for that class (class checking on).
     var sameClassNesting: [EdgeRecord] = []
-    /// From-nodes whose edge into the target has no guard left: the thread may cache them.
-    var unguarded: Set<UInt64> = []
 }
 
 /// The one global lock graph: live locks, the instance order graph and (opt-in) the class order
@@ -194,82 +197,97 @@ final class LockGraphStore: Sendable {
         }
     }
 
-    /// The guards of an edge from `from` into `lock`: the exclusively held locks but those two,
-    /// as a `GuardSet` over `held` (built once per acquisition, shared by its edges).
-    private static func guards(_ held: Set<UInt64>, from: UInt64, lock: UInt64) -> GuardSet {
-        GuardSet(base: held, excluding: LockNode.lock(of: from), lock)
-    }
-
     /// True when an edge from `from` into `lock` has no guard (no third lock held exclusively).
-    private static func isUnguarded(_ exclusivelyHeld: [UInt64], from: UInt64, lock: UInt64) -> Bool {
+    private static func isUnguarded(_ exclusivelyHeld: UnsafeBufferPointer<UInt64>, from: UInt64, lock: UInt64) -> Bool {
         let fromLock = LockNode.lock(of: from)
-        return exclusivelyHeld.allSatisfy { $0 == fromLock || $0 == lock }
+        for held in exclusivelyHeld where held != fromLock && held != lock { return false }
+        return true
     }
 
-    /// Which of the edges from `nodes` into `target` the graph already has without guards, so the
-    /// thread can cache them: read under one shard, no stack needed. (An edge queued on another
-    /// shard is not seen yet; the caller then goes on to `addEdges`, which settles it.)
-    func knownUnguarded(_ nodes: [UInt64], into target: UInt64, exclusivelyHeld: [UInt64], lock: UInt64, shard: Int) -> [UInt64] {
+    /// Marks `unguarded` the candidates whose edge into `target` the graph already has without
+    /// guards, so the thread can cache them: read under one shard, no stack needed. (An edge
+    /// queued on another shard is not seen yet; the caller then goes on to `addEdges`, which
+    /// settles it.) Returns how many it marked.
+    func knownUnguarded(_ candidates: UnsafeMutableBufferPointer<EdgeCandidate>, into target: UInt64,
+                        exclusivelyHeld: UnsafeBufferPointer<UInt64>, lock: UInt64, shard: Int) -> Int {
         state.withShared(shard: shard) { pointer, _ in
-            var known: [UInt64] = []
-            for node in nodes where Self.isUnguarded(exclusivelyHeld, from: node, lock: lock)
-                && pointer.pointee.instances.sharedDecision(for: EdgeKey(from: node, to: target)) == .knownUnguarded {
-                known.append(node)
+            var known = 0
+            for index in candidates.indices where Self.isUnguarded(exclusivelyHeld, from: candidates[index].from, lock: lock)
+                && pointer.pointee.instances.sharedDecision(for: EdgeKey(from: candidates[index].from, to: target)) == .knownUnguarded {
+                candidates[index].unguarded = true
+                known += 1
             }
             return known
         }
     }
 
     /// Adds the edges from the nodes a thread holds (with the stacks where it acquired them)
-    /// into `target` of `lock`, each guarded by `exclusivelyHeld` minus its own two locks.
+    /// into `target` of `lock`, each guarded by `exclusivelyHeld` minus its own two locks, and
+    /// marks `unguarded` the candidates whose edge has no guard left.
     /// Held locks are resolved through the registry under the store's lock, so a held lock
     /// destroyed meanwhile (or created while tracking was off) is simply skipped.
     ///
     /// First under one shard (`shard`, the caller's): every candidate that is already known
     /// unguarded, or new, unguarded and in agreement with the current order, is settled there
-    /// (see `GraphState`). The rest, if any, under the whole lock.
-    func addEdges(from held: [EdgeCandidate], to lock: LockInfo, target: UInt64, exclusivelyHeld: [UInt64],
-                  thread: UInt32, acquirerStack: UInt32, shard: Int) -> EdgeOutcome {
+    /// (see `GraphState`). The rest, if any, under the whole lock. The candidates come in a
+    /// buffer and their guards' set is built only when some edge has a guard: the common new
+    /// edge allocates nothing here beyond the graph's own storage.
+    func addEdges(from held: UnsafeMutableBufferPointer<EdgeCandidate>, to lock: LockInfo, target: UInt64,
+                  exclusivelyHeld: UnsafeBufferPointer<UInt64>, thread: UInt32, acquirerStack: UInt32, shard: Int) -> EdgeOutcome {
         var outcome = EdgeOutcome()
         var queued = 0
-        let remaining: [EdgeCandidate] = state.withShared(shard: shard) { pointer, pending in
+        let remaining: Int = state.withShared(shard: shard) { pointer, pending in
             defer { queued = pending.count }
-            guard pointer.pointee.allowsSharedEdges else { return held }
-            var remaining: [EdgeCandidate] = []
-            for entry in held {
-                let key = EdgeKey(from: entry.from, to: target)
-                guard Self.isUnguarded(exclusivelyHeld, from: entry.from, lock: lock.id) else {
-                    remaining.append(entry)
+            guard pointer.pointee.allowsSharedEdges else { return held.count }
+            var remaining = 0
+            for index in held.indices {
+                let from = held[index].from
+                let key = EdgeKey(from: from, to: target)
+                guard Self.isUnguarded(exclusivelyHeld, from: from, lock: lock.id) else {
+                    remaining += 1
                     continue
                 }
                 switch pointer.pointee.instances.sharedDecision(for: key) {
                 case .knownUnguarded:
-                    outcome.unguarded.insert(entry.from)
+                    held[index].unguarded = true
                 case .approved:
-                    guard let from = pointer.pointee.liveLocks[LockNode.lock(of: entry.from)] else { continue }
-                    from.renewStackBudget()
+                    // A held lock gone meanwhile: left for the exclusive pass, which skips it.
+                    guard let fromLock = pointer.pointee.liveLocks[LockNode.lock(of: from)] else {
+                        remaining += 1
+                        continue
+                    }
+                    fromLock.renewStackBudget()
                     lock.renewStackBudget()
-                    pending.append((key, EdgeData(holderStack: entry.holderStack, acquirerStack: acquirerStack, thread: thread)))
-                    outcome.unguarded.insert(entry.from)
+                    pending.append((key, EdgeData(holderStack: held[index].holderStack, acquirerStack: acquirerStack, thread: thread)))
+                    held[index].unguarded = true
                 case .needsExclusive:
-                    remaining.append(entry)
+                    remaining += 1
                 }
             }
             return remaining
         }
-        guard !remaining.isEmpty else {
+        guard remaining > 0 else {
             // Keep queues short: a queued edge is not yet visible to other shards (which may
             // queue it again) and costs its queue entry on top of its graph entry.
             if queued >= Self.drainThreshold { state.withLock { _ in } }
             return outcome
         }
-        let held = Set(exclusivelyHeld)
+        // The guards' base set, built once per acquisition (see `GuardSet`) and only if an
+        // edge has a guard: an unguarded edge's guards are empty whatever the base.
+        var guardBase: Set<UInt64>?
         state.withLock { state in
-            for entry in remaining {
+            for index in held.indices where !held[index].unguarded {
+                let entry = held[index]
                 guard let from = state.liveLocks[LockNode.lock(of: entry.from)] else { continue }
                 let key = EdgeKey(from: entry.from, to: target)
                 let data = EdgeData(holderStack: entry.holderStack, acquirerStack: acquirerStack, thread: thread)
-                let guards = Self.guards(held, from: entry.from, lock: lock.id)
+                let guards: GuardSet
+                if Self.isUnguarded(exclusivelyHeld, from: entry.from, lock: lock.id) {
+                    guards = GuardSet(base: [])
+                } else {
+                    if guardBase == nil { guardBase = Set(exclusivelyHeld) }
+                    guards = GuardSet(base: guardBase ?? [], excluding: LockNode.lock(of: entry.from), lock.id)
+                }
                 if state.instances.lookup(key) == nil {
                     from.renewStackBudget()
                     lock.renewStackBudget()
@@ -287,7 +305,7 @@ final class LockGraphStore: Sendable {
                     let records = EdgeRecord.cycle(cycle, closing: key) { state.record($0) }
                     if !records.isEmpty { outcome.cycles.append(records) }
                 }
-                if added.unguarded { outcome.unguarded.insert(entry.from) }
+                if added.unguarded { held[index].unguarded = true }
                 if state.classes != nil {
                     let record = EdgeRecord(from: from, to: lock, fromNode: entry.from, toNode: target, data: data, guardSet: guards)
                     LockClasses.add(record, to: &state, outcome: &outcome)

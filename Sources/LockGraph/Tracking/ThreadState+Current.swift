@@ -18,13 +18,9 @@ extension ThreadState {
         return cachedDescriptorID
     }
 
-    /// The id of `stack` in `StackTable`. A thread usually records many new edges from one
-    /// call site in a row: comparing with the last stack it interned is cheaper than hashing.
+    /// The id of `stack` in `StackTable`, through the thread's `internCache`.
     func internStack(_ stack: StackTrace) -> UInt32 {
-        if let last = lastInterned, last.stack == stack { return last.id }
-        let id = StackTable.intern(stack)
-        lastInterned = (stack, id)
-        return id
+        stack.addresses.withUnsafeBufferPointer { internCache.intern($0) }
     }
 
     /// The id of the stack that acquired the held entry at `index`, for an edge's holder side:
@@ -34,7 +30,7 @@ extension ThreadState {
         let entry = hot.pointee.held[index]
         if entry.stackID != 0 { return entry.stackID }
         let id = entry.stackDepth > 0
-            ? internStack(acquisitionStack(at: index))
+            ? internPublishedStack(at: index)
             : StackTable.internSite(entry.site)
         hot.pointee.held[index].stackID = id
         return id

@@ -7,59 +7,10 @@ import CLockGraphSupport
 import Foundation
 import Synchronization
 
-/// One lock held by a thread: plain values, no reference, so pushing and popping costs no
-/// reference counting. The lock itself is found by id (the graph store's registry) when needed.
-struct HeldLock {
-    var id: UInt64
-    /// The graph node edges leave from: the lock id, or for a reader-writer lock its read-hold
-    /// or write-hold node (see `LockNode`).
-    var node: UInt64
-    /// A hash of the ids held from the bottom of the stack up to this entry (lockdep's "chain
-    /// key"): one cache probe tells whether every edge from this exact held stack into a lock
-    /// is already known, whatever the nesting depth.
-    var chain: UInt64
-    /// How many times a recursive lock is held (1 for others).
-    var recursion: Int32
-    /// Of `recursion`, the levels granted without a raw acquisition: re-entries of a
-    /// non-recursive lock allowed to proceed (see `Tracking.reentryProceeds`). Their unlocks
-    /// release nothing. Invariant: `0 <= virtualLevels < recursion`.
-    var virtualLevels: Int32 = 0
-    /// Frames captured at acquisition, in this entry's stack slot (0 = not captured).
-    var stackDepth: Int32
-    /// Monotonic time of the acquisition, kept only for locks that collect statistics (else 0).
-    var acquiredAt: UInt64 = 0
-    /// The return address of the user's call into LockGraph that took the lock (see
-    /// `ThreadState.callSite()`), 0 if unknown. Always recorded: when no stack was kept for this
-    /// acquisition, it still names the file:line that took the lock.
-    var site: UInt = 0
-    /// The acquisition stack's id in `StackTable`, interned the first time an edge needs it
-    /// (0: not yet, or no stack).
-    var stackID: UInt32 = 0
-}
-
-/// The state the hot path touches, behind a pointer: stored properties of a class are subject
-/// to dynamic exclusivity checks on every access, memory behind an `UnsafeMutablePointer` is not.
-/// Only the owning thread reads or writes it (others see held locks through `ThreadState`'s
-/// mirrors). Invariants: `held[0..<heldCount]` initialised, `heldCount <= heldCapacity`, each
-/// entry's `chain` is `ThreadState.chain(chain of the entry below, or 0, its node)`.
-struct HotThreadState {
-    var held: UnsafeMutablePointer<HeldLock>
-    var heldCount = 0
-    var heldCapacity: Int
-    var knownEdges = KnownEdgeCache()
-    /// (chain key of the held stack, acquired lock) pairs whose edges are all known.
-    var knownChains = KnownEdgeCache()
-    /// The value of `ThreadState.cacheResets` the cache was last cleared for.
-    var cacheGeneration: UInt64 = 0
-    /// True while this thread delivers a report: locks taken by handlers are tracked but not
-    /// checked, so a handler can never recurse into another report.
-    var isReporting = false
-}
-
 /// Everything LockGraph knows about one thread; the owner does all the bookkeeping, so the hot
 /// path takes no lock. Thread contract:
 /// - Owner only, plain memory: `hot`, `captureScratch`, `activeQueueOperations`, `cachedName`,
-///   `lastInterned`, `cachedDescriptorID`, and the methods using them (`push`, `remove`,
+///   `internCache`, `cachedDescriptorID`, and the methods using them (`push`, `remove`,
 ///   `held(at:)`, `descriptor()`, `internStack`...).
 /// - Owner-written, read elsewhere (watchdog, snapshot, dump, wait graph) through atomics: the
 ///   first `observableDepth` held entries (`observedIDs`, `observedDepth`, the `stackSlots`
@@ -108,8 +59,8 @@ final class ThreadState: @unchecked Sendable {
     var activeQueueOperations: [UInt64] = []
     /// The kernel name read for `descriptor()` (nil: not read yet; owner only).
     var cachedName: String??
-    /// The last stack `internStack` interned, and its id (owner thread only).
-    var lastInterned: (stack: StackTrace, id: UInt32)?
+    /// The stacks this thread interned last, with their ids (owner thread only).
+    let internCache = StackInternCache()
     /// `ThreadTable`'s id for the descriptor with `cachedName` (0: not interned yet; owner only).
     var cachedDescriptorID: UInt32 = 0
 
@@ -143,6 +94,7 @@ final class ThreadState: @unchecked Sendable {
         stackSlots.deinitialize(count: Self.observableDepth * StackTrace.maximumDepth)
         stackSlots.deallocate()
         captureScratch.deallocate()
+        internCache.deallocate()
         observedDepth.deinitialize(count: Self.observableDepth)
         observedDepth.deallocate()
         observedIDs.deinitialize(count: Self.observableDepth)
@@ -350,10 +302,29 @@ final class ThreadState: @unchecked Sendable {
         return .empty
     }
 
-    /// Captures the calling thread's stack into the scratch buffer (owner thread only); returns
-    /// the frame count, for a following `push(scratchDepth:)`.
+    /// Fills the scratch buffer (owner thread only) with the calling thread's stack; returns the
+    /// frame count, for a following `push(scratchDepth:)`.
     func captureIntoScratch() -> Int {
         StackTrace.capture(into: captureScratch)
+    }
+
+    /// `captureIntoScratch()`, and the captured stack's `StackTable` id (owner thread only).
+    func captureIntoScratchInterned() -> (depth: Int, id: UInt32) {
+        let depth = StackTrace.capture(into: captureScratch)
+        return (depth, internCache.intern(UnsafeBufferPointer(start: captureScratch, count: depth)))
+    }
+
+    /// The `StackTable` id of the stack published for the held entry at `index`, 0 if none.
+    /// Owner thread only: as the slot's only writer it reads it without the sequence lock, and
+    /// without building a `StackTrace` (see `acquisitionStack(at:expecting:)` for other threads).
+    func internPublishedStack(at index: Int) -> UInt32 {
+        let depth = index < Self.observableDepth ? Int(hot.pointee.held[index].stackDepth) : 0
+        guard depth > 0 else { return 0 }
+        let slot = stackSlots + index * StackTrace.maximumDepth
+        return withUnsafeTemporaryAllocation(of: UInt.self, capacity: depth) { frames in
+            for frame in 0..<depth { frames[frame] = slot[frame].load(ordering: .relaxed) }
+            return internCache.intern(UnsafeBufferPointer(frames))
+        }
     }
 
     /// Restores an entry removed by a condition wait, keeping its original acquisition stack.

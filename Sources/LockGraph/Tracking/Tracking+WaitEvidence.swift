@@ -49,11 +49,14 @@ extension Tracking {
             guard let held = store.liveLock(entry.id, shard: thread.threadID) else { continue }
             // The edge's "holder" side is the signal (where it was sent); its "acquirer" side is
             // the held lock (where it was taken): what a report shows for `signal -> L`.
-            let outcome = store.addEdges(
-                from: [EdgeCandidate(from: source, holderStack: signalStack)],
-                to: held, target: entry.node, exclusivelyHeld: [],
-                thread: threadID, acquirerStack: thread.holderStackID(at: entry.index), shard: thread.threadID)
-            if outcome.unguarded.contains(source) {
+            var candidate = EdgeCandidate(from: source, holderStack: signalStack)
+            let outcome = withUnsafeMutablePointer(to: &candidate) { pointer in
+                store.addEdges(
+                    from: UnsafeMutableBufferPointer(start: pointer, count: 1),
+                    to: held, target: entry.node, exclusivelyHeld: UnsafeBufferPointer(start: nil, count: 0),
+                    thread: threadID, acquirerStack: thread.holderStackID(at: entry.index), shard: thread.threadID)
+            }
+            if candidate.unguarded {
                 hot.pointee.knownEdges.insert(from: source, to: entry.node)
             }
             for cycle in outcome.cycles {
@@ -77,12 +80,15 @@ extension Tracking {
         }
         guard !unknown.isEmpty else { return }
         let waitStack = thread.internStack(StackTrace.capture())
-        let outcome = LockGraphStore.shared.addEdges(
-            from: unknown.map { EdgeCandidate(from: $0.node, holderStack: thread.holderStackID(at: $0.index)) },
-            to: signal, target: target, exclusivelyHeld: [],
-            thread: thread.descriptorID(), acquirerStack: waitStack, shard: thread.threadID)
-        for from in outcome.unguarded {
-            hot.pointee.knownEdges.insert(from: from, to: target)
+        var candidates = unknown.map { EdgeCandidate(from: $0.node, holderStack: thread.holderStackID(at: $0.index)) }
+        let outcome = candidates.withUnsafeMutableBufferPointer { candidates in
+            LockGraphStore.shared.addEdges(
+                from: candidates,
+                to: signal, target: target, exclusivelyHeld: UnsafeBufferPointer(start: nil, count: 0),
+                thread: thread.descriptorID(), acquirerStack: waitStack, shard: thread.threadID)
+        }
+        for candidate in candidates where candidate.unguarded {
+            hot.pointee.knownEdges.insert(from: candidate.from, to: target)
         }
         for cycle in outcome.cycles {
             Reporter.submit(.lockOrderInversion(cycle: cycle, betweenClasses: false))

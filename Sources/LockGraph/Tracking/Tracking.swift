@@ -16,7 +16,10 @@ enum Tracking {
     struct Acquisition {
         fileprivate let threadReference: Unmanaged<ThreadState>?
         fileprivate let reentryIndex: Int?
-        fileprivate let stack: (trace: StackTrace, id: UInt32)?
+        /// The `StackTable` id of the stack the slow path captured (then in the thread's
+        /// scratch buffer, `scratchDepth` frames), 0 if none. An id, not the trace, keeps this
+        /// struct trivial: no reference counting or outlined copies on the hot path.
+        fileprivate var stackID: UInt32 = 0
         /// The node the lock is held from once acquired (see `LockNode`).
         fileprivate let holdNode: UInt64
         /// The user's call site (see `ThreadState.callSite()`).
@@ -28,7 +31,7 @@ enum Tracking {
         /// `reentryProceeds`): the caller must not take the raw lock, which this thread holds.
         fileprivate(set) var grantsWithoutRawLock = false
 
-        static let untracked = Acquisition(threadReference: nil, reentryIndex: nil, stack: nil, holdNode: 0, site: 0)
+        static let untracked = Acquisition(threadReference: nil, reentryIndex: nil, holdNode: 0, site: 0)
     }
 
     /// The calling thread's state without retaining it (the hot path must not touch reference
@@ -77,7 +80,7 @@ enum Tracking {
             if let index = thread.indexOfHeld(lock.id) {
                 let decision = reentry(thread.held(at: index))
                 if decision.recursive {
-                    return Acquisition(threadReference: reference, reentryIndex: index, stack: nil, holdNode: holdNode, site: site)
+                    return Acquisition(threadReference: reference, reentryIndex: index, holdNode: holdNode, site: site)
                 }
                 // A handler run on the detecting thread (a report that ends the process is
                 // delivered there) re-entering a lock that thread holds proceeds without a report,
@@ -86,20 +89,20 @@ enum Tracking {
                     if !thread.isReporting {
                         Reporter.submit(thread.reentrantAcquireRequest(of: lock, heldAt: index, outcome: .proceedsAsRecursive, reason: decision.reason))
                     }
-                    var acquisition = Acquisition(threadReference: reference, reentryIndex: index, stack: nil, holdNode: holdNode, site: site)
+                    var acquisition = Acquisition(threadReference: reference, reentryIndex: index, holdNode: holdNode, site: site)
                     acquisition.grantsWithoutRawLock = true
                     return acquisition
                 }
                 Reporter.submit(thread.reentrantAcquireRequest(of: lock, heldAt: index, outcome: .terminates, reason: decision.reason))
             }
-            var stack: (trace: StackTrace, id: UInt32)?
-            if !thread.isReporting && !knowsAllEdges(into: target, of: lock, thread: thread) {
-                stack = slowPath(into: lock, target: target, thread: thread)
-            }
-            var acquisition = Acquisition(threadReference: reference, reentryIndex: nil, stack: stack, holdNode: holdNode, site: site)
-            // A stack the lock's budget asks for is captured now, before the raw lock is taken:
-            // captured after, it would lengthen the hold and make other threads wait for it.
-            if stack == nil && thread.heldCount < ThreadState.observableDepth && lock.takeStackBudget() {
+            var acquisition = Acquisition(threadReference: reference, reentryIndex: nil, holdNode: holdNode, site: site)
+            if !thread.isReporting && !knowsAllEdges(into: target, of: lock, thread: thread),
+               let captured = slowPath(into: lock, target: target, thread: thread) {
+                acquisition.scratchDepth = captured.depth
+                acquisition.stackID = captured.id
+            } else if thread.heldCount < ThreadState.observableDepth && lock.takeStackBudget() {
+                // A stack the lock's budget asks for is captured now, before the raw lock is
+                // taken: captured after, it would lengthen the hold and make others wait for it.
                 acquisition.scratchDepth = thread.captureIntoScratch()
             }
             return acquisition
@@ -161,8 +164,8 @@ enum Tracking {
                     thread.incrementRecursion(at: index)
                 }
             } else {
-                thread.push(lock, node: acquisition.holdNode, capturedStack: acquisition.stack?.trace,
-                            stackID: acquisition.stack?.id ?? 0, site: acquisition.site,
+                thread.push(lock, node: acquisition.holdNode, capturedStack: nil,
+                            stackID: acquisition.stackID, site: acquisition.site,
                             scratchDepth: acquisition.scratchDepth)
             }
         }

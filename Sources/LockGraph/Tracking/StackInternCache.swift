@@ -1,0 +1,63 @@
+/// A thread's recently interned stacks with their `StackTable` ids (owner thread only).
+///
+/// Why: a thread records most of its new edges from a few code paths, and each new edge interns
+/// two stacks (where the held lock was taken, where the new one is). Found here, a stack costs
+/// its hash and one comparison of its frames: no `StackTable` shard lock, which every thread
+/// recording edges from the same code path would otherwise take.
+///
+/// Direct-mapped by `StackHash`: `entryCount` entries of one stack each (hash, id, depth and
+/// frames), a new stack replacing whatever its entry held. Invariant: a non-zero `ids[e]` is the
+/// `StackTable` id of the `depths[e]` frames stored for entry `e`, whose hash is `hashes[e]`
+/// (ids never change meaning, so an entry is never stale).
+struct StackInternCache {
+    private static let entryCount = 8
+    private let hashes: UnsafeMutablePointer<UInt64>
+    private let ids: UnsafeMutablePointer<UInt32>
+    private let depths: UnsafeMutablePointer<Int>
+    /// `entryCount` rows of `StackTrace.maximumDepth` frames.
+    private let frames: UnsafeMutablePointer<UInt>
+
+    init() {
+        hashes = .allocate(capacity: Self.entryCount)
+        hashes.initialize(repeating: 0, count: Self.entryCount)
+        ids = .allocate(capacity: Self.entryCount)
+        ids.initialize(repeating: 0, count: Self.entryCount)
+        depths = .allocate(capacity: Self.entryCount)
+        depths.initialize(repeating: 0, count: Self.entryCount)
+        frames = .allocate(capacity: Self.entryCount * StackTrace.maximumDepth)
+    }
+
+    /// The id of `stack` (at most `StackTrace.maximumDepth` frames), from this cache or else
+    /// interned in `StackTable` and remembered; 0 for an empty stack.
+    func intern(_ stack: UnsafeBufferPointer<UInt>) -> UInt32 {
+        guard !stack.isEmpty else { return 0 }
+        let depth = min(stack.count, StackTrace.maximumDepth)
+        let stack = UnsafeBufferPointer(rebasing: stack[..<depth])
+        let hash = StackHash.of(stack)
+        let entry = Int(truncatingIfNeeded: hash >> 32) & (Self.entryCount - 1)
+        let row = frames + entry * StackTrace.maximumDepth
+        if ids[entry] != 0 && hashes[entry] == hash && depths[entry] == depth && Self.equal(row, stack) {
+            return ids[entry]
+        }
+        let id = StackTable.intern(stack, hash: hash)
+        guard id != 0 else { return 0 }
+        _ = UnsafeMutableBufferPointer(start: row, count: depth).initialize(from: stack)
+        hashes[entry] = hash
+        depths[entry] = depth
+        ids[entry] = id
+        return id
+    }
+
+    @inline(__always)
+    private static func equal(_ row: UnsafeMutablePointer<UInt>, _ stack: UnsafeBufferPointer<UInt>) -> Bool {
+        for position in 0..<stack.count where row[position] != stack[position] { return false }
+        return true
+    }
+
+    func deallocate() {
+        hashes.deallocate()
+        ids.deallocate()
+        depths.deallocate()
+        frames.deallocate()
+    }
+}
