@@ -6,6 +6,13 @@ import Glibc
 /// The interposer library (`libLockGraphPreload.so`) that `lockgraph run` and `lockgraph test`
 /// put in `LD_PRELOAD`.
 enum PreloadLibrary {
+    /// Whether captured pass-through arguments ask for the command's own help: a help flag first
+    /// (after `--` it belongs to the program or to swift test).
+    static func asksForHelp(_ arguments: [String]) -> Bool {
+        guard let first = arguments.first else { return false }
+        return ["--help", "-h", "-help"].contains(first)
+    }
+
     static let name = "libLockGraphPreload.so"
     static let variable = "LOCKGRAPH_PRELOAD_LIBRARY"
 

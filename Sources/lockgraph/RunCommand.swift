@@ -29,6 +29,12 @@ struct Run: ParsableCommand {
 
     func run() throws {
         var command = command
+        // The arguments are captured for the program, help flags included: this command's help
+        // is asked for when one comes first (`lockgraph run -- PROGRAM --help` passes it on).
+        if PreloadLibrary.asksForHelp(command) {
+            print(Self.helpMessage())
+            return
+        }
         if command.first == "--" { command.removeFirst() }
         guard let program = command.first else { PreloadLibrary.fail("run", "no program given: lockgraph run [--] PROGRAM [ARGS...]") }
         let library = PreloadLibrary.locate(option: library, command: "run")

@@ -41,7 +41,7 @@ struct Test: ParsableCommand {
         var arguments = arguments
         // The arguments are captured for swift test, help flags included: this command's help
         // is asked for when one comes first (`lockgraph test -- --help` passes it on to swift).
-        if let first = arguments.first, ["--help", "-h", "-help"].contains(first) {
+        if PreloadLibrary.asksForHelp(arguments) {
             print(Self.helpMessage())
             return
         }

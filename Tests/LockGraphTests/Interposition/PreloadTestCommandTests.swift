@@ -54,6 +54,17 @@ struct PreloadTestCommandTests {
         #expect(process.standardOutput.contains("OVERVIEW: Build the package's tests, then run them with LockGraph interposed"))
     }
 
+    /// `run` captures its arguments for the program too: a leading help flag is this command's
+    /// (it used to be taken for the program: "cannot start --help").
+    @Test(arguments: ["--help", "-h"])
+    func runHelpIsThisCommandsNotAProgram(flag: String) throws {
+        let process = try InteractiveProcess(executable: InteractiveProcess.fixture("lockgraph"), arguments: ["run", flag])
+        #expect(process.waitForExit(timeout: 60))
+        #expect(process.exitStatus == 0)
+        #expect(process.standardOutput.contains("OVERVIEW: Run an unmodified program with LockGraph interposed"))
+        #expect(!process.standardError.contains("cannot start"))
+    }
+
     @Test func missingLibraryExitsWithTwo() throws {
         let process = try InteractiveProcess(executable: InteractiveProcess.fixture("lockgraph"),
                                              arguments: ["test", "--library", "/nonexistent/libLockGraphPreload.so"])
