@@ -65,7 +65,10 @@ public struct RecordedCheck: Sendable {
     }
 
     private func block(_ cycle: RecordedLockGraph.Cycle, number: Int) -> [String] {
-        var lines = [title(cycle, number: number)]
+        // Opens, as a live report does, on the code paths to change: each edge's acquisition.
+        var lines = [title(cycle, number: number)] + ReportHeadline.fixLines(cycle.edges.map { edge in
+            (ReportHeadline.place(in: edge.record.acquirerStack), "takes \"\(edge.to)\" while holding \"\(edge.from)\"")
+        })
         for edge in cycle.edges {
             lines.append("  \"\(edge.from)\" -> \"\(edge.to)\": from \(edge.source) (pid \(edge.process.pid), thread \(edge.record.thread.id)\(edge.record.thread.name.map { " \"\($0)\"" } ?? ""))")
             guard showsStacks else { continue }

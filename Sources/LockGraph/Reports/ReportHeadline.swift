@@ -38,19 +38,32 @@ struct ReportHeadline: Sendable {
     /// of:` ... `or:`). Never more than three: identical paths are one, with more than two left
     /// paths at one place are merged, and those past the second share the third line.
     var lines: [String] {
-        let all = paths.map { (place: $0.place, note: $0.note) }
-        let distinct = Self.merged(all) { $0.place == $1.place && $0.note == $1.note }
-        let entries = distinct.count > 2 ? Self.merged(all) { $0.place == $1.place } : distinct
+        ["LockGraph: \(title)"] + Self.fixLines(paths.map { (place: $0.place, note: $0.note) })
+    }
+
+    /// The lines after the title: one path (`fix:`) or the alternatives (`fix one of:` ...
+    /// `or:`), at most two lines (see `lines`). Also `lockgraph check`'s, for recorded cycles.
+    static func fixLines(_ all: [(place: String, note: String)]) -> [String] {
+        let distinct = merged(all) { $0.place == $1.place && $0.note == $1.note }
+        let entries = distinct.count > 2 ? merged(all) { $0.place == $1.place } : distinct
         let written = entries.map { "\($0.place) (\($0.note))" }
-        var lines = ["LockGraph: \(title)"]
         switch written.count {
-        case 0: break
-        case 1: lines.append("  fix: " + written[0])
-        default:
-            lines.append("  fix one of: " + written[0])
-            lines.append("          or: " + written.dropFirst().joined(separator: "; or: "))
+        case 0: return []
+        case 1: return ["  fix: " + written[0]]
+        default: return ["  fix one of: " + written[0], "          or: " + written.dropFirst().joined(separator: "; or: ")]
         }
-        return lines
+    }
+
+    /// A recorded stack's place to change, as `CodePath.place` names a live one: the first frame
+    /// outside the runtime, the system libraries and the compiler's glue.
+    static func place(in frames: [LockGraphDocument.Frame]) -> String {
+        let user = frames.first { frame in
+            FrameFormatter.runtimeSource(symbol: frame.symbol, image: frame.image) == nil
+                && !(frame.image.map(FrameFormatter.isSystemImage) ?? false)
+        }
+        guard let frame = user else { return frames.isEmpty ? "[no stack recorded]" : "[no frame of the program's own code on the stack]" }
+        let function = frame.symbol.map(FrameFormatter.functionName) ?? frame.address
+        return FrameFormatter.describe(address: function, symbol: function, file: frame.file, line: frame.line, image: frame.image)
     }
 
     /// `entries` with the `same` ones kept once, at the first, its note saying how many more.

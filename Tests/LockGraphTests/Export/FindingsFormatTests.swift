@@ -189,6 +189,21 @@ struct FindingsFormatTests {
         #expect(none.report.rendered(as: .text) == "Checked 1 class-level edges from 1 file(s).\n\nNo lock-order cycle.\n")
     }
 
+    /// Each cycle opens, as a live report does, on the code paths to change: the first user
+    /// frame of each edge's acquisition (runtime and compiler glue stepped over).
+    @Test func eachCycleOpensOnTheCodePathsToChange() {
+        var glued = FindingsSamples.edge("audit", "accounts", order: 1, heldLine: 20, acquiredLine: 21)
+        glued.acquirerStack.insert(LockGraphDocument.Frame(address: "0x2", symbol: "swift_release", file: nil, line: nil,
+                                                           image: "/usr/lib/swift/linux/libswiftCore.so"), at: 0)
+        let document = FindingsSamples.document([FindingsSamples.edge("accounts", "audit", order: 0, heldLine: 10, acquiredLine: 11), glued])
+        let lines = FindingsSamples.check([document]).textLines
+        let title = lines.firstIndex { $0.hasPrefix("Cycle 1: ") } ?? 0
+        #expect(Array(lines[title + 1 ... title + 2]) == [
+            "  fix one of: take() at Bank.swift:11 (takes \"audit\" while holding \"accounts\")",
+            "          or: take() at Bank.swift:21 (takes \"accounts\" while holding \"audit\")",
+        ])
+    }
+
     /// `site` of a SARIF location: `uriBaseId:uri:startLine`.
     static func site(_ location: [String: Any]) -> String {
         let physical = location["physicalLocation"] as? [String: Any]
