@@ -156,12 +156,16 @@ enum StackHash {
         frames.withUnsafeBufferPointer { of($0) }
     }
 
+    /// Whether two stacks have the same frames (count included).
+    @inline(__always)
+    static func equal(_ stored: UnsafeBufferPointer<UInt>, _ frames: UnsafeBufferPointer<UInt>) -> Bool {
+        guard stored.count == frames.count else { return false }
+        for position in 0..<frames.count where stored[position] != frames[position] { return false }
+        return true
+    }
+
     @inline(__always)
     static func equal(_ stored: [UInt], _ frames: UnsafeBufferPointer<UInt>) -> Bool {
-        guard stored.count == frames.count else { return false }
-        return stored.withUnsafeBufferPointer { stored in
-            for position in 0..<frames.count where stored[position] != frames[position] { return false }
-            return true
-        }
+        stored.withUnsafeBufferPointer { equal($0, frames) }
     }
 }

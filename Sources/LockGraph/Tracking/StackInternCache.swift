@@ -36,7 +36,7 @@ struct StackInternCache {
         let hash = StackHash.of(stack)
         let entry = Int(truncatingIfNeeded: hash >> 32) & (Self.entryCount - 1)
         let row = frames + entry * StackTrace.maximumDepth
-        if ids[entry] != 0 && hashes[entry] == hash && depths[entry] == depth && Self.equal(row, stack) {
+        if ids[entry] != 0 && hashes[entry] == hash && StackHash.equal(UnsafeBufferPointer(start: row, count: depths[entry]), stack) {
             return ids[entry]
         }
         let id = StackTable.intern(stack, hash: hash)
@@ -46,12 +46,6 @@ struct StackInternCache {
         depths[entry] = depth
         ids[entry] = id
         return id
-    }
-
-    @inline(__always)
-    private static func equal(_ row: UnsafeMutablePointer<UInt>, _ stack: UnsafeBufferPointer<UInt>) -> Bool {
-        for position in 0..<stack.count where row[position] != stack[position] { return false }
-        return true
     }
 
     func deallocate() {

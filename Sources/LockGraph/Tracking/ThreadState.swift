@@ -130,11 +130,13 @@ final class ThreadState: @unchecked Sendable {
 
     /// Records `lock` as held. Captures its acquisition stack while the lock's budget lasts,
     /// or copies `stack` when the slow path already captured one.
-    @inline(__always)
     /// `scratchDepth`: frames the acquisition already captured into the scratch buffer (before
-    /// taking the raw lock); they are published instead of capturing here.
+    /// taking the raw lock); they are published instead of capturing here. `budgetChecked`: the
+    /// acquisition already asked the lock's budget (`Tracking.beginAcquire`), so this push does
+    /// not ask again.
+    @inline(__always)
     func push(_ lock: LockInfo, node: UInt64, capturedStack stack: StackTrace?, stackID: UInt32 = 0, site: UInt,
-              scratchDepth: Int = 0) {
+              scratchDepth: Int = 0, budgetChecked: Bool = false) {
         let index = hot.pointee.heldCount
         if index == hot.pointee.heldCapacity { growHeld() }
         var depth = 0
@@ -143,7 +145,7 @@ final class ThreadState: @unchecked Sendable {
                 depth = stack.addresses.withUnsafeBufferPointer { publishStack($0, of: lock.id, at: index) }
             } else if scratchDepth > 0 {
                 depth = publishStack(UnsafeBufferPointer(start: captureScratch, count: scratchDepth), of: lock.id, at: index)
-            } else if scratchDepth == 0 && lock.takeStackBudget() {
+            } else if !budgetChecked && lock.takeStackBudget() {
                 let captured = StackTrace.capture(into: captureScratch)
                 depth = publishStack(UnsafeBufferPointer(start: captureScratch, count: captured), of: lock.id, at: index)
             } else if observedDepth[index].load(ordering: .relaxed) != 0 {

@@ -166,7 +166,7 @@ enum Tracking {
             } else {
                 thread.push(lock, node: acquisition.holdNode, capturedStack: nil,
                             stackID: acquisition.stackID, site: acquisition.site,
-                            scratchDepth: acquisition.scratchDepth)
+                            scratchDepth: acquisition.scratchDepth, budgetChecked: true)
             }
         }
     }
