@@ -83,9 +83,23 @@ struct ELFSymbols {
         let placed = groups.filter { $0.low < $0.high && !($0.low <= home.low && $0.high >= home.high && $0.high - $0.low > home.high - home.low) }
             .sorted { $0.low < $1.low }
         guard let start = placed.firstIndex(where: { $0.low == home.low && $0.high == home.high }) else { return nil }
+        // Neighbouring objects that are mostly the module's extend the range. An object whose
+        // local functions are all neutral (a file of only public functions keeps at most a
+        // standard-library thunk local) is passed over, and counts only when more of the
+        // module's objects lie beyond it: one such file must not cut the range short.
+        func isOwn(_ group: Group) -> Bool { group.own > group.others }
+        func isNeutral(_ group: Group) -> Bool { group.own == 0 && group.others == 0 }
         var first = start, last = start
-        while first > 0 && placed[first - 1].own > placed[first - 1].others { first -= 1 }
-        while last + 1 < placed.count && placed[last + 1].own > placed[last + 1].others { last += 1 }
+        var index = start - 1
+        while index >= 0 && (isOwn(placed[index]) || isNeutral(placed[index])) {
+            if isOwn(placed[index]) { first = index }
+            index -= 1
+        }
+        index = start + 1
+        while index < placed.count && (isOwn(placed[index]) || isNeutral(placed[index])) {
+            if isOwn(placed[index]) { last = index }
+            index += 1
+        }
         return (placed[first].low, placed[first...last].map(\.high).max() ?? placed[last].high)
     }
 
