@@ -25,6 +25,17 @@ extension Scenario {
         b.withLock { a.withLock {} }
         checks.check(violationCount(.lockOrderInversion) == 1, "the same inversion is found again after reset (thread caches dropped)")
 
+        // The same from the steady state (stack budgets spent, chains cached): a chain cached
+        // before reset() is not trusted after it.
+        LockMonitor.reset()
+        let warmA = TrackedMutex(name: "warm-a")
+        let warmB = TrackedMutex(name: "warm-b")
+        for _ in 0..<40 { warmA.withLock { warmB.withLock {} } }
+        LockMonitor.reset()
+        warmB.withLock { warmA.withLock {} }
+        warmA.withLock { warmB.withLock {} }
+        checks.check(violationCount(.lockOrderInversion) == 1, "after reset, an order cached in the steady state is checked again")
+
         // Class checking switched on by API: two instances per class, one per path.
         LockMonitor.reset()
         checks.check(!LockMonitor.checksLockClasses, "class checking is off by default")
@@ -55,6 +66,7 @@ extension Scenario {
         // Switching modes at any time never gives a false report: a hold released while off
         // leaves no phantom entry behind.
         let e = TrackedMutex(name: "e")
+        for _ in 0..<40 { e.withLock {} }   // the steady state: the next lock() is the short path
         e.lock()
         LockMonitor.mode = .off
         e.unlock()
@@ -64,6 +76,12 @@ extension Scenario {
         checks.check(LockMonitor.violations.isEmpty, "lock, off, unlock, report, lock: no false reentrant acquire")
         checks.check(e.tryLock(), "that lock is free afterwards")
         e.unlock()
+        LockMonitor.mode = .off
+        e.lock()
+        LockMonitor.mode = .report
+        e.unlock()
+        e.withLock {}
+        checks.check(LockMonitor.violations.isEmpty, "lock while off, unlock while on: no false invalid unlock")
         return checks.exitStatus
     }
 }

@@ -88,6 +88,11 @@ final class LockInfo: Sendable {
         return true
     }
 
+    /// Whether the next acquisition would capture a stack (`takeStackBudget` would return true),
+    /// without taking from the budget.
+    @inline(__always)
+    var hasStackBudget: Bool { stackBudget.load(ordering: .relaxed) > 0 }
+
     /// A new edge touched this lock: its next acquisitions are worth a stack again.
     func renewStackBudget() {
         let budget = Configuration.holderStackBudget

@@ -69,12 +69,12 @@ public final class TrackedCondition: TrackedLocking, @unchecked Sendable {
 
     /// Blocks until the condition's lock is acquired.
     public func lock() {
-        Tracking.acquire(info, mutex: mutex, recursive: false)
+        Tracking.acquireNonRecursive(info, mutex: mutex)
     }
 
     /// Releases the condition's lock; reported as an invalid unlock if the thread does not hold it.
     public func unlock() {
-        Tracking.release(info) { mutex.unlock() }
+        Tracking.release(info, mutex: mutex)
     }
 
     /// Releases the lock, waits for a signal (or a spurious wake-up), re-acquires the lock.

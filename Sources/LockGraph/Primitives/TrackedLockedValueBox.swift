@@ -31,8 +31,8 @@ public final class TrackedLockedValueBox<Value> {
 
     /// Runs `body` with exclusive access to the value and returns its result.
     public func withLockedValue<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
-        Tracking.acquire(info, mutex: mutex, recursive: false)
-        defer { Tracking.release(info) { mutex.unlock() } }
+        Tracking.acquireNonRecursive(info, mutex: mutex)
+        defer { Tracking.release(info, mutex: mutex) }
         return try body(&value)
     }
 }
@@ -49,13 +49,13 @@ extension TrackedLockedValueBox {
 
         /// Blocks until the box's lock is acquired.
         public func lock() {
-            Tracking.acquire(box.info, mutex: box.mutex, recursive: false)
+            Tracking.acquireNonRecursive(box.info, mutex: box.mutex)
         }
 
         /// Releases the box's lock; reported as an invalid unlock (and ignored) if the thread
         /// does not hold it.
         public func unlock() {
-            Tracking.release(box.info) { box.mutex.unlock() }
+            Tracking.release(box.info, mutex: box.mutex)
         }
 
         /// Runs `mutate` on the value without locking. The caller must hold the lock (taken with

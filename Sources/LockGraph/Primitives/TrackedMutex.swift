@@ -70,12 +70,12 @@ public final class TrackedMutex: TrackedLocking, @unchecked Sendable {
 
     @usableFromInline
     func trackedLock() {
-        Tracking.acquire(info, mutex: mutex, recursive: false)
+        Tracking.acquireNonRecursive(info, mutex: mutex)
     }
 
     @usableFromInline
     func trackedUnlock() {
-        Tracking.release(info) { mutex.unlock() }
+        Tracking.release(info, mutex: mutex)
     }
 
     /// Acquires the lock if it is free; never blocks and adds no order edge into this lock.
@@ -128,7 +128,7 @@ public final class TrackedRecursiveMutex: TrackedLocking, @unchecked Sendable {
 
     /// Releases one level of the lock; reported as an invalid unlock if the thread does not hold it.
     public func unlock() {
-        Tracking.release(info) { mutex.unlock() }
+        Tracking.release(info, mutex: mutex)
     }
 
     /// Acquires the lock if it is free or already held by this thread; never blocks.

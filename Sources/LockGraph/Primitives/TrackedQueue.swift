@@ -144,12 +144,12 @@ public final class TrackedQueue<Element> {
         if reentrantThread(operation: operation, outcome: "Answered from the state at that moment.") != nil {
             return body()
         }
-        Tracking.acquire(info, mutex: mutex, recursive: false)
+        Tracking.acquireNonRecursive(info, mutex: mutex)
         let thread = Tracking.currentThread()
         thread?.activeQueueOperations.append(info.id)
         defer {
             thread?.activeQueueOperations.removeLast()
-            Tracking.release(info) { mutex.unlock() }
+            Tracking.release(info, mutex: mutex)
         }
         return body()
     }

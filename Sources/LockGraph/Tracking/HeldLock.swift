@@ -45,4 +45,9 @@ struct HotThreadState {
     /// True while this thread delivers a report: locks taken by handlers are tracked but not
     /// checked, so a handler can never recurse into another report.
     var isReporting = false
+    #if DEBUG
+    /// Acquisitions taken by the steady-state path (`Tracking.lockKnown`), counted in debug
+    /// builds only, so tests can tell that path from the general one.
+    var knownAcquisitions = 0
+    #endif
 }

@@ -42,12 +42,13 @@ final class ThreadState: @unchecked Sendable {
     private let slotsVersion = Atomic<UInt>(0)
     /// Where the owner captures a stack before publishing it into its slot (owner only).
     private let captureScratch: UnsafeMutablePointer<UInt>
-    /// Frames in each slot, as other threads see them.
-    private let observedDepth: UnsafeMutablePointer<Atomic<Int>>
-    private let observedIDs: UnsafeMutablePointer<Atomic<UInt64>>
+    /// Frames in each slot, as other threads see them. This and the three mirrors below are
+    /// written only by the owner, in this file and `ThreadState+KnownPath.swift`.
+    let observedDepth: UnsafeMutablePointer<Atomic<Int>>
+    let observedIDs: UnsafeMutablePointer<Atomic<UInt64>>
     /// Coarse monotonic time (ns) at which each observable held entry was acquired.
-    private let observedSince: UnsafeMutablePointer<Atomic<UInt64>>
-    private let observedCount = Atomic<Int>(0)
+    let observedSince: UnsafeMutablePointer<Atomic<UInt64>>
+    let observedCount = Atomic<Int>(0)
     /// The lock this thread is blocked on (0: none), since when, and how (see `WaitKind`).
     let waitingFor = Atomic<UInt64>(0)
     let waitingSince = Atomic<UInt64>(0)

@@ -159,7 +159,7 @@ struct FixtureScenarioTests {
 extension FixtureScenarioTests {
     @Test func resetAndModeSwitchWorkInAFreshProcess() throws {
         let output = try runSelfChecking(["reset-and-mode"], timeout: 60)
-        #expect(count("PASS", in: output) == 13)
+        #expect(count("PASS", in: output) == 15)
     }
 }
 
