@@ -1,10 +1,11 @@
 /// Reports of one lock misused by one thread: re-entry, an unlock without a hold, destruction
 /// while held.
 extension ReportBuilder {
-    static func reentrantAcquire(_ lock: LockInfo, thread: ThreadDescriptor, firstAcquired: StackTrace, requestedAgain: StackTrace,
-                                 outcome: ReportRequest.ReentryOutcome, reason: String?, _ context: ReportContext) -> LockViolation {
+    static func reentrantAcquire(_ lock: LockInfo, thread: ThreadDescriptor, firstAcquired: StackTrace, firstAcquiredSiteOnly: Bool,
+                                 requestedAgain: StackTrace, outcome: ReportRequest.ReentryOutcome, reason: String?,
+                                 _ context: ReportContext) -> LockViolation {
         let first = LockBacktrace(
-            label: "\(lock.descriptor) first acquired",
+            label: "\(lock.descriptor) first acquired\(firstAcquiredSiteOnly ? siteOnlyNote : "")",
             thread: thread,
             frames: Symbolication.frames(of: firstAcquired))
         let second = LockBacktrace(

@@ -20,9 +20,9 @@ enum ReportBuilder {
             return violation
         case let .sameClassNesting(record, thread):
             return sameClassNesting(record, thread: thread, context)
-        case let .reentrantAcquire(lock, thread, firstAcquired, requestedAgain, outcome, reason):
-            return reentrantAcquire(lock, thread: thread, firstAcquired: firstAcquired, requestedAgain: requestedAgain,
-                                    outcome: outcome, reason: reason, context)
+        case let .reentrantAcquire(lock, thread, firstAcquired, siteOnly, requestedAgain, outcome, reason):
+            return reentrantAcquire(lock, thread: thread, firstAcquired: firstAcquired, firstAcquiredSiteOnly: siteOnly,
+                                    requestedAgain: requestedAgain, outcome: outcome, reason: reason, context)
         case let .reentrantQueueOperation(queue, operation, thread, entered, reentered, outcome):
             return reentrantQueueOperation(queue, operation: operation, thread: thread, entered: entered, reentered: reentered,
                                            outcome: outcome, context)
@@ -51,7 +51,7 @@ enum ReportBuilder {
     /// The message the process ends with after delivering `request`, for a request that ends
     /// it (a fatal reentrant acquire); nil for every other request.
     static func terminationMessage(for request: ReportRequest) -> String? {
-        guard case let .reentrantAcquire(lock, thread, _, _, .terminates, _) = request else { return nil }
+        guard case let .reentrantAcquire(lock, thread, _, _, _, .terminates, _) = request else { return nil }
         return "LockGraph: terminating: \(thread) re-acquired non-recursive \(lock.descriptor) and would hang forever.\n"
     }
 

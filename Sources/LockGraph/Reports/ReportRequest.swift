@@ -16,10 +16,11 @@ enum ReportRequest: Sendable {
     case lockOrderInversion(cycle: [EdgeRecord], betweenClasses: Bool)
     /// Two locks of one class nested while class checking is on; `thread` detected it.
     case sameClassNesting(EdgeRecord, thread: ThreadDescriptor)
-    /// `thread` asked again for `lock`, which it holds (acquired at `firstAcquired`); `outcome`
-    /// says what happens next. `reason` says why a lock that allows some re-entry refused this one.
-    case reentrantAcquire(lock: LockInfo, thread: ThreadDescriptor, firstAcquired: StackTrace, requestedAgain: StackTrace,
-                          outcome: ReentryOutcome, reason: String?)
+    /// `thread` asked again for `lock`, which it holds (acquired at `firstAcquired`: only the
+    /// call site when `firstAcquiredSiteOnly`); `outcome` says what happens next. `reason` says
+    /// why a lock that allows some re-entry refused this one.
+    case reentrantAcquire(lock: LockInfo, thread: ThreadDescriptor, firstAcquired: StackTrace, firstAcquiredSiteOnly: Bool,
+                          requestedAgain: StackTrace, outcome: ReentryOutcome, reason: String?)
     /// `thread`, already inside an operation of `queue` (entered at `entered`), called
     /// `operation` on it again; `outcome` says how LockGraph answered the inner call.
     case reentrantQueueOperation(queue: LockInfo, operation: String, thread: ThreadDescriptor, entered: StackTrace,

@@ -34,7 +34,8 @@ struct ReportBuilderTests {
 
     @Test func reentryAdviceAndTerminationFollowTheLockKind() throws {
         func request(_ kind: LockKind, _ outcome: ReportRequest.ReentryOutcome) -> ReportRequest {
-            .reentrantAcquire(lock: lock(kind), thread: thread, firstAcquired: .empty, requestedAgain: .empty, outcome: outcome, reason: nil)
+            .reentrantAcquire(lock: lock(kind), thread: thread, firstAcquired: .empty, firstAcquiredSiteOnly: false, requestedAgain: .empty,
+                              outcome: outcome, reason: nil)
         }
         #expect(try build(request(.mutex, .terminates)).advice.hasPrefix("Do not call code that takes this lock while holding it"))
         #expect(try build(request(.queue, .terminates)).advice.hasPrefix("Do not call code that takes this queue while holding it"))

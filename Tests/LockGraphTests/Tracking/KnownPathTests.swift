@@ -24,8 +24,7 @@ struct KnownPathTests {
         #expect(thread.heldCount >= 2)
         let entry = thread.held(at: thread.heldCount - 2)
         #expect(entry.id == outer.info.id && entry.stackDepth == 0 && entry.recursion == 1)
-        // The site is a return address: one byte back lies inside the call instruction.
-        let frame = Symbolication.frames(of: StackTrace(addresses: [entry.site &- 1]), trimThreadStart: false).first
+        let frame = Symbolication.frames(of: ThreadState.siteTrace(entry.site), trimThreadStart: false).first
         #expect(frame?.line == lockLine, "site: \(String(describing: frame))")
         #expect(thread.held(at: thread.heldCount - 1).chain == ThreadState.chain(entry.chain, inner.info.id))
         inner.unlock()
@@ -50,6 +49,7 @@ struct KnownPathTests {
         try ViolationScope.$taskScope.withValue(UInt64.random(in: 1..<UInt64(Int32.max))) {
             let lock = TrackedMutex(name: prefix)
             warm(lock)
+            let outerLine = #line + 1
             lock.withLock {
                 lock.withLock {}
                 // The re-entry's unlock released nothing: this thread still holds the lock.
@@ -58,6 +58,10 @@ struct KnownPathTests {
             let found = violations(involving: prefix)
             try #require(found.count == 1)
             #expect(found[0].kind == .reentrantAcquire)
+            // No stack was kept for the outer hold, but its call site was: the report names it.
+            let first = try #require(found[0].backtraces.first)
+            #expect(first.label.contains("only the call site kept"), "\(first.label)")
+            #expect(first.frames.first?.line == outerLine, "\(first.frames)")
             #expect(Tracking.currentThread()?.indexOfHeld(lock.info.id) == nil)
             #expect(lock.tryLock())
             lock.unlock()
