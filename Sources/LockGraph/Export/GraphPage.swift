@@ -138,8 +138,7 @@ public enum GraphPage {
             var edgeIndex: [String: Int] = [:]
             var stackIndex: [String: Int] = [:]
             func stack(_ frames: [LockGraphDocument.Frame]) -> Int {
-                let text = FrameFormatter.numberedLines(frames.map(\.formatted), indent: "    ", whenEmpty: "<no stack recorded>")
-                    .joined(separator: "\n")
+                let text = LockGraphDocument.Frame.foldedLines(frames, indent: "    ").joined(separator: "\n")
                 if let index = stackIndex[text] { return index }
                 stackIndex[text] = stacks.count
                 stacks.append(text)

@@ -79,7 +79,7 @@ public struct RecordedCheck: Sendable {
     }
 
     private func stack(_ label: String, _ frames: [LockGraphDocument.Frame]) -> [String] {
-        ["      \(label):"] + FrameFormatter.numberedLines(frames.map(\.formatted), indent: "        ", whenEmpty: "<no stack recorded>")
+        ["      \(label):"] + LockGraphDocument.Frame.foldedLines(frames, indent: "        ")
     }
 
     private func finding(_ cycle: RecordedLockGraph.Cycle, number: Int, roots: inout SourceRootResolver) -> LockGraphFinding {

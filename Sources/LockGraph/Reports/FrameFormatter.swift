@@ -155,4 +155,14 @@ extension LockGraphDocument.Frame {
     public var formatted: String {
         FrameFormatter.describe(address: address, symbol: symbol, file: file, line: line, image: image)
     }
+
+    /// Where the frame comes from when it is runtime-internal (see
+    /// ``FrameFormatter/runtimeSource(symbol:image:)``), else nil.
+    var runtimeSource: String? { FrameFormatter.runtimeSource(symbol: symbol, image: image) }
+
+    /// `frames` as numbered lines with runtime-internal runs folded, as live reports show a
+    /// stack (see ``FrameFormatter/foldedLines(_:indent:whenEmpty:)``).
+    static func foldedLines(_ frames: [LockGraphDocument.Frame], indent: String) -> [String] {
+        FrameFormatter.foldedLines(frames.map { ($0.formatted, $0.runtimeSource) }, indent: indent, whenEmpty: "<no stack recorded>")
+    }
 }

@@ -204,6 +204,24 @@ struct FindingsFormatTests {
         ])
     }
 
+    /// Stacks in the text fold runtime and compiler-generated frames into one line, as live
+    /// reports do, keeping the frames' numbers.
+    @Test func stacksFoldRuntimeFramesAsLiveReportsDo() {
+        var glued = FindingsSamples.edge("audit", "accounts", order: 1, heldLine: 20, acquiredLine: 21)
+        let runtime = ["swift_release", "swift_deallocClassInstance"].map {
+            LockGraphDocument.Frame(address: "0x2", symbol: $0, file: nil, line: nil, image: "/usr/lib/swift/linux/libswiftCore.so")
+        }
+        glued.acquirerStack.insert(contentsOf: runtime, at: 1)
+        let document = FindingsSamples.document([FindingsSamples.edge("accounts", "audit", order: 0, heldLine: 10, acquiredLine: 11), glued])
+        let lines = FindingsSamples.check([document]).textLines
+        let acquired = lines.firstIndex { $0.hasSuffix("\"accounts\" acquired while holding \"audit\":") } ?? 0
+        #expect(lines.count > acquired + 3)
+        #expect(lines[acquired + 1].hasPrefix("        #0 take() at Bank.swift:21"), "\(lines)")
+        #expect(lines[acquired + 2] == "        ... 2 frames in libswiftCore", "\(lines)")
+        #expect(lines[acquired + 3].hasPrefix("        #3 "), "\(lines)")
+        #expect(!lines.contains { $0.contains("swift_release") })
+    }
+
     /// `site` of a SARIF location: `uriBaseId:uri:startLine`.
     static func site(_ location: [String: Any]) -> String {
         let physical = location["physicalLocation"] as? [String: Any]

@@ -124,6 +124,18 @@ struct GraphPageTests {
         #expect(model.stacks.count == 5)
     }
 
+    /// A stack on the page folds runtime frames into one line, as live reports do.
+    @Test func stacksOnThePageFoldRuntimeFrames() {
+        var edited = document([("accounts", "audit", false)])
+        edited.edges[0].acquirerStack.insert(contentsOf: ["swift_retain", "swift_release"].map {
+            LockGraphDocument.Frame(address: "0x9", symbol: $0, file: nil, line: nil, image: "/usr/lib/swift/linux/libswiftCore.so")
+        }, at: 1)
+        edited.edges[0].acquirerStack.append(frame("main", 3))
+        let model = GraphPage.Model(edited)
+        #expect(model.stacks[model.records[0].acquirerStack]
+            == "    #0 take_audit() at Bank.swift:20\n    ... 2 frames in libswiftCore\n    #3 main at Bank.swift:3")
+    }
+
     @Test func anEmptyGraphAndASelfLoopGiveAPage() {
         let empty = GraphPage.Model(document([]))
         #expect(empty.nodes.isEmpty && empty.edges.isEmpty && empty.cycles.isEmpty)
