@@ -4,6 +4,7 @@
 #include <link.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/mman.h>
 
 __thread void *lockgraph_thread_state __attribute__((tls_model("initial-exec"))) = 0;
 
@@ -134,4 +135,114 @@ int lockgraph_loader_info(uintptr_t address, const char **image, uintptr_t *base
     *base = (uintptr_t)info.dli_fbase;
     *symbol = info.dli_sname;
     return 1;
+}
+
+// MARK: Stack capture keyed by the frame-pointer chain (see the header)
+
+enum { STACK_CACHE_ENTRIES = 8, STACK_CACHE_FRAMES = 48, STACK_CACHE_TAIL = 1 };
+
+struct stack_cache_entry {
+    uint64_t hash;     // of key[0 ..< key_depth]; the entry is empty while depth is 0
+    int key_depth;     // frame records walked
+    int depth;         // frames libunwind captured
+    uintptr_t key[STACK_CACHE_FRAMES];
+    void *frames[STACK_CACHE_FRAMES];
+};
+
+struct stack_cache {
+    int busy;          // set while this thread is inside the cache: a signal handler then unwinds
+    struct stack_cache_entry entries[STACK_CACHE_ENTRIES];
+};
+
+static __thread struct stack_cache *thread_stack_cache __attribute__((tls_model("initial-exec"))) = 0;
+static __thread int thread_stack_cache_gone __attribute__((tls_model("initial-exec"))) = 0;
+static pthread_key_t stack_cache_key;
+static pthread_once_t stack_cache_once = PTHREAD_ONCE_INIT;
+static int stack_cache_key_made = 0;
+
+static void stack_cache_release(void *cache) {
+    // Runs on the exiting thread: later thread-exit code unwinds without the cache.
+    thread_stack_cache = 0;
+    thread_stack_cache_gone = 1;
+    munmap(cache, sizeof(struct stack_cache));
+}
+
+static void stack_cache_make_key(void) {
+    stack_cache_key_made = pthread_key_create(&stack_cache_key, stack_cache_release) == 0;
+}
+
+// The calling thread's cache, made on first use (mmap, not malloc: a lock taken in a signal
+// handler may get here), or 0 when there is none (thread exiting, no memory).
+static struct stack_cache *stack_cache_get(void) {
+    struct stack_cache *cache = thread_stack_cache;
+    if (cache != 0 || thread_stack_cache_gone) return cache;
+    pthread_once(&stack_cache_once, stack_cache_make_key);
+    if (!stack_cache_key_made) return 0;
+    void *memory = mmap(0, sizeof(struct stack_cache), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (memory == MAP_FAILED) return 0;
+    if (pthread_setspecific(stack_cache_key, memory) != 0) {
+        munmap(memory, sizeof(struct stack_cache));
+        return 0;
+    }
+    thread_stack_cache = memory;
+    return memory;
+}
+
+static inline uint64_t stack_cache_mix(uint64_t hash, uint64_t value) {
+    hash = (hash ^ value) * 0x9E3779B97F4A7C15ull;
+    return hash ^ (hash >> 29);
+}
+
+__attribute__((noinline))
+int lockgraph_backtrace_cached(void **buffer, int size, int (*unwind)(void **, int)) {
+    struct stack_cache *cache = stack_cache_get();
+    if (cache == 0 || cache->busy || size > STACK_CACHE_FRAMES) return unwind(buffer, size);
+    cache->busy = 1;
+    // The frame-record chain from this function's own frame, checked as lockgraph_call_site
+    // checks it. `ended`: it stopped at a zero frame pointer, the ABI's mark of the outermost frame.
+    const uintptr_t stack_low = thread_stack_low, stack_high = thread_stack_high;
+    uintptr_t key[STACK_CACHE_FRAMES];
+    int key_depth = 0, ended = 0;
+    uint64_t hash = 0;
+    uintptr_t *frame = (uintptr_t *)__builtin_frame_address(0);
+    while (key_depth < STACK_CACHE_FRAMES) {
+        uintptr_t address = (uintptr_t)frame;
+        if (address < stack_low || address > stack_high - 2 * sizeof(uintptr_t) || (address & 7) != 0) break;
+        uintptr_t return_address = frame[1];
+        if (return_address == 0) break;
+        key[key_depth++] = return_address;
+        hash = stack_cache_mix(hash, return_address);
+        uintptr_t *next = (uintptr_t *)frame[0];
+        if (next == 0) {
+            ended = 1;
+            break;
+        }
+        if ((uintptr_t)next <= address) break;
+        frame = next;
+    }
+    hash |= 1;
+    struct stack_cache_entry *entry = &cache->entries[(hash >> 32) & (STACK_CACHE_ENTRIES - 1)];
+    if (key_depth > 0 && entry->depth > 0 && entry->depth <= size && entry->hash == hash && entry->key_depth == key_depth
+        && memcmp(entry->key, key, (size_t)key_depth * sizeof(uintptr_t)) == 0) {
+        memcpy(buffer, entry->frames, (size_t)entry->depth * sizeof(void *));
+        cache->busy = 0;
+        return entry->depth;
+    }
+    int depth = unwind(buffer, size);
+    // Kept only if the walk agrees with libunwind frame by frame from where the walk starts
+    // (libunwind also lists this function, at most a few frames earlier), to libunwind's last
+    // frame or to a zero frame pointer with only the thread's root below it.
+    int start = 0;
+    while (start < depth && start < 4 && (uintptr_t)buffer[start] != key[0]) start++;
+    const int tail = depth - start - key_depth;
+    if (key_depth > 0 && start < depth && tail >= 0 && (tail == 0 || (ended && tail <= STACK_CACHE_TAIL))
+        && memcmp(buffer + start, key, (size_t)key_depth * sizeof(uintptr_t)) == 0) {
+        entry->hash = hash;
+        entry->key_depth = key_depth;
+        entry->depth = depth;
+        memcpy(entry->key, key, (size_t)key_depth * sizeof(uintptr_t));
+        memcpy(entry->frames, buffer, (size_t)depth * sizeof(void *));
+    }
+    cache->busy = 0;
+    return depth;
 }

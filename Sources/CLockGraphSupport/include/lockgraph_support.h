@@ -60,6 +60,31 @@ static inline __attribute__((always_inline)) uintptr_t lockgraph_call_site_inlin
     return lockgraph_call_site(48);
 }
 
+/// Captures up to `size` (at most 48) return addresses of the calling thread into `buffer`:
+/// the frames `unwind` (libunwind) captured earlier for the same frame-pointer chain, else
+/// `unwind`'s. Returns the number of frames written. Reports keep exact libunwind stacks.
+///
+/// Why: libunwind costs about 800 instructions a stack, a walk of the saved frame pointers
+/// (Swift keeps them on Linux) under 100, and a thread records most new edges from a few code
+/// paths. The walk is the key of a small per-thread cache of libunwind's stacks (8 entries,
+/// direct-mapped by a hash of the chain, the whole chain compared on a hit: a hash collision
+/// is only a miss).
+///
+/// Why a chain cannot stand for another stack: an entry is kept only when its chain agreed with
+/// libunwind's frames one by one, every frame libunwind found, except at most one frame below a
+/// zero frame pointer (the ABI's mark of the outermost frame, which only a thread's or the
+/// process's root sets: clone3 below start_thread). Whether a frame has a frame record at a
+/// given return address is fixed by the code at that address, so a frame without one would have
+/// been missing from the chain then, and is missing from any chain that matches it now: the same
+/// chain means the same return addresses in every frame, to the root. Only that root's own
+/// frame (which reports trim with the thread start) is not seen by the walk. A chain that skips
+/// a frame without a frame pointer (C code of libdispatch, libc) or ends on a broken frame
+/// pointer fails that agreement and is never cached: such stacks always go to libunwind.
+///
+/// Per-thread state in an mmap'ed block freed at thread exit; allocates nothing with malloc. A
+/// signal handler that interrupts the cache unwinds without it.
+int lockgraph_backtrace_cached(void **buffer, int size, int (*unwind)(void **, int));
+
 /// Records the calling thread's stack bounds for `lockgraph_call_site` (thread-local). Returns 0
 /// when they could be read.
 int lockgraph_set_thread_stack(void);

@@ -55,17 +55,34 @@ struct EdgeTable: Sequence {
 
     private mutating func insert(_ key: EdgeKey, _ value: EdgeData) {
         precondition(key.from != 0, "node id 0 is reserved")
-        if let existing = slot(of: key) {
-            values[existing] = value
-            return
+        // One probe finds the key or the empty slot a new key takes (unless the table grows).
+        var index = 0
+        if !keys.isEmpty {
+            index = home(of: key)
+            while keys[index].from != 0 {
+                if keys[index] == key {
+                    values[index] = value
+                    return
+                }
+                index = (index + 1) & mask
+            }
         }
         // Grow at 7/8 full (and from empty), so probes stay short and an empty slot always exists.
-        if (count + 1) * 8 > keys.count * 7 { grow() }
-        var index = home(of: key)
-        while keys[index].from != 0 { index = (index + 1) & mask }
+        if (count + 1) * 8 > keys.count * 7 {
+            grow()
+            index = emptySlot(for: key)
+        }
         keys[index] = key
         values[index] = value
         count += 1
+    }
+
+    /// The slot a key not in the table would take: the first empty one from its home.
+    @inline(__always)
+    private func emptySlot(for key: EdgeKey) -> Int {
+        var index = home(of: key)
+        while keys[index].from != 0 { index = (index + 1) & mask }
+        return index
     }
 
     private mutating func remove(_ key: EdgeKey) {
@@ -94,9 +111,11 @@ struct EdgeTable: Sequence {
         let capacity = Swift.max(16, keys.count * 2)
         keys = Array(repeating: EdgeKey(from: 0, to: 0), count: capacity)
         values = Array(repeating: EdgeData(holderStack: 0, acquirerStack: 0, thread: 0), count: capacity)
-        count = 0
+        // The old keys are distinct: each goes straight to its first empty slot, no lookup.
         for index in oldKeys.indices where oldKeys[index].from != 0 {
-            insert(oldKeys[index], oldValues[index])
+            let slot = emptySlot(for: oldKeys[index])
+            keys[slot] = oldKeys[index]
+            values[slot] = oldValues[index]
         }
         assert(checkInvariants() == nil, "EdgeTable after growing: \(checkInvariants() ?? "")")
     }

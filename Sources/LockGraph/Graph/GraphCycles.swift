@@ -73,7 +73,7 @@ struct GraphCycles {
     var nodeCount: Int { nodes.count }
     var edgeCount: Int { nodes.values.reduce(0) { $0 + $1.successors.count } }
 
-    func contains(node id: UInt64) -> Bool { nodes[id] != nil }
+    func contains(node id: UInt64) -> Bool { nodes.contains(id) }
 
     func hasEdge(from x: UInt64, to y: UInt64) -> Bool {
         nodes[x]?.successors.contains(y) ?? false
@@ -95,7 +95,7 @@ struct GraphCycles {
     /// both ends are within the bound) cannot overflow; when it is less than a step, renumber:
     /// then `firstRank` is 0 and `nextRank + spacing <= rankBound / 2`, so the step fits.
     private mutating func ensureNode(_ id: UInt64, asSource: Bool) {
-        guard nodes[id] == nil else { return }
+        guard !nodes.contains(id) else { return }
         if nodes.isEmpty {
             // Nothing is ordered against an empty graph: start afresh wherever the ranks were.
             (firstRank, nextRank, spacing) = (0, 0, maximumSpacing)
@@ -115,18 +115,25 @@ struct GraphCycles {
         if x == y { return .cycle(path: [x]) }
         ensureNode(y, asSource: false)
         ensureNode(x, asSource: true)
-        if nodes[x]!.successors.contains(y) { return .alreadyPresent }
-
-        if nodes[x]!.rank < nodes[y]!.rank {
-            addEdge(x, y)
+        let rankOfY = nodes[y]!.rank
+        // An edge present already agrees with the ranks, so one that does not is new; one that
+        // does is inserted on that side at once (one set operation both asks and adds).
+        let added = nodes.update(x) { node -> Bool? in node.rank < rankOfY ? node.successors.insert(y).inserted : nil } ?? nil
+        switch added {
+        case true?:
+            nodes.update(y) { _ = $0.predecessors.insert(x) }
             return .inserted
+        case false?:
+            return .alreadyPresent
+        case nil:
+            break
         }
 
         // Search both ways at once, one node per side per turn: backward from x over nodes
         // ranked above y, forward from y over nodes ranked below x. Every path y ... x lies in
         // that band, so either side reaching the other endpoint finds the cycle, and the first
         // side to finish proves there is none and is the (smaller) set to move.
-        var backward = BandSearch(from: x, towards: y, forward: false, bound: nodes[y]!.rank)
+        var backward = BandSearch(from: x, towards: y, forward: false, bound: rankOfY)
         var forward = BandSearch(from: y, towards: x, forward: true, bound: nodes[x]!.rank)
         while true {
             if let hit = backward.step(nodes) {
@@ -303,8 +310,8 @@ struct GraphCycles {
     }
 
     private mutating func addEdge(_ x: UInt64, _ y: UInt64) {
-        nodes[x]!.successors.insert(y)
-        nodes[y]!.predecessors.insert(x)
+        nodes.update(x) { _ = $0.successors.insert(y) }
+        nodes.update(y) { _ = $0.predecessors.insert(x) }
     }
 
     private func pathBack(to x: UInt64, from y: UInt64, parents: [UInt64: UInt64]) -> [UInt64] {
@@ -344,21 +351,8 @@ struct GraphCycles {
     /// Removes a node and its edges. The remaining ranks stay a valid topological order.
     mutating func removeNode(_ id: UInt64) {
         guard let node = nodes.removeValue(forKey: id) else { return }
-        for next in node.successors { nodes[next]?.predecessors.remove(id) }
-        for previous in node.predecessors { nodes[previous]?.successors.remove(id) }
-    }
-
-    mutating func removeAll() {
-        nodes.removeAll()
-        nextRank = 0
-        firstRank = 0
-    }
-
-    /// True when every edge goes from a lower to a higher rank (used by tests).
-    func isTopologicallyOrdered() -> Bool {
-        nodes.allSatisfy { _, node in
-            node.successors.allSatisfy { nodes[$0].map { node.rank < $0.rank } ?? false }
-        }
+        for next in node.successors { nodes.update(next) { _ = $0.predecessors.remove(id) } }
+        for previous in node.predecessors { nodes.update(previous) { _ = $0.successors.remove(id) } }
     }
 
     /// Describes the first broken invariant (see the type's documentation), or returns nil

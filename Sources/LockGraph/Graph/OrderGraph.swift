@@ -210,7 +210,7 @@ struct OrderGraph {
 
     private mutating func forget(_ key: EdgeKey) {
         edges[key] = nil
-        inversionEdges[key] = nil
+        if !inversionEdges.isEmpty { inversionEdges[key] = nil }
         if !guards.isEmpty { guards[key] = nil }
     }
 

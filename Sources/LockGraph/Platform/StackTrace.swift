@@ -1,3 +1,4 @@
+import CLockGraphSupport
 import CUnwind
 
 /// Raw return addresses of one call stack, captured with libunwind; symbolized only when a
@@ -20,12 +21,17 @@ struct StackTrace: Sendable, Hashable {
         }
     }
 
+    /// libunwind, for `lockgraph_backtrace_cached` to call on a miss.
+    private static let unwind: @convention(c) (UnsafeMutablePointer<UnsafeMutableRawPointer?>?, Int32) -> Int32 = { buffer, size in
+        lockgraph_backtrace(buffer, size)
+    }
+
     /// Captures into a caller-provided fixed buffer of `maximumDepth` slots, allocating nothing.
     /// Returns the number of frames written.
     @inline(__always)
     static func capture(into buffer: UnsafeMutablePointer<UInt>) -> Int {
         let count = buffer.withMemoryRebound(to: UnsafeMutableRawPointer?.self, capacity: maximumDepth) {
-            lockgraph_backtrace($0, Int32(maximumDepth))
+            lockgraph_backtrace_cached($0, Int32(maximumDepth), unwind)
         }
         return max(Int(count), 0)
     }
