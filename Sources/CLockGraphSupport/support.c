@@ -221,12 +221,17 @@ int lockgraph_backtrace_cached(void **buffer, int size, int (*unwind)(void **, i
         frame = next;
     }
     hash |= 1;
-    struct stack_cache_entry *entry = &cache->entries[(hash >> 32) & (STACK_CACHE_ENTRIES - 1)];
-    if (key_depth > 0 && entry->depth > 0 && entry->depth <= size && entry->hash == hash && entry->key_depth == key_depth
-        && memcmp(entry->key, key, (size_t)key_depth * sizeof(uintptr_t)) == 0) {
-        memcpy(buffer, entry->frames, (size_t)entry->depth * sizeof(void *));
-        cache->busy = 0;
-        return entry->depth;
+    // Two-way: a stack is looked for in both entries of its pair, and a new one moves the first
+    // to the second (a thread's holder and acquirer stacks must not evict each other).
+    struct stack_cache_entry *entry = &cache->entries[(hash >> 32) & (STACK_CACHE_ENTRIES - 2)];
+    for (int way = 0; way < 2 && key_depth > 0; way++) {
+        const struct stack_cache_entry *candidate = entry + way;
+        if (candidate->depth > 0 && candidate->depth <= size && candidate->hash == hash && candidate->key_depth == key_depth
+            && memcmp(candidate->key, key, (size_t)key_depth * sizeof(uintptr_t)) == 0) {
+            memcpy(buffer, candidate->frames, (size_t)candidate->depth * sizeof(void *));
+            cache->busy = 0;
+            return candidate->depth;
+        }
     }
     int depth = unwind(buffer, size);
     // Kept only if the walk agrees with libunwind frame by frame from where the walk starts
@@ -237,6 +242,7 @@ int lockgraph_backtrace_cached(void **buffer, int size, int (*unwind)(void **, i
     const int tail = depth - start - key_depth;
     if (key_depth > 0 && start < depth && tail >= 0 && (tail == 0 || (ended && tail <= STACK_CACHE_TAIL))
         && memcmp(buffer + start, key, (size_t)key_depth * sizeof(uintptr_t)) == 0) {
+        if (entry->depth > 0) entry[1] = entry[0];
         entry->hash = hash;
         entry->key_depth = key_depth;
         entry->depth = depth;

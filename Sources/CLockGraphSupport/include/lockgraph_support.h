@@ -67,8 +67,8 @@ static inline __attribute__((always_inline)) uintptr_t lockgraph_call_site_inlin
 /// Why: libunwind costs about 800 instructions a stack, a walk of the saved frame pointers
 /// (Swift keeps them on Linux) under 100, and a thread records most new edges from a few code
 /// paths. The walk is the key of a small per-thread cache of libunwind's stacks (8 entries,
-/// direct-mapped by a hash of the chain, the whole chain compared on a hit: a hash collision
-/// is only a miss).
+/// two-way set-associative by a hash of the chain, the whole chain compared on a hit: a hash
+/// collision is only a miss).
 ///
 /// Why a chain cannot stand for another stack: an entry is kept only when its chain agreed with
 /// libunwind's frames one by one, every frame libunwind found, except at most one frame below a

@@ -94,8 +94,10 @@ struct GraphCycles {
     /// its first edge never reorders anything. The room left at either end (at most 2^61, as
     /// both ends are within the bound) cannot overflow; when it is less than a step, renumber:
     /// then `firstRank` is 0 and `nextRank + spacing <= rankBound / 2`, so the step fits.
-    private mutating func ensureNode(_ id: UInt64, asSource: Bool) {
-        guard !nodes.contains(id) else { return }
+    /// Returns the position of a node that was there already, nil for one it added.
+    @discardableResult
+    private mutating func ensureNode(_ id: UInt64, asSource: Bool) -> NodeMap<Node>.Position? {
+        if let position = nodes.position(of: id) { return position }
         if nodes.isEmpty {
             // Nothing is ordered against an empty graph: start afresh wherever the ranks were.
             (firstRank, nextRank, spacing) = (0, 0, maximumSpacing)
@@ -109,19 +111,24 @@ struct GraphCycles {
             nodes[id] = Node(rank: nextRank)
             nextRank += spacing
         }
+        return nil
     }
 
     mutating func insertEdge(from x: UInt64, to y: UInt64) -> InsertResult {
         if x == y { return .cycle(path: [x]) }
-        ensureNode(y, asSource: false)
-        ensureNode(x, asSource: true)
-        let rankOfY = nodes[y]!.rank
+        let existingY = ensureNode(y, asSource: false)
+        let existingX = ensureNode(x, asSource: true)
+        // Two lookups for two nodes that exist (the usual case); adding x may move y.
+        guard let positionOfX = existingX ?? nodes.position(of: x),
+              let positionOfY = existingX == nil ? nodes.position(of: y) : existingY ?? nodes.position(of: y)
+        else { preconditionFailure("GraphCycles: a node just ensured is missing") }
+        let rankOfY = nodes.update(at: positionOfY) { $0.rank }
         // An edge present already agrees with the ranks, so one that does not is new; one that
         // does is inserted on that side at once (one set operation both asks and adds).
-        let added = nodes.update(x) { node -> Bool? in node.rank < rankOfY ? node.successors.insert(y).inserted : nil } ?? nil
+        let added = nodes.update(at: positionOfX) { node -> Bool? in node.rank < rankOfY ? node.successors.insert(y).inserted : nil }
         switch added {
         case true?:
-            nodes.update(y) { _ = $0.predecessors.insert(x) }
+            nodes.update(at: positionOfY) { _ = $0.predecessors.insert(x) }
             return .inserted
         case false?:
             return .alreadyPresent

@@ -71,6 +71,7 @@ final class GraphState: @unchecked Sendable {
     func withLock<Result>(_ body: (inout State) throws -> Result) rethrows -> Result {
         lockAll()
         defer { unlockAll() }
+        value.pointee.generation &+= 1
         drain()
         return try body(&value.pointee)
     }

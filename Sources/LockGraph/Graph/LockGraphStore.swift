@@ -91,6 +91,10 @@ struct EdgeCandidate {
     /// Set by the store (`knownUnguarded`, `addEdges`): the edge is in the graph with no guard
     /// left, so the thread may cache it.
     var unguarded = false
+    /// Set by `knownUnguarded`: the edge is unguarded and new, and the shared path may queue it
+    /// (`OrderGraph.SharedDecision.approved`) as long as the state's generation is the one
+    /// `knownUnguarded` returned.
+    var approved = false
     /// The held entry it comes from: the caller's bookkeeping, not read by the store.
     var heldIndex = 0
 }
@@ -121,6 +125,9 @@ final class LockGraphStore: Sendable {
     static let shared = LockGraphStore()
 
     struct State {
+        /// Counts exclusive sections (`GraphState.withLock` bumps it before anything changes):
+        /// two shared readings that see the same value saw the same state.
+        var generation: UInt64 = 0
         var instances = OrderGraph()
         var liveLocks: [UInt64: LockInfo] = [:]
         /// Queues whose reentrant use has been reported (once per queue).
@@ -207,17 +214,19 @@ final class LockGraphStore: Sendable {
     /// Marks `unguarded` the candidates whose edge into `target` the graph already has without
     /// guards, so the thread can cache them: read under one shard, no stack needed. (An edge
     /// queued on another shard is not seen yet; the caller then goes on to `addEdges`, which
-    /// settles it.) Returns how many it marked.
+    /// settles it.) Marks `approved` those the shared path may queue, and returns the state's
+    /// generation, for `addEdges` to reuse these decisions while it has not changed.
     func knownUnguarded(_ candidates: UnsafeMutableBufferPointer<EdgeCandidate>, into target: UInt64,
-                        exclusivelyHeld: UnsafeBufferPointer<UInt64>, lock: UInt64, shard: Int) -> Int {
+                        exclusivelyHeld: UnsafeBufferPointer<UInt64>, lock: UInt64, shard: Int) -> UInt64 {
         state.withShared(shard: shard) { pointer, _ in
-            var known = 0
-            for index in candidates.indices where Self.isUnguarded(exclusivelyHeld, from: candidates[index].from, lock: lock)
-                && pointer.pointee.instances.sharedDecision(for: EdgeKey(from: candidates[index].from, to: target)) == .knownUnguarded {
-                candidates[index].unguarded = true
-                known += 1
+            for index in candidates.indices where Self.isUnguarded(exclusivelyHeld, from: candidates[index].from, lock: lock) {
+                switch pointer.pointee.instances.sharedDecision(for: EdgeKey(from: candidates[index].from, to: target)) {
+                case .knownUnguarded: candidates[index].unguarded = true
+                case .approved: candidates[index].approved = true
+                case .needsExclusive: break
+                }
             }
-            return known
+            return pointer.pointee.generation
         }
     }
 
@@ -232,13 +241,19 @@ final class LockGraphStore: Sendable {
     /// (see `GraphState`). The rest, if any, under the whole lock. The candidates come in a
     /// buffer and their guards' set is built only when some edge has a guard: the common new
     /// edge allocates nothing here beyond the graph's own storage.
+    ///
+    /// `decidedAt`: the generation `knownUnguarded` returned for these candidates. While the
+    /// state is still at it (no exclusive section ran since, so nothing changed), a candidate it
+    /// marked `approved` is queued without asking the graph again.
     func addEdges(from held: UnsafeMutableBufferPointer<EdgeCandidate>, to lock: LockInfo, target: UInt64,
-                  exclusivelyHeld: UnsafeBufferPointer<UInt64>, thread: UInt32, acquirerStack: UInt32, shard: Int) -> EdgeOutcome {
+                  exclusivelyHeld: UnsafeBufferPointer<UInt64>, thread: UInt32, acquirerStack: UInt32, shard: Int,
+                  decidedAt generation: UInt64? = nil) -> EdgeOutcome {
         var outcome = EdgeOutcome()
         var queued = 0
         let remaining: Int = state.withShared(shard: shard) { pointer, pending in
             defer { queued = pending.count }
             guard pointer.pointee.allowsSharedEdges else { return held.count }
+            let decided = generation == pointer.pointee.generation
             var remaining = 0
             for index in held.indices {
                 let from = held[index].from
@@ -247,7 +262,7 @@ final class LockGraphStore: Sendable {
                     remaining += 1
                     continue
                 }
-                switch pointer.pointee.instances.sharedDecision(for: key) {
+                switch decided && held[index].approved ? .approved : pointer.pointee.instances.sharedDecision(for: key) {
                 case .knownUnguarded:
                     held[index].unguarded = true
                 case .approved:

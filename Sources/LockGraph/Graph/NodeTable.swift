@@ -71,8 +71,22 @@ struct NodeMap<Value>: Sequence {
     @inline(__always)
     @discardableResult
     mutating func update<Result>(_ id: UInt64, _ body: (inout Value) -> Result) -> Result? {
-        guard let index = storage.index(forKey: NodeKey(id)) else { return nil }
-        return body(&storage.values[index])
+        guard let position = position(of: id) else { return nil }
+        return update(at: position, body)
+    }
+
+    /// Where a value is stored: valid until a value is added or removed (changing values in
+    /// place keeps it), so one lookup serves several reads and updates.
+    typealias Position = Dictionary<NodeKey, Value>.Index
+
+    /// Where `id`'s value is, or nil.
+    func position(of id: UInt64) -> Position? { storage.index(forKey: NodeKey(id)) }
+
+    /// Also the way to read part of a value without copying it (a copied graph node retains
+    /// and releases its two adjacency sets).
+    @inline(__always)
+    mutating func update<Result>(at position: Position, _ body: (inout Value) -> Result) -> Result {
+        body(&storage.values[position])
     }
 
     @discardableResult

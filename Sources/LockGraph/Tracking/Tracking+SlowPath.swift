@@ -41,9 +41,10 @@ extension Tracking {
         let exclusivelyHeld = UnsafeBufferPointer(rebasing: exclusiveBuffer[..<exclusiveCount])
         let store = LockGraphStore.shared
         var unknownCount = 0
+        var generation: UInt64 = 0
         if candidateCount > 0 {
             let candidates = UnsafeMutableBufferPointer(rebasing: buffer[..<candidateCount])
-            _ = store.knownUnguarded(candidates, into: target, exclusivelyHeld: exclusivelyHeld, lock: lock.id, shard: thread.threadID)
+            generation = store.knownUnguarded(candidates, into: target, exclusivelyHeld: exclusivelyHeld, lock: lock.id, shard: thread.threadID)
             // Known edges go into the cache; the unknown ones move to the front.
             for index in 0..<candidateCount {
                 if candidates[index].unguarded {
@@ -67,7 +68,7 @@ extension Tracking {
         let outcome = store.addEdges(
             from: unknown,
             to: lock, target: target, exclusivelyHeld: exclusivelyHeld,
-            thread: thread.descriptorID(), acquirerStack: captured.id, shard: thread.threadID)
+            thread: thread.descriptorID(), acquirerStack: captured.id, shard: thread.threadID, decidedAt: generation)
         for index in 0..<unknownCount where unknown[index].unguarded {
             hot.pointee.knownEdges.insert(from: unknown[index].from, to: target)
         }
