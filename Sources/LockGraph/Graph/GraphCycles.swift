@@ -75,20 +75,13 @@ struct GraphCycles {
 
     func contains(node id: UInt64) -> Bool { nodes.contains(id) }
 
-    func hasEdge(from x: UInt64, to y: UInt64) -> Bool {
-        nodes[x]?.successors.contains(y) ?? false
-    }
-
+    func hasEdge(from x: UInt64, to y: UInt64) -> Bool { nodes[x]?.successors.contains(y) ?? false }
     func successors(of id: UInt64) -> NodeSet { nodes[id]?.successors ?? [] }
-
     func predecessors(of id: UInt64) -> NodeSet { nodes[id]?.predecessors ?? [] }
-
     func rank(of id: UInt64) -> Int? { nodes[id]?.rank }
 
     /// Every edge, as `(from, to)` pairs.
-    var edges: [(from: UInt64, to: UInt64)] {
-        nodes.flatMap { id, node in node.successors.map { (from: id, to: $0) } }
-    }
+    var edges: [(from: UInt64, to: UInt64)] { nodes.flatMap { id, node in node.successors.map { (from: id, to: $0) } } }
 
     /// A node without edges may take any rank: a new source goes first, a new sink last, so
     /// its first edge never reorders anything. The room left at either end (at most 2^61, as
@@ -126,15 +119,11 @@ struct GraphCycles {
         // An edge present already agrees with the ranks, so one that does not is new; one that
         // does is inserted on that side at once (one set operation both asks and adds).
         let added = nodes.update(at: positionOfX) { node -> Bool? in node.rank < rankOfY ? node.successors.insert(y).inserted : nil }
-        switch added {
-        case true?:
+        if added == true {
             nodes.update(at: positionOfY) { _ = $0.predecessors.insert(x) }
             return .inserted
-        case false?:
-            return .alreadyPresent
-        case nil:
-            break
         }
+        if added == false { return .alreadyPresent }
 
         // Search both ways at once, one node per side per turn: backward from x over nodes
         // ranked above y, forward from y over nodes ranked below x. Every path y ... x lies in
@@ -353,6 +342,16 @@ struct GraphCycles {
             }
         }
         return nil
+    }
+
+    mutating func removeAll() {
+        nodes.removeAll()
+        (nextRank, firstRank) = (0, 0)
+    }
+
+    /// True when every edge goes from a lower to a higher rank (used by tests).
+    func isTopologicallyOrdered() -> Bool {
+        nodes.allSatisfy { _, node in node.successors.allSatisfy { nodes[$0].map { node.rank < $0.rank } ?? false } }
     }
 
     /// Removes a node and its edges. The remaining ranks stay a valid topological order.
