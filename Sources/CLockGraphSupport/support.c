@@ -139,7 +139,13 @@ int lockgraph_loader_info(uintptr_t address, const char **image, uintptr_t *base
 
 // MARK: Stack capture keyed by the frame-pointer chain (see the header)
 
-enum { STACK_CACHE_ENTRIES = 8, STACK_CACHE_FRAMES = 48, STACK_CACHE_TAIL = 1 };
+enum {
+    STACK_CACHE_ENTRIES = 8, STACK_CACHE_FRAMES = 48, STACK_CACHE_TAIL = 1,
+    // After this many stacks in a row that could not be kept, the next STACK_CACHE_PAUSE
+    // captures skip the walk (a thread whose stacks never qualify, such as the main thread, whose
+    // root is several frames below its last frame record, pays libunwind alone).
+    STACK_CACHE_FAILURES = 8, STACK_CACHE_PAUSE = 1024
+};
 
 struct stack_cache_entry {
     uint64_t hash;     // of key[0 ..< key_depth]; the entry is empty while depth is 0
@@ -151,6 +157,9 @@ struct stack_cache_entry {
 
 struct stack_cache {
     int busy;          // set while this thread is inside the cache: a signal handler then unwinds
+    int failures;      // stacks in a row that could not be kept
+    int paused;        // captures left that go straight to libunwind
+    long hits;         // captures served from the cache (for tests)
     struct stack_cache_entry entries[STACK_CACHE_ENTRIES];
 };
 
@@ -197,6 +206,10 @@ __attribute__((noinline))
 int lockgraph_backtrace_cached(void **buffer, int size, int (*unwind)(void **, int)) {
     struct stack_cache *cache = stack_cache_get();
     if (cache == 0 || cache->busy || size > STACK_CACHE_FRAMES) return unwind(buffer, size);
+    if (cache->paused > 0) {
+        cache->paused--;
+        return unwind(buffer, size);
+    }
     cache->busy = 1;
     // The frame-record chain from this function's own frame, checked as lockgraph_call_site
     // checks it. `ended`: it stopped at a zero frame pointer, the ABI's mark of the outermost frame.
@@ -229,6 +242,8 @@ int lockgraph_backtrace_cached(void **buffer, int size, int (*unwind)(void **, i
         if (candidate->depth > 0 && candidate->depth <= size && candidate->hash == hash && candidate->key_depth == key_depth
             && memcmp(candidate->key, key, (size_t)key_depth * sizeof(uintptr_t)) == 0) {
             memcpy(buffer, candidate->frames, (size_t)candidate->depth * sizeof(void *));
+            cache->failures = 0;
+            cache->hits++;
             cache->busy = 0;
             return candidate->depth;
         }
@@ -248,7 +263,16 @@ int lockgraph_backtrace_cached(void **buffer, int size, int (*unwind)(void **, i
         entry->depth = depth;
         memcpy(entry->key, key, (size_t)key_depth * sizeof(uintptr_t));
         memcpy(entry->frames, buffer, (size_t)depth * sizeof(void *));
+        cache->failures = 0;
+    } else if (++cache->failures >= STACK_CACHE_FAILURES) {
+        cache->failures = 0;
+        cache->paused = STACK_CACHE_PAUSE;
     }
     cache->busy = 0;
     return depth;
+}
+
+long lockgraph_backtrace_cache_hits(void) {
+    const struct stack_cache *cache = thread_stack_cache;
+    return cache != 0 ? cache->hits : 0;
 }

@@ -85,6 +85,9 @@ static inline __attribute__((always_inline)) uintptr_t lockgraph_call_site_inlin
 /// signal handler that interrupts the cache unwinds without it.
 int lockgraph_backtrace_cached(void **buffer, int size, int (*unwind)(void **, int));
 
+/// How many of the calling thread's captures `lockgraph_backtrace_cached` served from its cache.
+long lockgraph_backtrace_cache_hits(void);
+
 /// Records the calling thread's stack bounds for `lockgraph_call_site` (thread-local). Returns 0
 /// when they could be read.
 int lockgraph_set_thread_stack(void);

@@ -21,13 +21,19 @@ struct StackTrace: Sendable, Hashable {
         }
     }
 
+    /// How many of the calling thread's `capture(into:)` calls were served from its cache of
+    /// libunwind's stacks (see `lockgraph_backtrace_cached`): for tests.
+    static var cachedCaptures: Int { Int(lockgraph_backtrace_cache_hits()) }
+
     /// libunwind, for `lockgraph_backtrace_cached` to call on a miss.
     private static let unwind: @convention(c) (UnsafeMutablePointer<UnsafeMutableRawPointer?>?, Int32) -> Int32 = { buffer, size in
         lockgraph_backtrace(buffer, size)
     }
 
     /// Captures into a caller-provided fixed buffer of `maximumDepth` slots, allocating nothing.
-    /// Returns the number of frames written.
+    /// Returns the number of frames written. A thread's stacks from a code path it captured
+    /// before come from its cache of libunwind's stacks, keyed by the frame-pointer chain (about
+    /// 250 instructions instead of 800; see `lockgraph_backtrace_cached`): the same frames.
     @inline(__always)
     static func capture(into buffer: UnsafeMutablePointer<UInt>) -> Int {
         let count = buffer.withMemoryRebound(to: UnsafeMutableRawPointer?.self, capacity: maximumDepth) {
