@@ -12,7 +12,8 @@
 ///   use different shards (by thread), so they rarely wait for one another.
 /// - `withLock` takes every shard in index order (so two exclusive callers cannot deadlock,
 ///   and a shared holder never waits for an exclusive one while holding a shard). It then owns
-///   the state: it first moves every pending edge into the graph (`drain`), then runs the body.
+///   the state: it bumps `State.generation`, moves every pending edge into the graph (`drain`),
+///   then runs the body. So two shared sections that read one generation read one state.
 ///
 /// Invariants:
 /// - the state changes only under all shards; a shared holder reads it and appends to its own
