@@ -50,6 +50,11 @@ func lockgraphHookMutexLock(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) -> I
     // Unretained (see `InterposedMutexes.cached`): the mutex cannot be destroyed while this
     // call is about to lock it, nor once this thread holds it.
     return InterposedMutexes.cached(mutex)._withUnsafeGuaranteedRef { entry in
+        // The steady state first (see `Tracking.lockKnown`): a normal or error-checking mutex's
+        // try-lock fails when this thread holds it, so a re-lock falls through to the checks.
+        if entry.kind != .recursive && Tracking.lockKnown(entry.info, tryLock: { lockgraph_real_mutex_trylock(mutex) == 0 }) {
+            return 0
+        }
         // An error-checking mutex re-locked by its holder fails with EDEADLK instead of hanging:
         // the program sees the error, as without LockGraph.
         if entry.kind == .errorCheck && holdsCurrently(entry.info) { return lockgraph_real_mutex_lock(mutex) }
@@ -92,7 +97,8 @@ func lockgraphHookMutexUnlock(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) ->
     // Unretained: once the mutex is free another thread may lawfully destroy it (the table then
     // drops the entry), and `Tracking.release` reads nothing of the lock after the raw unlock.
     return reference._withUnsafeGuaranteedRef { entry in
-        releaseInterposed(entry.info) { lockgraph_real_mutex_unlock(mutex) }
+        Tracking.unlockKnown(entry.info) { lockgraph_real_mutex_unlock(mutex) }
+            ?? releaseInterposed(entry.info) { lockgraph_real_mutex_unlock(mutex) }
     }
 }
 
