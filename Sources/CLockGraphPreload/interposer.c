@@ -120,6 +120,12 @@ int pthread_mutex_timedlock(pthread_mutex_t *mutex, const struct timespec *deadl
     CALL_HOOK(hooks.mutex_timedlock(mutex, deadline));
 }
 
+// glibc 2.30+: a timed lock against a chosen clock (what C++'s timed_mutex uses).
+int pthread_mutex_clocklock(pthread_mutex_t *mutex, clockid_t clock, const struct timespec *deadline) {
+    if (!HOOKED()) return REAL(mutex_clocklock, "pthread_mutex_clocklock")(mutex, clock, deadline);
+    CALL_HOOK(hooks.mutex_clocklock(mutex, clock, deadline));
+}
+
 int pthread_mutex_unlock(pthread_mutex_t *mutex) {
     if (!HOOKED_RELEASE()) return REAL(mutex_unlock, "pthread_mutex_unlock")(mutex);
     CALL_HOOK(hooks.mutex_unlock(mutex));
@@ -181,7 +187,7 @@ int pthread_rwlock_init(pthread_rwlock_t *rwlock, const pthread_rwlockattr_t *at
 }
 
 int pthread_rwlock_rdlock(pthread_rwlock_t *rwlock) {
-    RWLOCK_CALL(rwlock_rdlock, "pthread_rwlock_rdlock", (rwlock), hooks.rwlock_lock(rwlock, 0, 0));
+    RWLOCK_CALL(rwlock_rdlock, "pthread_rwlock_rdlock", (rwlock), hooks.rwlock_lock(rwlock, 0, -1, 0));
 }
 
 int pthread_rwlock_tryrdlock(pthread_rwlock_t *rwlock) {
@@ -190,11 +196,18 @@ int pthread_rwlock_tryrdlock(pthread_rwlock_t *rwlock) {
 
 int pthread_rwlock_timedrdlock(pthread_rwlock_t *rwlock, const struct timespec *deadline) {
     if (!deadline) return REAL(rwlock_timedrdlock, "pthread_rwlock_timedrdlock")(rwlock, deadline);
-    RWLOCK_CALL(rwlock_timedrdlock, "pthread_rwlock_timedrdlock", (rwlock, deadline), hooks.rwlock_lock(rwlock, 0, deadline));
+    RWLOCK_CALL(rwlock_timedrdlock, "pthread_rwlock_timedrdlock", (rwlock, deadline), hooks.rwlock_lock(rwlock, 0, -1, deadline));
+}
+
+// glibc 2.30+: the timed calls against a chosen clock.
+int pthread_rwlock_clockrdlock(pthread_rwlock_t *rwlock, clockid_t clock, const struct timespec *deadline) {
+    if (!deadline) return REAL(rwlock_clockrdlock, "pthread_rwlock_clockrdlock")(rwlock, clock, deadline);
+    RWLOCK_CALL(rwlock_clockrdlock, "pthread_rwlock_clockrdlock", (rwlock, clock, deadline),
+                hooks.rwlock_lock(rwlock, 0, (int)clock, deadline));
 }
 
 int pthread_rwlock_wrlock(pthread_rwlock_t *rwlock) {
-    RWLOCK_CALL(rwlock_wrlock, "pthread_rwlock_wrlock", (rwlock), hooks.rwlock_lock(rwlock, 1, 0));
+    RWLOCK_CALL(rwlock_wrlock, "pthread_rwlock_wrlock", (rwlock), hooks.rwlock_lock(rwlock, 1, -1, 0));
 }
 
 int pthread_rwlock_trywrlock(pthread_rwlock_t *rwlock) {
@@ -203,7 +216,13 @@ int pthread_rwlock_trywrlock(pthread_rwlock_t *rwlock) {
 
 int pthread_rwlock_timedwrlock(pthread_rwlock_t *rwlock, const struct timespec *deadline) {
     if (!deadline) return REAL(rwlock_timedwrlock, "pthread_rwlock_timedwrlock")(rwlock, deadline);
-    RWLOCK_CALL(rwlock_timedwrlock, "pthread_rwlock_timedwrlock", (rwlock, deadline), hooks.rwlock_lock(rwlock, 1, deadline));
+    RWLOCK_CALL(rwlock_timedwrlock, "pthread_rwlock_timedwrlock", (rwlock, deadline), hooks.rwlock_lock(rwlock, 1, -1, deadline));
+}
+
+int pthread_rwlock_clockwrlock(pthread_rwlock_t *rwlock, clockid_t clock, const struct timespec *deadline) {
+    if (!deadline) return REAL(rwlock_clockwrlock, "pthread_rwlock_clockwrlock")(rwlock, clock, deadline);
+    RWLOCK_CALL(rwlock_clockwrlock, "pthread_rwlock_clockwrlock", (rwlock, clock, deadline),
+                hooks.rwlock_lock(rwlock, 1, (int)clock, deadline));
 }
 
 int pthread_rwlock_unlock(pthread_rwlock_t *rwlock) {
@@ -305,6 +324,7 @@ static void lockgraph_preload_start(void) {
     REAL(mutex_lock, "pthread_mutex_lock");
     REAL(mutex_trylock, "pthread_mutex_trylock");
     REAL(mutex_timedlock, "pthread_mutex_timedlock");
+    REAL(mutex_clocklock, "pthread_mutex_clocklock");
     REAL(mutex_unlock, "pthread_mutex_unlock");
     REAL(mutex_destroy, "pthread_mutex_destroy");
     REAL_COND(cond_init, "pthread_cond_init");
@@ -317,9 +337,11 @@ static void lockgraph_preload_start(void) {
     REAL(rwlock_rdlock, "pthread_rwlock_rdlock");
     REAL(rwlock_tryrdlock, "pthread_rwlock_tryrdlock");
     REAL(rwlock_timedrdlock, "pthread_rwlock_timedrdlock");
+    REAL(rwlock_clockrdlock, "pthread_rwlock_clockrdlock");
     REAL(rwlock_wrlock, "pthread_rwlock_wrlock");
     REAL(rwlock_trywrlock, "pthread_rwlock_trywrlock");
     REAL(rwlock_timedwrlock, "pthread_rwlock_timedwrlock");
+    REAL(rwlock_clockwrlock, "pthread_rwlock_clockwrlock");
     REAL(rwlock_unlock, "pthread_rwlock_unlock");
     REAL(rwlock_destroy, "pthread_rwlock_destroy");
     if (!executable_selected()) {

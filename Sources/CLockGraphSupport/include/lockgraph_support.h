@@ -73,6 +73,7 @@ int lockgraph_set_thread_stack(void);
     int (*mutex_lock)(pthread_mutex_t *); \
     int (*mutex_trylock)(pthread_mutex_t *); \
     int (*mutex_timedlock)(pthread_mutex_t *, const struct timespec *); \
+    int (*mutex_clocklock)(pthread_mutex_t *, clockid_t, const struct timespec *); \
     int (*mutex_unlock)(pthread_mutex_t *); \
     int (*mutex_destroy)(pthread_mutex_t *); \
     int (*cond_init)(pthread_cond_t *, const pthread_condattr_t *);
@@ -92,9 +93,11 @@ struct lockgraph_real_pthread {
     int (*rwlock_rdlock)(pthread_rwlock_t *);
     int (*rwlock_tryrdlock)(pthread_rwlock_t *);
     int (*rwlock_timedrdlock)(pthread_rwlock_t *, const struct timespec *);
+    int (*rwlock_clockrdlock)(pthread_rwlock_t *, clockid_t, const struct timespec *);
     int (*rwlock_wrlock)(pthread_rwlock_t *);
     int (*rwlock_trywrlock)(pthread_rwlock_t *);
     int (*rwlock_timedwrlock)(pthread_rwlock_t *, const struct timespec *);
+    int (*rwlock_clockwrlock)(pthread_rwlock_t *, clockid_t, const struct timespec *);
     int (*rwlock_unlock)(pthread_rwlock_t *);
     int (*rwlock_destroy)(pthread_rwlock_t *);
 };
@@ -124,6 +127,7 @@ static inline int lockgraph_real_mutex_init(pthread_mutex_t *m, const pthread_mu
 static inline int lockgraph_real_mutex_lock(pthread_mutex_t *m) { return lockgraph_real.mutex_lock(m); }
 static inline int lockgraph_real_mutex_trylock(pthread_mutex_t *m) { return lockgraph_real.mutex_trylock(m); }
 static inline int lockgraph_real_mutex_timedlock(pthread_mutex_t *m, const struct timespec *t) { return lockgraph_real.mutex_timedlock(m, t); }
+static inline int lockgraph_real_mutex_clocklock(pthread_mutex_t *m, clockid_t c, const struct timespec *t) { return lockgraph_real.mutex_clocklock(m, c, t); }
 static inline int lockgraph_real_mutex_unlock(pthread_mutex_t *m) { return lockgraph_real.mutex_unlock(m); }
 static inline int lockgraph_real_mutex_destroy(pthread_mutex_t *m) { return lockgraph_real.mutex_destroy(m); }
 static inline int lockgraph_real_cond_init(pthread_cond_t *c, const pthread_condattr_t *a) { return lockgraph_real.cond_init(c, a); }
@@ -138,10 +142,16 @@ static inline int lockgraph_real_cond_signal(pthread_cond_t *c) { return lockgra
 static inline int lockgraph_real_cond_broadcast(pthread_cond_t *c) { return lockgraph_real.cond_broadcast(c); }
 static inline int lockgraph_real_cond_destroy(pthread_cond_t *c) { return lockgraph_real.cond_destroy(c); }
 static inline int lockgraph_real_rwlock_init(pthread_rwlock_t *l, const pthread_rwlockattr_t *a) { return lockgraph_real.rwlock_init(l, a); }
-/// `write` 0: read; `deadline` NULL: blocking (`pthread_rwlock_rdlock`/`wrlock`), else timed.
-static inline int lockgraph_real_rwlock_lock(pthread_rwlock_t *l, int write, const struct timespec *deadline) {
-    if (deadline) return write ? lockgraph_real.rwlock_timedwrlock(l, deadline) : lockgraph_real.rwlock_timedrdlock(l, deadline);
-    return write ? lockgraph_real.rwlock_wrlock(l) : lockgraph_real.rwlock_rdlock(l);
+/// `write` 0: read; `deadline` NULL: blocking (`pthread_rwlock_rdlock`/`wrlock`), else timed:
+/// `pthread_rwlock_timedrdlock`/`timedwrlock` when `clock` < 0, `clockrdlock`/`clockwrlock` on
+/// that clock when not.
+static inline int lockgraph_real_rwlock_lock(pthread_rwlock_t *l, int write, int clock, const struct timespec *deadline) {
+    if (!deadline) return write ? lockgraph_real.rwlock_wrlock(l) : lockgraph_real.rwlock_rdlock(l);
+    if (clock >= 0) {
+        return write ? lockgraph_real.rwlock_clockwrlock(l, (clockid_t)clock, deadline)
+            : lockgraph_real.rwlock_clockrdlock(l, (clockid_t)clock, deadline);
+    }
+    return write ? lockgraph_real.rwlock_timedwrlock(l, deadline) : lockgraph_real.rwlock_timedrdlock(l, deadline);
 }
 static inline int lockgraph_real_rwlock_trylock(pthread_rwlock_t *l, int write) {
     return write ? lockgraph_real.rwlock_trywrlock(l) : lockgraph_real.rwlock_tryrdlock(l);
@@ -187,7 +197,7 @@ struct lockgraph_hook_table {
     int (*cond_signal)(pthread_cond_t *, int broadcast);
     int (*cond_destroy)(pthread_cond_t *);
     int (*rwlock_init)(pthread_rwlock_t *, const pthread_rwlockattr_t *);
-    int (*rwlock_lock)(pthread_rwlock_t *, int write, const struct timespec *);
+    int (*rwlock_lock)(pthread_rwlock_t *, int write, int clock, const struct timespec *);
     int (*rwlock_trylock)(pthread_rwlock_t *, int write);
     int (*rwlock_unlock)(pthread_rwlock_t *);
     int (*rwlock_destroy)(pthread_rwlock_t *);

@@ -49,18 +49,20 @@ func lockgraphHookRWLockInit(_ rwlock: UnsafeMutablePointer<pthread_rwlock_t>, _
 }
 
 @_cdecl("lockgraph_hook_rwlock_lock")
-func lockgraphHookRWLockLock(_ rwlock: UnsafeMutablePointer<pthread_rwlock_t>, _ write: Int32, _ deadline: UnsafePointer<timespec>?) -> Int32 {
-    guard !Configuration.isOff else { return lockgraph_real_rwlock_lock(rwlock, write, deadline) }
+func lockgraphHookRWLockLock(_ rwlock: UnsafeMutablePointer<pthread_rwlock_t>, _ write: Int32, _ clock: Int32,
+                             _ deadline: UnsafePointer<timespec>?) -> Int32 {
+    guard !Configuration.isOff else { return lockgraph_real_rwlock_lock(rwlock, write, clock, deadline) }
     let info = InterposedRWLocks.entry(for: rwlock)
     let readOut = LockNode.make(info.id, .readOut)
     let holdNode = write != 0 ? LockNode.make(info.id, .writeOut) : readOut
     // Its writer asking again, in either mode: glibc answers EDEADLK, as without LockGraph.
     if let thread = Tracking.currentThread(), let index = thread.indexOfHeld(info.id), thread.held(at: index).node != readOut {
-        return lockgraph_real_rwlock_lock(rwlock, write, deadline)
+        return lockgraph_real_rwlock_lock(rwlock, write, clock, deadline)
     }
-    // A timed acquisition can give up: like a try, no edge into the lock, only the hold.
+    // A timed acquisition (on the lock's clock or a chosen one) can give up: like a try, no
+    // edge into the lock, only the hold.
     if deadline != nil {
-        let result = lockgraph_real_rwlock_lock(rwlock, write, deadline)
+        let result = lockgraph_real_rwlock_lock(rwlock, write, clock, deadline)
         if result == 0 { Tracking.didTryAcquire(info, holdNode: holdNode) }
         return result
     }
@@ -71,7 +73,7 @@ func lockgraphHookRWLockLock(_ rwlock: UnsafeMutablePointer<pthread_rwlock_t>, _
     }
     var result: Int32 = 0
     Tracking.complete(info, acquisition, tryLock: { lockgraph_real_rwlock_trylock(rwlock, write) == 0 },
-                      lock: { result = lockgraph_real_rwlock_lock(rwlock, write, nil) })
+                      lock: { result = lockgraph_real_rwlock_lock(rwlock, write, -1, nil) })
     return result
 }
 

@@ -157,6 +157,41 @@ struct PreloadRunTests {
         #expect(!report.contains("#1 (main.swift") && !report.contains("#2 (main.swift") && !report.contains("reentrant"))
     }
 
+    /// glibc 2.30's clock-selecting calls (`pthread_rwlock_clockwrlock`, `pthread_mutex_clocklock`)
+    /// are timed acquisitions like `timedwrlock`/`timedlock`: no edge into the lock, but the hold
+    /// is recorded, so the edge out of it closes the cycle (passed through, the hold was invisible
+    /// and nothing was reported).
+    @Test(arguments: [
+        ("rwlock-abba", "pthread_rwlock_t#1 (main.swift:72)", ["ClockLocks.write(_:within:) at main.swift:49",
+         "closure #1 in crossing(_:) at main.swift:121", "closure #2 in crossing(_:) at main.swift:121"]),
+        ("mutex-abba", "pthread_mutex_t#1 (main.swift:78)", ["ClockLocks.lock(_:within:) at main.swift:54",
+         "closure #4 in crossing(_:) at main.swift:125", "closure #5 in crossing(_:) at main.swift:125"]),
+    ])
+    func clockAcquisitionHoldsCloseACycle(scenario: String, clockLock: String, frames: [String]) throws {
+        let process = try run(["--", InteractiveProcess.fixture("preload-clock-fixture").path, scenario])
+        let report = process.standardError
+        let nslock = "NSLock#2 (main.swift:86)"
+        #expect(process.exitStatus == 0)
+        #expect(process.standardOutput.contains("\(scenario) done"))
+        #expect(report.ranges(of: "LockGraph: lock-order inversion").count == 1, "\(report)")
+        #expect(report.contains("Cycle: \(nslock) -> \(clockLock) -> \(nslock)")
+            || report.contains("Cycle: \(clockLock) -> \(nslock) -> \(clockLock)"), "\(report)")
+        // The clock call's hold (through the fixture's helper), the edge out of it (the NSLock
+        // taken while holding it) and the blocking acquisition into it.
+        for frame in frames + ["Crossing.viaClock() at main.swift:99"] { #expect(report.contains(frame), "missing \(frame)") }
+        #expect(!report.contains("invalid unlock"))
+    }
+
+    /// The clock calls in one order on 4 threads, and a clock wait that times out (it leaves no
+    /// hold behind: the lock its thread takes next is later taken before the rwlock): silent.
+    @Test func correctProgramUsingClockAcquisitionsIsSilent() throws {
+        let process = try run(["--", InteractiveProcess.fixture("preload-clock-fixture").path, "clean"])
+        #expect(process.exitStatus == 0)
+        #expect(process.standardOutput.contains("late reader: timed out"))
+        #expect(process.standardOutput.contains("clean done"))
+        #expect(!process.standardError.contains("LockGraph"), "\(process.standardError)")
+    }
+
     /// A program that links LockGraph: its TrackedMutex and an NSLock it does not track form one
     /// cycle, found because the interposer sends the NSLock to the program's own LockGraph (one
     /// graph, one report, seen by the program's `LockMonitor.violations`).
