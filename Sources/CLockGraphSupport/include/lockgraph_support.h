@@ -47,17 +47,48 @@ int lockgraph_image_containing(uintptr_t address, char *path, unsigned long capa
 /// ends the walk instead of faulting. Async-signal-safe, allocates nothing.
 uintptr_t lockgraph_call_site(int max_depth);
 
-/// `lockgraph_call_site` with its common case inline: the return address of the function this
+/// The user's call site as the interposer found it at its entry point (0 when it did not), set
+/// only while one of its hooks runs on this thread: inside the interposer library, LockGraph's
+/// frames, the hook's and the interposer's lie between any walk and the user's call, so the
+/// entry point, one frame from it, names it for the walk (see `lockgraph_site_hint_at_entry`).
+extern __thread uintptr_t lockgraph_site_hint __attribute__((tls_model("initial-exec")));
+
+/// `lockgraph_call_site` with its common cases inline: the return address of the function this
 /// is inlined into (one load from its own frame) when that lies outside LockGraph's code, as it
 /// does in optimised builds, where the acquisition path is inlined into the entry point the
-/// user called. Otherwise (unoptimised builds) the out-of-line walk goes on from there.
+/// user called; else the interposer's hint (inside a hook, where LockGraph's code is all the
+/// interposer library). Otherwise (unoptimised builds) the out-of-line walk goes on from there.
 static inline __attribute__((always_inline)) uintptr_t lockgraph_call_site_inline(void) {
     const uintptr_t *frame = (const uintptr_t *)__builtin_frame_address(0);
     const uintptr_t return_address = frame[1];
     if (return_address < lockgraph_internal_text_low || return_address >= lockgraph_internal_text_high) {
         return return_address;
     }
+    const uintptr_t hint = lockgraph_site_hint;
+    if (hint) return hint;
     return lockgraph_call_site(48);
+}
+
+/// The calling thread's stack, [low, high), as `lockgraph_set_thread_stack` recorded it (both 0
+/// before): every frame the walks read lies inside it.
+extern __thread uintptr_t lockgraph_thread_stack_low __attribute__((tls_model("initial-exec")));
+extern __thread uintptr_t lockgraph_thread_stack_high __attribute__((tls_model("initial-exec")));
+
+/// For the interposer's entry points (inlined there, `frame` their own frame, `return_address`
+/// theirs): the user's call site as `lockgraph_call_site` would find it from inside the hook,
+/// in a few loads. The entry's caller when that is not wrapper code in [wrapper_low,
+/// wrapper_high) (Foundation's: `NSLock.lock()`); else that wrapper's caller when it is not
+/// wrapper code either and its frame record lies inside the thread's stack; else 0 (the walk).
+/// The entry's caller is never LockGraph's own code: those calls pass straight through.
+static inline __attribute__((always_inline)) uintptr_t lockgraph_site_hint_at_entry(const uintptr_t *frame, uintptr_t return_address,
+                                                                                    uintptr_t wrapper_low, uintptr_t wrapper_high) {
+    if (return_address < wrapper_low || return_address >= wrapper_high) return return_address;
+    const uintptr_t next = frame[0];
+    const uintptr_t high = lockgraph_thread_stack_high;
+    if (next <= (uintptr_t)frame || high < 2 * sizeof(uintptr_t) || next > high - 2 * sizeof(uintptr_t) || (next & 7) != 0) return 0;
+    const uintptr_t outer = ((const uintptr_t *)next)[1];
+    if (outer >= wrapper_low && outer < wrapper_high) return 0;
+    return outer;
 }
 
 /// Records the calling thread's stack bounds for `lockgraph_call_site` (thread-local). Returns 0
