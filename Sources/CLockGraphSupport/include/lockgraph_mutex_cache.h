@@ -1,6 +1,7 @@
-// The interposer's per-thread cache of mutex address -> entry (an unretained `InterposedMutex`),
-// so that an interposed lock or unlock of a mutex the thread used recently costs a few loads
-// instead of a look-up in the shared address table under one of its locks.
+// The interposer's per-thread caches of address -> entry, one for mutexes (an unretained
+// `InterposedMutex`) and one for reader-writer locks (an unretained `LockInfo`), so that an
+// interposed lock or unlock of one the thread used recently costs a few loads instead of a
+// look-up in the shared address table under one of its locks.
 //
 // Invariant (a cached entry is never used after its mutex was destroyed or replaced): every
 // address belongs to one of `LOCKGRAPH_MUTEX_EPOCH_SHARDS` epoch counters. The table's owner
@@ -28,6 +29,19 @@ struct lockgraph_mutex_cache_slot {
 extern __thread struct lockgraph_mutex_cache_slot lockgraph_mutex_cache[LOCKGRAPH_MUTEX_CACHE_SLOTS]
     __attribute__((tls_model("initial-exec")));
 
+/// The same for reader-writer locks: a separate cache, so that memory that held one kind and
+/// now holds the other never hands out an entry of the wrong type.
+extern __thread struct lockgraph_mutex_cache_slot lockgraph_rwlock_cache[LOCKGRAPH_MUTEX_CACHE_SLOTS]
+    __attribute__((tls_model("initial-exec")));
+
+/// Which cache: `LOCKGRAPH_CACHE_MUTEX` or `LOCKGRAPH_CACHE_RWLOCK` (a constant at every call,
+/// folded once inlined).
+enum lockgraph_cache_kind { LOCKGRAPH_CACHE_MUTEX = 0, LOCKGRAPH_CACHE_RWLOCK = 1 };
+
+static inline __attribute__((always_inline)) struct lockgraph_mutex_cache_slot *lockgraph_cache_slots(enum lockgraph_cache_kind kind) {
+    return kind == LOCKGRAPH_CACHE_RWLOCK ? lockgraph_rwlock_cache : lockgraph_mutex_cache;
+}
+
 /// The epoch counters (see the invariant above). Written only by the table's owner.
 extern uintptr_t lockgraph_mutex_epochs[LOCKGRAPH_MUTEX_EPOCH_SHARDS];
 
@@ -50,9 +64,9 @@ static inline void lockgraph_mutex_epoch_bump(uintptr_t address) {
     __atomic_fetch_add(&lockgraph_mutex_epochs[lockgraph_mutex_epoch_index(address)], 1, __ATOMIC_RELEASE);
 }
 
-/// The calling thread's cached entry for `address`, or NULL.
-static inline __attribute__((always_inline)) void *lockgraph_mutex_cache_find(uintptr_t address) {
-    const struct lockgraph_mutex_cache_slot *slot = &lockgraph_mutex_cache[lockgraph_mutex_cache_index(address)];
+/// The calling thread's cached entry for `address` in cache `kind`, or NULL.
+static inline __attribute__((always_inline)) void *lockgraph_cache_find(enum lockgraph_cache_kind kind, uintptr_t address) {
+    const struct lockgraph_mutex_cache_slot *slot = &lockgraph_cache_slots(kind)[lockgraph_mutex_cache_index(address)];
     if (slot->address != address) return 0;
     if (slot->epoch != __atomic_load_n(&lockgraph_mutex_epochs[lockgraph_mutex_epoch_index(address)], __ATOMIC_RELAXED)) {
         return 0;
@@ -60,9 +74,9 @@ static inline __attribute__((always_inline)) void *lockgraph_mutex_cache_find(ui
     return slot->entry;
 }
 
-/// Caches `entry` for `address`, found in the table after reading `epoch`.
-static inline void lockgraph_mutex_cache_store(uintptr_t address, void *entry, uintptr_t epoch) {
-    struct lockgraph_mutex_cache_slot *slot = &lockgraph_mutex_cache[lockgraph_mutex_cache_index(address)];
+/// Caches `entry` for `address` in cache `kind`, found in the table after reading `epoch`.
+static inline void lockgraph_cache_store(enum lockgraph_cache_kind kind, uintptr_t address, void *entry, uintptr_t epoch) {
+    struct lockgraph_mutex_cache_slot *slot = &lockgraph_cache_slots(kind)[lockgraph_mutex_cache_index(address)];
     slot->address = address;
     slot->entry = entry;
     slot->epoch = epoch;

@@ -128,5 +128,13 @@ func lockgraphHookMutexDestroy(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) -
 
 /// Whether the calling thread holds `lock` according to the graph.
 private func holdsCurrently(_ lock: LockInfo) -> Bool {
-    Tracking.currentThread()?.indexOfHeld(lock.id) != nil
+    currentHold(of: lock) != nil
+}
+
+/// The calling thread's hold of `lock` according to the graph, if any. The thread state is used
+/// unretained (it lives as long as its thread): no reference count on an interposed call.
+func currentHold(of lock: LockInfo) -> HeldLock? {
+    Tracking.currentThreadReference()?._withUnsafeGuaranteedRef { thread in
+        thread.indexOfHeld(lock.id).map { thread.held(at: $0) }
+    }
 }

@@ -69,12 +69,13 @@ struct PreloadRunTests {
         #expect(!process.standardError.contains("LockGraph"), "\(process.standardError)")
     }
 
-    /// The per-thread mutex cache must not hand the old mutex's identity to a new one at the
-    /// same address (destroyed, or abandoned without destroy, then initialised again).
-    @Test func mutexReinitialisedAtTheSameAddressIsANewLock() throws {
-        let process = try runFixture("address-reuse")
+    /// The per-thread mutex and rwlock caches must not hand the old lock's identity to a new one
+    /// at the same address (destroyed, or abandoned without destroy, then initialised again).
+    @Test(arguments: ["address-reuse", "rwlock-reuse"])
+    func lockReinitialisedAtTheSameAddressIsANewLock(scenario: String) throws {
+        let process = try runFixture(scenario)
         #expect(process.exitStatus == 0)
-        #expect(process.standardOutput.contains("address-reuse done"))
+        #expect(process.standardOutput.contains("\(scenario) done"))
         #expect(!process.standardError.contains("LockGraph"), "\(process.standardError)")
     }
 
