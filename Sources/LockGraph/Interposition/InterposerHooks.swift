@@ -133,6 +133,8 @@ private func holdsCurrently(_ lock: LockInfo) -> Bool {
 
 /// The calling thread's hold of `lock` according to the graph, if any. The thread state is used
 /// unretained (it lives as long as its thread): no reference count on an interposed call.
+/// Inlined: the acquisition that follows loads the same thread state.
+@inline(__always)
 func currentHold(of lock: LockInfo) -> HeldLock? {
     Tracking.currentThreadReference()?._withUnsafeGuaranteedRef { thread in
         thread.indexOfHeld(lock.id).map { thread.held(at: $0) }
