@@ -134,6 +134,7 @@ let package = Package(
         ),
         // Knows nothing of LockGraph: run under `lockgraph run` by the tests (interposed locks).
         .executableTarget(name: "preload-fixture", path: "Fixtures/preload-fixture", swiftSettings: strictSwift),
+        .executableTarget(name: "preload-clock-fixture", path: "Fixtures/preload-clock-fixture", swiftSettings: strictSwift),
     ] + fixtureNames.map { name in
         .executableTarget(
             name: name,

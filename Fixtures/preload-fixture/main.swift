@@ -357,6 +357,22 @@ func wrapperABBA() {
     print("wrapper-abba done")
 }
 
+/// `rwlock-reuse`: addressReuse with rwlocks (their per-thread cache must not keep a destroyed or
+/// replaced lock's identity either).
+func rwlockReuse() {
+    let outer = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
+    pthread_rwlock_init(outer, nil)
+    for destroys in [true, false] {
+        let slot = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
+        pthread_rwlock_init(slot, nil)
+        pthread_rwlock_wrlock(outer); pthread_rwlock_wrlock(slot); pthread_rwlock_unlock(slot); pthread_rwlock_unlock(outer)
+        if destroys { pthread_rwlock_destroy(slot) }
+        pthread_rwlock_init(slot, nil)
+        pthread_rwlock_wrlock(slot); pthread_rwlock_wrlock(outer); pthread_rwlock_unlock(outer); pthread_rwlock_unlock(slot)
+    }
+    print("rwlock-reuse done")
+}
+
 let arguments = CommandLine.arguments.dropFirst()
 switch arguments.first {
 case "nslock-abba": nslockABBA()
@@ -365,6 +381,7 @@ case "recursive-cycle": recursiveCycle()
 case "nslock-relock": nslockRelock()
 case "clean-many": cleanMany()
 case "address-reuse": addressReuse()
+case "rwlock-reuse": rwlockReuse()
 case "condition-wait": conditionWait()
 case "condition-wait-holding": conditionWaitHolding()
 case "rwlock-cycle": rwlockCycle()
@@ -374,6 +391,6 @@ case "clock-wait-holding": clockWaitHolding()
 case "wrapper-abba": wrapperABBA()
 case "peer": peer(arguments.dropFirst().first.flatMap { Int($0) } ?? 1_000_000)
 default:
-    FileHandle.standardError.write(Data("usage: preload-fixture nslock-abba|pthread-abba|recursive-cycle|nslock-relock|clean-many|address-reuse|condition-wait|condition-wait-holding|rwlock-cycle|reuse-churn|clock-wait-holding|wrapper-abba|bench [N]|peer [N]\n".utf8))
+    FileHandle.standardError.write(Data("usage: preload-fixture nslock-abba|pthread-abba|recursive-cycle|nslock-relock|clean-many|address-reuse|rwlock-reuse|condition-wait|condition-wait-holding|rwlock-cycle|reuse-churn|clock-wait-holding|wrapper-abba|bench [N]|peer [N]\n".utf8))
     exit(64)
 }

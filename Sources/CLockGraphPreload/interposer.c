@@ -85,10 +85,36 @@ static int ignored_caller(uintptr_t address) {
     return 0;
 }
 
+// `ignored_caller`'s answers by return address, so that an entry point costs a few instructions
+// instead of a scan of the ranges: a program calls its locks from few places (one in Foundation
+// for every `NSLock`). Direct-mapped, shared by all threads; each slot is one word,
+// `address << 2 | class` (user-space addresses leave the top bits free), written whole, so a
+// racing reader sees an old answer or a new one, both right. Cleared when a range is added.
+#define CALLER_SLOTS 256
+static uintptr_t caller_classes[CALLER_SLOTS];
+
+static void forget_caller_classes(void) {
+    for (int slot = 0; slot < CALLER_SLOTS; slot++) __atomic_store_n(&caller_classes[slot], 0, __ATOMIC_RELAXED);
+}
+
+__attribute__((noinline))
+static int classify_caller(uintptr_t address, unsigned slot) {
+    int class = ignored_caller(address);
+    __atomic_store_n(&caller_classes[slot], address << 2 | (uintptr_t)class, __ATOMIC_RELAXED);
+    return class;
+}
+
+static inline __attribute__((always_inline)) int caller_class(uintptr_t address) {
+    unsigned slot = (unsigned)((address * 0x9E3779B97F4A7C15ull) >> 56);
+    uintptr_t word = __atomic_load_n(&caller_classes[slot], __ATOMIC_RELAXED);
+    if (word >> 2 == address) return (int)(word & 3);
+    return classify_caller(address, slot);
+}
+
 // Whether this call goes to the hook; false passes it straight through.
-#define HOOKED() (__atomic_load_n(&ready, __ATOMIC_ACQUIRE) && !guard && !ignored_caller((uintptr_t)__builtin_return_address(0)))
+#define HOOKED() (__atomic_load_n(&ready, __ATOMIC_ACQUIRE) && !guard && !caller_class((uintptr_t)__builtin_return_address(0)))
 // The same for a release, which only the runtime's own code (class 1) keeps from the hook.
-#define HOOKED_RELEASE() (__atomic_load_n(&ready, __ATOMIC_ACQUIRE) && !guard && ignored_caller((uintptr_t)__builtin_return_address(0)) != 1)
+#define HOOKED_RELEASE() (__atomic_load_n(&ready, __ATOMIC_ACQUIRE) && !guard && caller_class((uintptr_t)__builtin_return_address(0)) != 1)
 
 // The hook runs with the guard set. The frame address is taken so that this function keeps a
 // frame record: the call-site walk goes through it to the caller.
@@ -100,6 +126,19 @@ static int ignored_caller(uintptr_t address) {
         return result; \
     } while (0)
 
+// CALL_HOOK for an acquisition, which names its call site: found here, where it is one frame
+// away, it saves the hook's walk through LockGraph's and this function's frames
+// (`lockgraph_site_hint`; this library's own LockGraph reads it, an attached program's walks).
+#define CALL_HOOK_AT_SITE(call) do { \
+        guard = 1; \
+        lockgraph_site_hint = lockgraph_site_hint_at_entry((const uintptr_t *)__builtin_frame_address(0), \
+            (uintptr_t)__builtin_return_address(0), wrapper_low, wrapper_high); \
+        int result = (call); \
+        lockgraph_site_hint = 0; \
+        guard = 0; \
+        return result; \
+    } while (0)
+
 int pthread_mutex_init(pthread_mutex_t *mutex, const pthread_mutexattr_t *attributes) {
     if (!HOOKED()) return REAL(mutex_init, "pthread_mutex_init")(mutex, attributes);
     CALL_HOOK(hooks.mutex_init(mutex, attributes));
@@ -107,17 +146,23 @@ int pthread_mutex_init(pthread_mutex_t *mutex, const pthread_mutexattr_t *attrib
 
 int pthread_mutex_lock(pthread_mutex_t *mutex) {
     if (!HOOKED()) return REAL(mutex_lock, "pthread_mutex_lock")(mutex);
-    CALL_HOOK(hooks.mutex_lock(mutex));
+    CALL_HOOK_AT_SITE(hooks.mutex_lock(mutex));
 }
 
 int pthread_mutex_trylock(pthread_mutex_t *mutex) {
     if (!HOOKED()) return REAL(mutex_trylock, "pthread_mutex_trylock")(mutex);
-    CALL_HOOK(hooks.mutex_trylock(mutex));
+    CALL_HOOK_AT_SITE(hooks.mutex_trylock(mutex));
 }
 
 int pthread_mutex_timedlock(pthread_mutex_t *mutex, const struct timespec *deadline) {
     if (!HOOKED()) return REAL(mutex_timedlock, "pthread_mutex_timedlock")(mutex, deadline);
-    CALL_HOOK(hooks.mutex_timedlock(mutex, deadline));
+    CALL_HOOK_AT_SITE(hooks.mutex_timedlock(mutex, deadline));
+}
+
+// glibc 2.30+: a timed lock against a chosen clock (what C++'s timed_mutex uses).
+int pthread_mutex_clocklock(pthread_mutex_t *mutex, clockid_t clock, const struct timespec *deadline) {
+    if (!HOOKED()) return REAL(mutex_clocklock, "pthread_mutex_clocklock")(mutex, clock, deadline);
+    CALL_HOOK_AT_SITE(hooks.mutex_clocklock(mutex, clock, deadline));
 }
 
 int pthread_mutex_unlock(pthread_mutex_t *mutex) {
@@ -139,20 +184,20 @@ int pthread_cond_init(pthread_cond_t *condition, const pthread_condattr_t *attri
 // checks; passed straight through, the mutex would look held for the whole wait.
 int pthread_cond_wait(pthread_cond_t *condition, pthread_mutex_t *mutex) {
     if (!HOOKED()) return REAL_COND(cond_wait, "pthread_cond_wait")(condition, mutex);
-    CALL_HOOK(hooks.cond_wait(condition, mutex, -1, 0));
+    CALL_HOOK_AT_SITE(hooks.cond_wait(condition, mutex, -1, 0));
 }
 
 int pthread_cond_timedwait(pthread_cond_t *condition, pthread_mutex_t *mutex, const struct timespec *deadline) {
     if (!HOOKED()) return REAL_COND(cond_timedwait, "pthread_cond_timedwait")(condition, mutex, deadline);
     // A NULL deadline is the program's error: pass it through for pthread to answer.
     if (!deadline) return REAL_COND(cond_timedwait, "pthread_cond_timedwait")(condition, mutex, deadline);
-    CALL_HOOK(hooks.cond_wait(condition, mutex, -1, deadline));
+    CALL_HOOK_AT_SITE(hooks.cond_wait(condition, mutex, -1, deadline));
 }
 
 // glibc 2.30+: a wait against a chosen clock (what C++'s condition_variable uses).
 int pthread_cond_clockwait(pthread_cond_t *condition, pthread_mutex_t *mutex, clockid_t clock, const struct timespec *deadline) {
     if (!HOOKED() || !deadline) return REAL(cond_clockwait, "pthread_cond_clockwait")(condition, mutex, clock, deadline);
-    CALL_HOOK(hooks.cond_wait(condition, mutex, (int)clock, deadline));
+    CALL_HOOK_AT_SITE(hooks.cond_wait(condition, mutex, (int)clock, deadline));
 }
 
 int pthread_cond_signal(pthread_cond_t *condition) {
@@ -176,34 +221,53 @@ int pthread_cond_destroy(pthread_cond_t *condition) {
         CALL_HOOK(hook); \
     } while (0)
 
+// RWLOCK_CALL for an acquisition (see CALL_HOOK_AT_SITE).
+#define RWLOCK_ACQUIRE(field, name, args, hook) do { \
+        if (!HOOKED()) return REAL(field, name) args; \
+        CALL_HOOK_AT_SITE(hook); \
+    } while (0)
+
 int pthread_rwlock_init(pthread_rwlock_t *rwlock, const pthread_rwlockattr_t *attributes) {
     RWLOCK_CALL(rwlock_init, "pthread_rwlock_init", (rwlock, attributes), hooks.rwlock_init(rwlock, attributes));
 }
 
 int pthread_rwlock_rdlock(pthread_rwlock_t *rwlock) {
-    RWLOCK_CALL(rwlock_rdlock, "pthread_rwlock_rdlock", (rwlock), hooks.rwlock_lock(rwlock, 0, 0));
+    RWLOCK_ACQUIRE(rwlock_rdlock, "pthread_rwlock_rdlock", (rwlock), hooks.rwlock_lock(rwlock, 0, -1, 0));
 }
 
 int pthread_rwlock_tryrdlock(pthread_rwlock_t *rwlock) {
-    RWLOCK_CALL(rwlock_tryrdlock, "pthread_rwlock_tryrdlock", (rwlock), hooks.rwlock_trylock(rwlock, 0));
+    RWLOCK_ACQUIRE(rwlock_tryrdlock, "pthread_rwlock_tryrdlock", (rwlock), hooks.rwlock_trylock(rwlock, 0));
 }
 
 int pthread_rwlock_timedrdlock(pthread_rwlock_t *rwlock, const struct timespec *deadline) {
     if (!deadline) return REAL(rwlock_timedrdlock, "pthread_rwlock_timedrdlock")(rwlock, deadline);
-    RWLOCK_CALL(rwlock_timedrdlock, "pthread_rwlock_timedrdlock", (rwlock, deadline), hooks.rwlock_lock(rwlock, 0, deadline));
+    RWLOCK_ACQUIRE(rwlock_timedrdlock, "pthread_rwlock_timedrdlock", (rwlock, deadline), hooks.rwlock_lock(rwlock, 0, -1, deadline));
+}
+
+// glibc 2.30+: the timed calls against a chosen clock.
+int pthread_rwlock_clockrdlock(pthread_rwlock_t *rwlock, clockid_t clock, const struct timespec *deadline) {
+    if (!deadline) return REAL(rwlock_clockrdlock, "pthread_rwlock_clockrdlock")(rwlock, clock, deadline);
+    RWLOCK_ACQUIRE(rwlock_clockrdlock, "pthread_rwlock_clockrdlock", (rwlock, clock, deadline),
+                hooks.rwlock_lock(rwlock, 0, (int)clock, deadline));
 }
 
 int pthread_rwlock_wrlock(pthread_rwlock_t *rwlock) {
-    RWLOCK_CALL(rwlock_wrlock, "pthread_rwlock_wrlock", (rwlock), hooks.rwlock_lock(rwlock, 1, 0));
+    RWLOCK_ACQUIRE(rwlock_wrlock, "pthread_rwlock_wrlock", (rwlock), hooks.rwlock_lock(rwlock, 1, -1, 0));
 }
 
 int pthread_rwlock_trywrlock(pthread_rwlock_t *rwlock) {
-    RWLOCK_CALL(rwlock_trywrlock, "pthread_rwlock_trywrlock", (rwlock), hooks.rwlock_trylock(rwlock, 1));
+    RWLOCK_ACQUIRE(rwlock_trywrlock, "pthread_rwlock_trywrlock", (rwlock), hooks.rwlock_trylock(rwlock, 1));
 }
 
 int pthread_rwlock_timedwrlock(pthread_rwlock_t *rwlock, const struct timespec *deadline) {
     if (!deadline) return REAL(rwlock_timedwrlock, "pthread_rwlock_timedwrlock")(rwlock, deadline);
-    RWLOCK_CALL(rwlock_timedwrlock, "pthread_rwlock_timedwrlock", (rwlock, deadline), hooks.rwlock_lock(rwlock, 1, deadline));
+    RWLOCK_ACQUIRE(rwlock_timedwrlock, "pthread_rwlock_timedwrlock", (rwlock, deadline), hooks.rwlock_lock(rwlock, 1, -1, deadline));
+}
+
+int pthread_rwlock_clockwrlock(pthread_rwlock_t *rwlock, clockid_t clock, const struct timespec *deadline) {
+    if (!deadline) return REAL(rwlock_clockwrlock, "pthread_rwlock_clockwrlock")(rwlock, clock, deadline);
+    RWLOCK_ACQUIRE(rwlock_clockwrlock, "pthread_rwlock_clockwrlock", (rwlock, clock, deadline),
+                hooks.rwlock_lock(rwlock, 1, (int)clock, deadline));
 }
 
 int pthread_rwlock_unlock(pthread_rwlock_t *rwlock) {
@@ -294,6 +358,7 @@ void lockgraph_preload_attach(const struct lockgraph_hook_table *program) {
     uintptr_t low = 0, high = 0;
     hooks.internal_text(&low, &high);
     add_ignored(low, high, 1);
+    forget_caller_classes();
     guard = 0;
 }
 
@@ -305,6 +370,7 @@ static void lockgraph_preload_start(void) {
     REAL(mutex_lock, "pthread_mutex_lock");
     REAL(mutex_trylock, "pthread_mutex_trylock");
     REAL(mutex_timedlock, "pthread_mutex_timedlock");
+    REAL(mutex_clocklock, "pthread_mutex_clocklock");
     REAL(mutex_unlock, "pthread_mutex_unlock");
     REAL(mutex_destroy, "pthread_mutex_destroy");
     REAL_COND(cond_init, "pthread_cond_init");
@@ -317,9 +383,11 @@ static void lockgraph_preload_start(void) {
     REAL(rwlock_rdlock, "pthread_rwlock_rdlock");
     REAL(rwlock_tryrdlock, "pthread_rwlock_tryrdlock");
     REAL(rwlock_timedrdlock, "pthread_rwlock_timedrdlock");
+    REAL(rwlock_clockrdlock, "pthread_rwlock_clockrdlock");
     REAL(rwlock_wrlock, "pthread_rwlock_wrlock");
     REAL(rwlock_trywrlock, "pthread_rwlock_trywrlock");
     REAL(rwlock_timedwrlock, "pthread_rwlock_timedwrlock");
+    REAL(rwlock_clockwrlock, "pthread_rwlock_clockwrlock");
     REAL(rwlock_unlock, "pthread_rwlock_unlock");
     REAL(rwlock_destroy, "pthread_rwlock_destroy");
     if (!executable_selected()) {

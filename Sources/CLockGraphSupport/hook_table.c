@@ -15,6 +15,7 @@ int lockgraph_hook_mutex_init(pthread_mutex_t *, const pthread_mutexattr_t *);
 int lockgraph_hook_mutex_lock(pthread_mutex_t *);
 int lockgraph_hook_mutex_trylock(pthread_mutex_t *);
 int lockgraph_hook_mutex_timedlock(pthread_mutex_t *, const struct timespec *);
+int lockgraph_hook_mutex_clocklock(pthread_mutex_t *, clockid_t, const struct timespec *);
 int lockgraph_hook_mutex_unlock(pthread_mutex_t *);
 int lockgraph_hook_mutex_destroy(pthread_mutex_t *);
 int lockgraph_hook_cond_init(pthread_cond_t *, const pthread_condattr_t *);
@@ -22,7 +23,7 @@ int lockgraph_hook_cond_wait(pthread_cond_t *, pthread_mutex_t *, int, const str
 int lockgraph_hook_cond_signal(pthread_cond_t *, int);
 int lockgraph_hook_cond_destroy(pthread_cond_t *);
 int lockgraph_hook_rwlock_init(pthread_rwlock_t *, const pthread_rwlockattr_t *);
-int lockgraph_hook_rwlock_lock(pthread_rwlock_t *, int, const struct timespec *);
+int lockgraph_hook_rwlock_lock(pthread_rwlock_t *, int, int, const struct timespec *);
 int lockgraph_hook_rwlock_trylock(pthread_rwlock_t *, int);
 int lockgraph_hook_rwlock_unlock(pthread_rwlock_t *);
 int lockgraph_hook_rwlock_destroy(pthread_rwlock_t *);
@@ -30,13 +31,17 @@ int lockgraph_hook_rwlock_destroy(pthread_rwlock_t *);
 void (*lockgraph_interposer_exempt)(void) = 0;
 
 static const struct lockgraph_hook_table own_hooks = {
-    lockgraph_hook_install,
-    lockgraph_hook_mutex_init, lockgraph_hook_mutex_lock, lockgraph_hook_mutex_trylock,
-    lockgraph_hook_mutex_timedlock, lockgraph_hook_mutex_unlock, lockgraph_hook_mutex_destroy,
-    lockgraph_hook_cond_init, lockgraph_hook_cond_wait, lockgraph_hook_cond_signal, lockgraph_hook_cond_destroy,
-    lockgraph_hook_rwlock_init, lockgraph_hook_rwlock_lock, lockgraph_hook_rwlock_trylock,
-    lockgraph_hook_rwlock_unlock, lockgraph_hook_rwlock_destroy,
-    &lockgraph_real, lockgraph_get_internal_text, &lockgraph_interposer_exempt,
+    .install = lockgraph_hook_install,
+    .mutex_init = lockgraph_hook_mutex_init, .mutex_lock = lockgraph_hook_mutex_lock,
+    .mutex_trylock = lockgraph_hook_mutex_trylock, .mutex_timedlock = lockgraph_hook_mutex_timedlock,
+    .mutex_clocklock = lockgraph_hook_mutex_clocklock, .mutex_unlock = lockgraph_hook_mutex_unlock,
+    .mutex_destroy = lockgraph_hook_mutex_destroy,
+    .cond_init = lockgraph_hook_cond_init, .cond_wait = lockgraph_hook_cond_wait,
+    .cond_signal = lockgraph_hook_cond_signal, .cond_destroy = lockgraph_hook_cond_destroy,
+    .rwlock_init = lockgraph_hook_rwlock_init, .rwlock_lock = lockgraph_hook_rwlock_lock,
+    .rwlock_trylock = lockgraph_hook_rwlock_trylock, .rwlock_unlock = lockgraph_hook_rwlock_unlock,
+    .rwlock_destroy = lockgraph_hook_rwlock_destroy,
+    .real = &lockgraph_real, .internal_text = lockgraph_get_internal_text, .exempt = &lockgraph_interposer_exempt,
 };
 
 const struct lockgraph_hook_table *lockgraph_own_hooks(void) {

@@ -9,8 +9,8 @@
 __thread void *lockgraph_thread_state __attribute__((tls_model("initial-exec"))) = 0;
 
 // The calling thread's stack, [low, high): 0, 0 until lockgraph_set_thread_stack.
-static __thread uintptr_t thread_stack_low __attribute__((tls_model("initial-exec"))) = 0;
-static __thread uintptr_t thread_stack_high __attribute__((tls_model("initial-exec"))) = 0;
+__thread uintptr_t lockgraph_thread_stack_low __attribute__((tls_model("initial-exec"))) = 0;
+__thread uintptr_t lockgraph_thread_stack_high __attribute__((tls_model("initial-exec"))) = 0;
 
 uintptr_t lockgraph_internal_text_low = 0;
 uintptr_t lockgraph_internal_text_high = 0;
@@ -32,8 +32,8 @@ struct lockgraph_real_pthread lockgraph_real;
 // __builtin_frame_address forces a frame pointer here even when optimised.
 __attribute__((noinline))
 uintptr_t lockgraph_call_site(int max_depth) {
-    const uintptr_t stack_low = thread_stack_low;
-    const uintptr_t stack_high = thread_stack_high;
+    const uintptr_t stack_low = lockgraph_thread_stack_low;
+    const uintptr_t stack_high = lockgraph_thread_stack_high;
     if (stack_high <= stack_low + 2 * sizeof(uintptr_t)) return 0;
     const uintptr_t low = lockgraph_internal_text_low;
     const uintptr_t high = lockgraph_internal_text_high;
@@ -117,8 +117,8 @@ int lockgraph_set_thread_stack(void) {
     int result = pthread_attr_getstack(&attributes, &base, &size);
     pthread_attr_destroy(&attributes);
     if (result != 0 || base == 0) return -1;
-    thread_stack_low = (uintptr_t)base;
-    thread_stack_high = (uintptr_t)base + size;
+    lockgraph_thread_stack_low = (uintptr_t)base;
+    lockgraph_thread_stack_high = (uintptr_t)base + size;
     return 0;
 }
 
@@ -213,7 +213,7 @@ int lockgraph_backtrace_cached(void **buffer, int size, int (*unwind)(void **, i
     cache->busy = 1;
     // The frame-record chain from this function's own frame, checked as lockgraph_call_site
     // checks it. `ended`: it stopped at a zero frame pointer, the ABI's mark of the outermost frame.
-    const uintptr_t stack_low = thread_stack_low, stack_high = thread_stack_high;
+    const uintptr_t stack_low = lockgraph_thread_stack_low, stack_high = lockgraph_thread_stack_high;
     uintptr_t key[STACK_CACHE_FRAMES];
     int key_depth = 0, ended = 0;
     uint64_t hash = 0;

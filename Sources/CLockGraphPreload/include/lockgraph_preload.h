@@ -19,6 +19,8 @@ int lockgraph_hook_mutex_init(pthread_mutex_t *mutex, const pthread_mutexattr_t 
 int lockgraph_hook_mutex_lock(pthread_mutex_t *mutex);
 int lockgraph_hook_mutex_trylock(pthread_mutex_t *mutex);
 int lockgraph_hook_mutex_timedlock(pthread_mutex_t *mutex, const struct timespec *deadline);
+/// `pthread_mutex_clocklock` (glibc 2.30+): `pthread_mutex_timedlock` on a chosen clock.
+int lockgraph_hook_mutex_clocklock(pthread_mutex_t *mutex, clockid_t clock, const struct timespec *deadline);
 int lockgraph_hook_mutex_unlock(pthread_mutex_t *mutex);
 int lockgraph_hook_mutex_destroy(pthread_mutex_t *mutex);
 
@@ -31,8 +33,10 @@ int lockgraph_hook_cond_signal(pthread_cond_t *condition, int broadcast);
 int lockgraph_hook_cond_destroy(pthread_cond_t *condition);
 
 int lockgraph_hook_rwlock_init(pthread_rwlock_t *rwlock, const pthread_rwlockattr_t *attributes);
-/// `write` 0: a read lock; `deadline` NULL: blocking, otherwise timed.
-int lockgraph_hook_rwlock_lock(pthread_rwlock_t *rwlock, int write, const struct timespec *deadline);
+/// `write` 0: a read lock; `deadline` NULL: blocking, otherwise timed: on the lock's clock
+/// (`timedrdlock`/`timedwrlock`) when `clock` < 0, on that clock (`clockrdlock`/`clockwrlock`,
+/// glibc 2.30+) when not.
+int lockgraph_hook_rwlock_lock(pthread_rwlock_t *rwlock, int write, int clock, const struct timespec *deadline);
 int lockgraph_hook_rwlock_trylock(pthread_rwlock_t *rwlock, int write);
 int lockgraph_hook_rwlock_unlock(pthread_rwlock_t *rwlock);
 int lockgraph_hook_rwlock_destroy(pthread_rwlock_t *rwlock);

@@ -47,16 +47,25 @@ int lockgraph_image_containing(uintptr_t address, char *path, unsigned long capa
 /// ends the walk instead of faulting. Async-signal-safe, allocates nothing.
 uintptr_t lockgraph_call_site(int max_depth);
 
-/// `lockgraph_call_site` with its common case inline: the return address of the function this
+/// The user's call site as the interposer found it at its entry point (0 when it did not), set
+/// only while one of its hooks runs on this thread: inside the interposer library, LockGraph's
+/// frames, the hook's and the interposer's lie between any walk and the user's call, so the
+/// entry point, one frame from it, names it for the walk (see `lockgraph_site_hint_at_entry`).
+extern __thread uintptr_t lockgraph_site_hint __attribute__((tls_model("initial-exec")));
+
+/// `lockgraph_call_site` with its common cases inline: the return address of the function this
 /// is inlined into (one load from its own frame) when that lies outside LockGraph's code, as it
 /// does in optimised builds, where the acquisition path is inlined into the entry point the
-/// user called. Otherwise (unoptimised builds) the out-of-line walk goes on from there.
+/// user called; else the interposer's hint (inside a hook, where LockGraph's code is all the
+/// interposer library). Otherwise (unoptimised builds) the out-of-line walk goes on from there.
 static inline __attribute__((always_inline)) uintptr_t lockgraph_call_site_inline(void) {
     const uintptr_t *frame = (const uintptr_t *)__builtin_frame_address(0);
     const uintptr_t return_address = frame[1];
     if (return_address < lockgraph_internal_text_low || return_address >= lockgraph_internal_text_high) {
         return return_address;
     }
+    const uintptr_t hint = lockgraph_site_hint;
+    if (hint) return hint;
     return lockgraph_call_site(48);
 }
 
@@ -88,6 +97,28 @@ int lockgraph_backtrace_cached(void **buffer, int size, int (*unwind)(void **, i
 /// How many of the calling thread's captures `lockgraph_backtrace_cached` served from its cache.
 long lockgraph_backtrace_cache_hits(void);
 
+/// The calling thread's stack, [low, high), as `lockgraph_set_thread_stack` recorded it (both 0
+/// before): every frame the walks read lies inside it.
+extern __thread uintptr_t lockgraph_thread_stack_low __attribute__((tls_model("initial-exec")));
+extern __thread uintptr_t lockgraph_thread_stack_high __attribute__((tls_model("initial-exec")));
+
+/// For the interposer's entry points (inlined there, `frame` their own frame, `return_address`
+/// theirs): the user's call site as `lockgraph_call_site` would find it from inside the hook,
+/// in a few loads. The entry's caller when that is not wrapper code in [wrapper_low,
+/// wrapper_high) (Foundation's: `NSLock.lock()`); else that wrapper's caller when it is not
+/// wrapper code either and its frame record lies inside the thread's stack; else 0 (the walk).
+/// The entry's caller is never LockGraph's own code: those calls pass straight through.
+static inline __attribute__((always_inline)) uintptr_t lockgraph_site_hint_at_entry(const uintptr_t *frame, uintptr_t return_address,
+                                                                                    uintptr_t wrapper_low, uintptr_t wrapper_high) {
+    if (return_address < wrapper_low || return_address >= wrapper_high) return return_address;
+    const uintptr_t next = frame[0];
+    const uintptr_t high = lockgraph_thread_stack_high;
+    if (next <= (uintptr_t)frame || high < 2 * sizeof(uintptr_t) || next > high - 2 * sizeof(uintptr_t) || (next & 7) != 0) return 0;
+    const uintptr_t outer = ((const uintptr_t *)next)[1];
+    if (outer >= wrapper_low && outer < wrapper_high) return 0;
+    return outer;
+}
+
 /// Records the calling thread's stack bounds for `lockgraph_call_site` (thread-local). Returns 0
 /// when they could be read.
 int lockgraph_set_thread_stack(void);
@@ -101,6 +132,7 @@ int lockgraph_set_thread_stack(void);
     int (*mutex_lock)(pthread_mutex_t *); \
     int (*mutex_trylock)(pthread_mutex_t *); \
     int (*mutex_timedlock)(pthread_mutex_t *, const struct timespec *); \
+    int (*mutex_clocklock)(pthread_mutex_t *, clockid_t, const struct timespec *); \
     int (*mutex_unlock)(pthread_mutex_t *); \
     int (*mutex_destroy)(pthread_mutex_t *); \
     int (*cond_init)(pthread_cond_t *, const pthread_condattr_t *);
@@ -120,9 +152,11 @@ struct lockgraph_real_pthread {
     int (*rwlock_rdlock)(pthread_rwlock_t *);
     int (*rwlock_tryrdlock)(pthread_rwlock_t *);
     int (*rwlock_timedrdlock)(pthread_rwlock_t *, const struct timespec *);
+    int (*rwlock_clockrdlock)(pthread_rwlock_t *, clockid_t, const struct timespec *);
     int (*rwlock_wrlock)(pthread_rwlock_t *);
     int (*rwlock_trywrlock)(pthread_rwlock_t *);
     int (*rwlock_timedwrlock)(pthread_rwlock_t *, const struct timespec *);
+    int (*rwlock_clockwrlock)(pthread_rwlock_t *, clockid_t, const struct timespec *);
     int (*rwlock_unlock)(pthread_rwlock_t *);
     int (*rwlock_destroy)(pthread_rwlock_t *);
 };
@@ -152,6 +186,7 @@ static inline int lockgraph_real_mutex_init(pthread_mutex_t *m, const pthread_mu
 static inline int lockgraph_real_mutex_lock(pthread_mutex_t *m) { return lockgraph_real.mutex_lock(m); }
 static inline int lockgraph_real_mutex_trylock(pthread_mutex_t *m) { return lockgraph_real.mutex_trylock(m); }
 static inline int lockgraph_real_mutex_timedlock(pthread_mutex_t *m, const struct timespec *t) { return lockgraph_real.mutex_timedlock(m, t); }
+static inline int lockgraph_real_mutex_clocklock(pthread_mutex_t *m, clockid_t c, const struct timespec *t) { return lockgraph_real.mutex_clocklock(m, c, t); }
 static inline int lockgraph_real_mutex_unlock(pthread_mutex_t *m) { return lockgraph_real.mutex_unlock(m); }
 static inline int lockgraph_real_mutex_destroy(pthread_mutex_t *m) { return lockgraph_real.mutex_destroy(m); }
 static inline int lockgraph_real_cond_init(pthread_cond_t *c, const pthread_condattr_t *a) { return lockgraph_real.cond_init(c, a); }
@@ -166,10 +201,16 @@ static inline int lockgraph_real_cond_signal(pthread_cond_t *c) { return lockgra
 static inline int lockgraph_real_cond_broadcast(pthread_cond_t *c) { return lockgraph_real.cond_broadcast(c); }
 static inline int lockgraph_real_cond_destroy(pthread_cond_t *c) { return lockgraph_real.cond_destroy(c); }
 static inline int lockgraph_real_rwlock_init(pthread_rwlock_t *l, const pthread_rwlockattr_t *a) { return lockgraph_real.rwlock_init(l, a); }
-/// `write` 0: read; `deadline` NULL: blocking (`pthread_rwlock_rdlock`/`wrlock`), else timed.
-static inline int lockgraph_real_rwlock_lock(pthread_rwlock_t *l, int write, const struct timespec *deadline) {
-    if (deadline) return write ? lockgraph_real.rwlock_timedwrlock(l, deadline) : lockgraph_real.rwlock_timedrdlock(l, deadline);
-    return write ? lockgraph_real.rwlock_wrlock(l) : lockgraph_real.rwlock_rdlock(l);
+/// `write` 0: read; `deadline` NULL: blocking (`pthread_rwlock_rdlock`/`wrlock`), else timed:
+/// `pthread_rwlock_timedrdlock`/`timedwrlock` when `clock` < 0, `clockrdlock`/`clockwrlock` on
+/// that clock when not.
+static inline int lockgraph_real_rwlock_lock(pthread_rwlock_t *l, int write, int clock, const struct timespec *deadline) {
+    if (!deadline) return write ? lockgraph_real.rwlock_wrlock(l) : lockgraph_real.rwlock_rdlock(l);
+    if (clock >= 0) {
+        return write ? lockgraph_real.rwlock_clockwrlock(l, (clockid_t)clock, deadline)
+            : lockgraph_real.rwlock_clockrdlock(l, (clockid_t)clock, deadline);
+    }
+    return write ? lockgraph_real.rwlock_timedwrlock(l, deadline) : lockgraph_real.rwlock_timedrdlock(l, deadline);
 }
 static inline int lockgraph_real_rwlock_trylock(pthread_rwlock_t *l, int write) {
     return write ? lockgraph_real.rwlock_trywrlock(l) : lockgraph_real.rwlock_tryrdlock(l);
@@ -215,7 +256,7 @@ struct lockgraph_hook_table {
     int (*cond_signal)(pthread_cond_t *, int broadcast);
     int (*cond_destroy)(pthread_cond_t *);
     int (*rwlock_init)(pthread_rwlock_t *, const pthread_rwlockattr_t *);
-    int (*rwlock_lock)(pthread_rwlock_t *, int write, const struct timespec *);
+    int (*rwlock_lock)(pthread_rwlock_t *, int write, int clock, const struct timespec *);
     int (*rwlock_trylock)(pthread_rwlock_t *, int write);
     int (*rwlock_unlock)(pthread_rwlock_t *);
     int (*rwlock_destroy)(pthread_rwlock_t *);

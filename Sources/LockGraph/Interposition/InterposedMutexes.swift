@@ -47,49 +47,19 @@ final class InterposedMutex: Sendable {
 ///
 /// The table is an `AddressTable` (sharded, under internal locks).
 ///
-/// In front of the table, each thread caches the entries it used last (`cached(_:)`, C
-/// thread-local slots in lockgraph_mutex_cache.h): a hit costs a few loads and no reference
-/// count. Removing or replacing an entry bumps the address's epoch (after the table change,
-/// before the old entry is released), which invalidates every cached copy (see the header's
-/// invariant), so a reused address never reaches an old entry through a cache either.
-enum InterposedMutexes {
+/// In front of the table, each thread caches the entries it used last (`cached(_:)`, see
+/// `ThreadCachedTable`). Removing or replacing an entry bumps the address's epoch (after the
+/// table change, before the old entry is released), which invalidates every cached copy, so a
+/// reused address never reaches an old entry through a cache either.
+enum InterposedMutexes: ThreadCachedTable {
     private static let table = AddressTable<InterposedMutex>(shardCount: 64)
 
-    /// The mutex's entry (registered now when it has none), unretained: the table keeps it alive
-    /// until the mutex is destroyed or its address re-initialised, neither of which may race
-    /// with a pthread call on it. Use it only before the call's raw unlock (see
-    /// `lockgraphHookMutexUnlock`).
-    @inline(__always)
-    static func cached(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) -> Unmanaged<InterposedMutex> {
-        if let hit = lockgraph_mutex_cache_find(UInt(bitPattern: mutex)) { return Unmanaged.fromOpaque(hit) }
-        return fill(mutex, creating: true).unsafelyUnwrapped
-    }
-
-    /// `cached` for a mutex that may have no entry (an unlock of one taken before the
-    /// interposer was ready): nil then, and nothing is registered.
-    @inline(__always)
-    static func cachedIfKnown(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) -> Unmanaged<InterposedMutex>? {
-        if let hit = lockgraph_mutex_cache_find(UInt(bitPattern: mutex)) { return Unmanaged.fromOpaque(hit) }
-        return fill(mutex, creating: false)
-    }
-
-    /// A cache miss: the epoch is read before the table, so an entry removed after this
-    /// look-up is cached under an epoch that no longer matches.
-    @inline(never)
-    private static func fill(_ mutex: UnsafeMutablePointer<pthread_mutex_t>, creating: Bool) -> Unmanaged<InterposedMutex>? {
-        let address = UInt(bitPattern: mutex)
-        let epoch = lockgraph_mutex_epoch(address)
-        guard let entry = creating ? entry(for: mutex) : lookup(mutex) else { return nil }
-        let reference = Unmanaged.passUnretained(entry)
-        lockgraph_mutex_cache_store(address, reference.toOpaque(), epoch)
-        return reference
-    }
+    static var cacheKind: lockgraph_cache_kind { LOCKGRAPH_CACHE_MUTEX }
 
     static func lookup(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) -> InterposedMutex? {
         table.lookup(UInt(bitPattern: mutex))
     }
 
-    /// The mutex's entry, registered now (named by the calling acquisition) when it has none.
     static func entry(for mutex: UnsafeMutablePointer<pthread_mutex_t>) -> InterposedMutex {
         let entry = table.entry(UInt(bitPattern: mutex)) { make(mutex) }
         if entry.created { Tracking.register(entry.value.info) }

@@ -78,11 +78,22 @@ func lockgraphHookMutexTryLock(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) -
 
 @_cdecl("lockgraph_hook_mutex_timedlock")
 func lockgraphHookMutexTimedLock(_ mutex: UnsafeMutablePointer<pthread_mutex_t>, _ deadline: UnsafePointer<timespec>?) -> Int32 {
-    guard !Configuration.isOff else { return lockgraph_real_mutex_timedlock(mutex, deadline) }
+    timedLockInterposed(mutex) { lockgraph_real_mutex_timedlock(mutex, deadline) }
+}
+
+@_cdecl("lockgraph_hook_mutex_clocklock")
+func lockgraphHookMutexClockLock(_ mutex: UnsafeMutablePointer<pthread_mutex_t>, _ clock: clockid_t, _ deadline: UnsafePointer<timespec>?) -> Int32 {
+    timedLockInterposed(mutex) { lockgraph_real_mutex_clocklock(mutex, clock, deadline) }
+}
+
+/// A timed lock (`pthread_mutex_timedlock`, `pthread_mutex_clocklock`) through `rawTimedLock`.
+/// It can give up, like a try: no edge into the mutex, only the hold once taken.
+private func timedLockInterposed(_ mutex: UnsafeMutablePointer<pthread_mutex_t>, rawTimedLock: () -> Int32) -> Int32 {
+    guard !Configuration.isOff else { return rawTimedLock() }
     let entry = InterposedMutexes.entry(for: mutex)
     // The holder's timed re-lock of a normal mutex can only time out: reported, not fatal.
     if entry.kind == .normal { Tracking.beforeTimedAcquire(entry.info) }
-    let result = lockgraph_real_mutex_timedlock(mutex, deadline)
+    let result = rawTimedLock()
     if result == 0 { Tracking.didTryAcquire(entry.info) }
     return result
 }
@@ -123,5 +134,15 @@ func lockgraphHookMutexDestroy(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) -
 
 /// Whether the calling thread holds `lock` according to the graph.
 private func holdsCurrently(_ lock: LockInfo) -> Bool {
-    Tracking.currentThread()?.indexOfHeld(lock.id) != nil
+    currentHold(of: lock) != nil
+}
+
+/// The calling thread's hold of `lock` according to the graph, if any. The thread state is used
+/// unretained (it lives as long as its thread): no reference count on an interposed call.
+/// Inlined: the acquisition that follows loads the same thread state.
+@inline(__always)
+func currentHold(of lock: LockInfo) -> HeldLock? {
+    Tracking.currentThreadReference()?._withUnsafeGuaranteedRef { thread in
+        thread.indexOfHeld(lock.id).map { thread.held(at: $0) }
+    }
 }

@@ -8,9 +8,12 @@ import CLockGraphSupport
 /// The interposed reader-writer locks by address, each a reader-writer `LockInfo` (the graph's
 /// read and write nodes, as for `TrackedRWLock`). Same reuse invariant as `InterposedMutexes`:
 /// `pthread_rwlock_destroy` forgets the identity, `pthread_rwlock_init` gives the address a new
-/// one, and a lock first seen without an init call gets one at its first acquisition.
-enum InterposedRWLocks {
+/// one, and a lock first seen without an init call gets one at its first acquisition; each
+/// bumps the address's epoch, so no thread's cache (`ThreadCachedTable`) keeps the old one.
+enum InterposedRWLocks: ThreadCachedTable {
     private static let table = AddressTable<LockInfo>(shardCount: 16)
+
+    static var cacheKind: lockgraph_cache_kind { LOCKGRAPH_CACHE_RWLOCK }
 
     static func entry(for rwlock: UnsafeMutablePointer<pthread_rwlock_t>) -> LockInfo {
         let entry = table.entry(UInt(bitPattern: rwlock)) { make() }
@@ -24,12 +27,19 @@ enum InterposedRWLocks {
 
     static func initialised(_ rwlock: UnsafeMutablePointer<pthread_rwlock_t>) {
         let created = make()
-        if let stale = table.replace(UInt(bitPattern: rwlock), with: created) { Tracking.unregister(stale) }
+        let address = UInt(bitPattern: rwlock)
+        if let stale = table.replace(address, with: created) {
+            lockgraph_mutex_epoch_bump(address)
+            Tracking.unregister(stale)
+        }
         Tracking.register(created)
     }
 
     static func remove(_ rwlock: UnsafeMutablePointer<pthread_rwlock_t>) -> LockInfo? {
-        table.remove(UInt(bitPattern: rwlock))
+        let address = UInt(bitPattern: rwlock)
+        let removed = table.remove(address)
+        if removed != nil { lockgraph_mutex_epoch_bump(address) }
+        return removed
     }
 
     private static func make() -> LockInfo {
@@ -49,46 +59,53 @@ func lockgraphHookRWLockInit(_ rwlock: UnsafeMutablePointer<pthread_rwlock_t>, _
 }
 
 @_cdecl("lockgraph_hook_rwlock_lock")
-func lockgraphHookRWLockLock(_ rwlock: UnsafeMutablePointer<pthread_rwlock_t>, _ write: Int32, _ deadline: UnsafePointer<timespec>?) -> Int32 {
-    guard !Configuration.isOff else { return lockgraph_real_rwlock_lock(rwlock, write, deadline) }
-    let info = InterposedRWLocks.entry(for: rwlock)
-    let readOut = LockNode.make(info.id, .readOut)
-    let holdNode = write != 0 ? LockNode.make(info.id, .writeOut) : readOut
-    // Its writer asking again, in either mode: glibc answers EDEADLK, as without LockGraph.
-    if let thread = Tracking.currentThread(), let index = thread.indexOfHeld(info.id), thread.held(at: index).node != readOut {
-        return lockgraph_real_rwlock_lock(rwlock, write, deadline)
-    }
-    // A timed acquisition can give up: like a try, no edge into the lock, only the hold.
-    if deadline != nil {
-        let result = lockgraph_real_rwlock_lock(rwlock, write, deadline)
-        if result == 0 { Tracking.didTryAcquire(info, holdNode: holdNode) }
+func lockgraphHookRWLockLock(_ rwlock: UnsafeMutablePointer<pthread_rwlock_t>, _ write: Int32, _ clock: Int32,
+                             _ deadline: UnsafePointer<timespec>?) -> Int32 {
+    guard !Configuration.isOff else { return lockgraph_real_rwlock_lock(rwlock, write, clock, deadline) }
+    // Unretained (see `ThreadCachedTable.cached`): the lock cannot be destroyed while this call
+    // is about to take it.
+    return InterposedRWLocks.cached(rwlock)._withUnsafeGuaranteedRef { info in
+        let readOut = LockNode.make(info.id, .readOut)
+        let holdNode = write != 0 ? LockNode.make(info.id, .writeOut) : readOut
+        // Its writer asking again, in either mode: glibc answers EDEADLK, as without LockGraph.
+        if let hold = currentHold(of: info), hold.node != readOut {
+            return lockgraph_real_rwlock_lock(rwlock, write, clock, deadline)
+        }
+        // A timed acquisition (on the lock's clock or a chosen one) can give up: like a try, no
+        // edge into the lock, only the hold.
+        if deadline != nil {
+            let result = lockgraph_real_rwlock_lock(rwlock, write, clock, deadline)
+            if result == 0 { Tracking.didTryAcquire(info, holdNode: holdNode) }
+            return result
+        }
+        // Held for reading by this thread: another read re-enters (glibc allows it); a write is an
+        // upgrade, which waits for every reader, this one included (reported, then fatal).
+        let acquisition = Tracking.beginAcquire(info, target: LockNode.make(info.id, write != 0 ? .writeIn : .readIn), holdNode: holdNode) { _ in
+            write != 0 ? (false, "write lock requested while holding the read lock: an upgrade waits for every reader, itself included") : (true, nil)
+        }
+        var result: Int32 = 0
+        Tracking.complete(info, acquisition, tryLock: { lockgraph_real_rwlock_trylock(rwlock, write) == 0 },
+                          lock: { result = lockgraph_real_rwlock_lock(rwlock, write, -1, nil) })
         return result
     }
-    // Held for reading by this thread: another read re-enters (glibc allows it); a write is an
-    // upgrade, which waits for every reader, this one included (reported, then fatal).
-    let acquisition = Tracking.beginAcquire(info, target: LockNode.make(info.id, write != 0 ? .writeIn : .readIn), holdNode: holdNode) { _ in
-        write != 0 ? (false, "write lock requested while holding the read lock: an upgrade waits for every reader, itself included") : (true, nil)
-    }
-    var result: Int32 = 0
-    Tracking.complete(info, acquisition, tryLock: { lockgraph_real_rwlock_trylock(rwlock, write) == 0 },
-                      lock: { result = lockgraph_real_rwlock_lock(rwlock, write, nil) })
-    return result
 }
 
 @_cdecl("lockgraph_hook_rwlock_trylock")
 func lockgraphHookRWLockTryLock(_ rwlock: UnsafeMutablePointer<pthread_rwlock_t>, _ write: Int32) -> Int32 {
     let result = lockgraph_real_rwlock_trylock(rwlock, write)
     if result == 0 && !Configuration.isOff {
-        let info = InterposedRWLocks.entry(for: rwlock)
-        Tracking.didTryAcquire(info, holdNode: LockNode.make(info.id, write != 0 ? .writeOut : .readOut))
+        InterposedRWLocks.cached(rwlock)._withUnsafeGuaranteedRef { info in
+            Tracking.didTryAcquire(info, holdNode: LockNode.make(info.id, write != 0 ? .writeOut : .readOut))
+        }
     }
     return result
 }
 
 @_cdecl("lockgraph_hook_rwlock_unlock")
 func lockgraphHookRWLockUnlock(_ rwlock: UnsafeMutablePointer<pthread_rwlock_t>) -> Int32 {
-    guard !Configuration.isOff, let info = InterposedRWLocks.lookup(rwlock) else { return lockgraph_real_rwlock_unlock(rwlock) }
-    return releaseInterposed(info) { lockgraph_real_rwlock_unlock(rwlock) }
+    guard !Configuration.isOff, let reference = InterposedRWLocks.cachedIfKnown(rwlock) else { return lockgraph_real_rwlock_unlock(rwlock) }
+    // Unretained: `Tracking.release` reads nothing of the lock after the raw unlock.
+    return reference._withUnsafeGuaranteedRef { info in releaseInterposed(info) { lockgraph_real_rwlock_unlock(rwlock) } }
 }
 
 @_cdecl("lockgraph_hook_rwlock_destroy")

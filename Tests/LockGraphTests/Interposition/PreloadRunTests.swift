@@ -71,12 +71,13 @@ struct PreloadRunTests {
         #expect(!process.standardError.contains("LockGraph"), "\(process.standardError)")
     }
 
-    /// The per-thread mutex cache must not hand the old mutex's identity to a new one at the
-    /// same address (destroyed, or abandoned without destroy, then initialised again).
-    @Test func mutexReinitialisedAtTheSameAddressIsANewLock() throws {
-        let process = try runFixture("address-reuse")
+    /// The per-thread mutex and rwlock caches must not hand the old lock's identity to a new one
+    /// at the same address (destroyed, or abandoned without destroy, then initialised again).
+    @Test(arguments: ["address-reuse", "rwlock-reuse"])
+    func lockReinitialisedAtTheSameAddressIsANewLock(scenario: String) throws {
+        let process = try runFixture(scenario)
         #expect(process.exitStatus == 0)
-        #expect(process.standardOutput.contains("address-reuse done"))
+        #expect(process.standardOutput.contains("\(scenario) done"))
         #expect(!process.standardError.contains("LockGraph"), "\(process.standardError)")
     }
 
@@ -157,6 +158,41 @@ struct PreloadRunTests {
         #expect(report.contains("acquired for reading while holding pthread_rwlock_t#3 (main.swift:223) for writing"))
         #expect(report.contains("Tables.nest(_:writing:_:writing:) at main.swift:231"))
         #expect(!report.contains("#1 (main.swift") && !report.contains("#2 (main.swift") && !report.contains("reentrant"))
+    }
+
+    /// glibc 2.30's clock-selecting calls (`pthread_rwlock_clockwrlock`, `pthread_mutex_clocklock`)
+    /// are timed acquisitions like `timedwrlock`/`timedlock`: no edge into the lock, but the hold
+    /// is recorded, so the edge out of it closes the cycle (passed through, the hold was invisible
+    /// and nothing was reported).
+    @Test(arguments: [
+        ("rwlock-abba", "pthread_rwlock_t#1 (main.swift:72)", ["ClockLocks.write(_:within:) at main.swift:49",
+         "closure #1 in crossing(_:) at main.swift:121", "closure #2 in crossing(_:) at main.swift:121"]),
+        ("mutex-abba", "pthread_mutex_t#1 (main.swift:78)", ["ClockLocks.lock(_:within:) at main.swift:54",
+         "closure #4 in crossing(_:) at main.swift:125", "closure #5 in crossing(_:) at main.swift:125"]),
+    ])
+    func clockAcquisitionHoldsCloseACycle(scenario: String, clockLock: String, frames: [String]) throws {
+        let process = try run(["--", InteractiveProcess.fixture("preload-clock-fixture").path, scenario])
+        let report = process.standardError
+        let nslock = "NSLock#2 (main.swift:86)"
+        #expect(process.exitStatus == 0)
+        #expect(process.standardOutput.contains("\(scenario) done"))
+        #expect(report.ranges(of: "LockGraph: lock-order inversion").count == 1, "\(report)")
+        #expect(report.contains("Cycle: \(nslock) -> \(clockLock) -> \(nslock)")
+            || report.contains("Cycle: \(clockLock) -> \(nslock) -> \(clockLock)"), "\(report)")
+        // The clock call's hold (through the fixture's helper), the edge out of it (the NSLock
+        // taken while holding it) and the blocking acquisition into it.
+        for frame in frames + ["Crossing.viaClock() at main.swift:99"] { #expect(report.contains(frame), "missing \(frame)") }
+        #expect(!report.contains("invalid unlock"))
+    }
+
+    /// The clock calls in one order on 4 threads, and a clock wait that times out (it leaves no
+    /// hold behind: the lock its thread takes next is later taken before the rwlock): silent.
+    @Test func correctProgramUsingClockAcquisitionsIsSilent() throws {
+        let process = try run(["--", InteractiveProcess.fixture("preload-clock-fixture").path, "clean"])
+        #expect(process.exitStatus == 0)
+        #expect(process.standardOutput.contains("late reader: timed out"))
+        #expect(process.standardOutput.contains("clean done"))
+        #expect(!process.standardError.contains("LockGraph"), "\(process.standardError)")
     }
 
     /// A program that links LockGraph: its TrackedMutex and an NSLock it does not track form one
