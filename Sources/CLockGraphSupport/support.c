@@ -151,6 +151,7 @@ struct stack_cache_entry {
     uint64_t hash;     // of key[0 ..< key_depth]; the entry is empty while depth is 0
     int key_depth;     // frame records walked
     int depth;         // frames libunwind captured
+    uint32_t tag;      // the caller's id for frames[0 ..< depth] (0: none yet); see the header
     uintptr_t key[STACK_CACHE_FRAMES];
     void *frames[STACK_CACHE_FRAMES];
 };
@@ -203,7 +204,8 @@ static inline uint64_t stack_cache_mix(uint64_t hash, uint64_t value) {
 }
 
 __attribute__((noinline))
-int lockgraph_backtrace_cached(void **buffer, int size, int (*unwind)(void **, int)) {
+int lockgraph_backtrace_cached(void **buffer, int size, int (*unwind)(void **, int), uint32_t **tag) {
+    *tag = 0;
     struct stack_cache *cache = stack_cache_get();
     if (cache == 0 || cache->busy || size > STACK_CACHE_FRAMES) return unwind(buffer, size);
     if (cache->paused > 0) {
@@ -239,12 +241,14 @@ int lockgraph_backtrace_cached(void **buffer, int size, int (*unwind)(void **, i
     struct stack_cache_entry *entry = &cache->entries[(hash >> 32) & (STACK_CACHE_ENTRIES - 2)];
     for (int way = 0; way < 2 && key_depth > 0; way++) {
         const struct stack_cache_entry *candidate = entry + way;
+        struct stack_cache_entry *const found = entry + way;
         if (candidate->depth > 0 && candidate->depth <= size && candidate->hash == hash && candidate->key_depth == key_depth
             && memcmp(candidate->key, key, (size_t)key_depth * sizeof(uintptr_t)) == 0) {
             memcpy(buffer, candidate->frames, (size_t)candidate->depth * sizeof(void *));
             cache->failures = 0;
             cache->hits++;
             cache->busy = 0;
+            *tag = &found->tag;
             return candidate->depth;
         }
     }
@@ -261,8 +265,10 @@ int lockgraph_backtrace_cached(void **buffer, int size, int (*unwind)(void **, i
         entry->hash = hash;
         entry->key_depth = key_depth;
         entry->depth = depth;
+        entry->tag = 0;
         memcpy(entry->key, key, (size_t)key_depth * sizeof(uintptr_t));
         memcpy(entry->frames, buffer, (size_t)depth * sizeof(void *));
+        *tag = &entry->tag;
         cache->failures = 0;
     } else if (++cache->failures >= STACK_CACHE_FAILURES) {
         cache->failures = 0;

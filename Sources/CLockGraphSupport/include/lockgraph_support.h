@@ -92,7 +92,13 @@ static inline __attribute__((always_inline)) uintptr_t lockgraph_call_site_inlin
 ///
 /// Per-thread state in an mmap'ed block freed at thread exit; allocates nothing with malloc. A
 /// signal handler that interrupts the cache unwinds without it.
-int lockgraph_backtrace_cached(void **buffer, int size, int (*unwind)(void **, int));
+///
+/// `tag`: set to the cache entry's tag word when the frames written are that entry's (a hit, or
+/// a capture just kept), else to NULL. The caller may store there an id of exactly these frames
+/// (LockGraph: their `StackTable` id, which never changes meaning) and read it on a later hit; an
+/// entry's tag is reset to 0 whenever the entry is refilled, and moves with its frames between
+/// the two ways. The pointer is valid only until the calling thread's next capture.
+int lockgraph_backtrace_cached(void **buffer, int size, int (*unwind)(void **, int), uint32_t **tag);
 
 /// How many of the calling thread's captures `lockgraph_backtrace_cached` served from its cache.
 long lockgraph_backtrace_cache_hits(void);

@@ -36,8 +36,18 @@ struct StackTrace: Sendable, Hashable {
     /// 250 instructions instead of 800; see `lockgraph_backtrace_cached`): the same frames.
     @inline(__always)
     static func capture(into buffer: UnsafeMutablePointer<UInt>) -> Int {
+        var tag: UnsafeMutablePointer<UInt32>?
+        return capture(into: buffer, tag: &tag)
+    }
+
+    /// `capture(into:)`, also giving the cache entry's tag word when the frames are a cache
+    /// entry's, else nil: the caller may keep there the `StackTable` id of exactly these frames
+    /// and find it on the next capture of the same code path (see `lockgraph_backtrace_cached`).
+    /// Valid only until the calling thread's next capture.
+    @inline(__always)
+    static func capture(into buffer: UnsafeMutablePointer<UInt>, tag: inout UnsafeMutablePointer<UInt32>?) -> Int {
         let count = buffer.withMemoryRebound(to: UnsafeMutableRawPointer?.self, capacity: maximumDepth) {
-            lockgraph_backtrace_cached($0, Int32(maximumDepth), unwind)
+            lockgraph_backtrace_cached($0, Int32(maximumDepth), unwind, &tag)
         }
         return max(Int(count), 0)
     }

@@ -305,16 +305,31 @@ final class ThreadState: @unchecked Sendable {
         return .empty
     }
 
-    /// Fills the scratch buffer (owner thread only) with the calling thread's stack; returns the
-    /// frame count, for a following `push(scratchDepth:)`.
-    func captureIntoScratch() -> Int {
-        StackTrace.capture(into: captureScratch)
+    /// Fills the scratch buffer with the calling thread's stack (for a following
+    /// `push(scratchDepth:)`), and gives the stack's `StackTable` id (owner thread only):
+    /// the id kept with the capture cache's entry when the stack is one (interned once per
+    /// entry), else interned now.
+    func captureIntoScratchInterned() -> (depth: Int, id: UInt32) {
+        var tag: UnsafeMutablePointer<UInt32>?
+        let depth = StackTrace.capture(into: captureScratch, tag: &tag)
+        if let tag, tag.pointee != 0 { return (depth, tag.pointee) }
+        let id = internCache.intern(UnsafeBufferPointer(start: captureScratch, count: depth))
+        tag?.pointee = id
+        return (depth, id)
     }
 
-    /// `captureIntoScratch()`, and the captured stack's `StackTable` id (owner thread only).
-    func captureIntoScratchInterned() -> (depth: Int, id: UInt32) {
-        let depth = StackTrace.capture(into: captureScratch)
-        return (depth, internCache.intern(UnsafeBufferPointer(start: captureScratch, count: depth)))
+    /// Fills the scratch buffer with a held lock's stack, with its `StackTable` id when the capture
+    /// cache keeps the stack (interned the first time, so later edges from this code path need
+    /// no interning), else 0: an uncached stack is interned only if an edge needs it
+    /// (`holderStackID`). Owner thread only.
+    func captureIntoScratchForHold() -> (depth: Int, id: UInt32) {
+        var tag: UnsafeMutablePointer<UInt32>?
+        let depth = StackTrace.capture(into: captureScratch, tag: &tag)
+        guard let tag else { return (depth, 0) }
+        if tag.pointee == 0 {
+            tag.pointee = internCache.intern(UnsafeBufferPointer(start: captureScratch, count: depth))
+        }
+        return (depth, tag.pointee)
     }
 
     /// The `StackTable` id of the stack published for the held entry at `index`, 0 if none.

@@ -16,8 +16,9 @@ enum Tracking {
     struct Acquisition {
         fileprivate let threadReference: Unmanaged<ThreadState>?
         fileprivate let reentryIndex: Int?
-        /// The `StackTable` id of the stack the slow path captured (then in the thread's
-        /// scratch buffer, `scratchDepth` frames), 0 if none. An id, not the trace, keeps this
+        /// The `StackTable` id of the stack captured before the raw lock was taken (then in the
+        /// thread's scratch buffer, `scratchDepth` frames), 0 if none or not interned yet (a
+        /// budgeted capture the capture cache does not keep). An id, not the trace, keeps this
         /// struct trivial: no reference counting or outlined copies on the hot path.
         fileprivate var stackID: UInt32 = 0
         /// The node the lock is held from once acquired (see `LockNode`).
@@ -103,7 +104,9 @@ enum Tracking {
             } else if thread.heldCount < ThreadState.observableDepth && lock.takeStackBudget() {
                 // A stack the lock's budget asks for is captured now, before the raw lock is
                 // taken: captured after, it would lengthen the hold and make others wait for it.
-                acquisition.scratchDepth = thread.captureIntoScratch()
+                let captured = thread.captureIntoScratchForHold()
+                acquisition.scratchDepth = captured.depth
+                acquisition.stackID = captured.id
             }
             return acquisition
         }
