@@ -32,6 +32,28 @@ struct StackTraceTests {
         return (Array(UnsafeBufferPointer(start: buffer, count: count)), tag)
     }
 
+    /// Runs `body` on a new thread that has taken a tracked lock (so its state, with its stack
+    /// bounds, exists, as the frame walk needs) with a scratch buffer of `maximumDepth` frames,
+    /// and returns its result; fails the test if the thread takes over 60 s.
+    static func onTrackedThread<Result: Sendable>(_ initial: Result,
+                                                  _ body: @escaping @Sendable (UnsafeMutablePointer<UInt>) -> Result) throws -> Result {
+        let done = DispatchSemaphore(value: 0)
+        let result = Mutex(initial)
+        let thread = Thread {
+            let lock = TrackedMutex(name: "stack-capture-test")
+            lock.lock()
+            lock.unlock()
+            let buffer = UnsafeMutablePointer<UInt>.allocate(capacity: StackTrace.maximumDepth)
+            defer { buffer.deallocate() }
+            let value = body(buffer)
+            result.withLock { $0 = value }
+            done.signal()
+        }
+        thread.start()
+        try #require(done.wait(timeout: .now() + 60) == .success, "the capturing thread did not finish in 60 s")
+        return result.withLock { $0 }
+    }
+
     struct Tags: Sendable {
         var kept = false
         var firstTag: UInt32 = 1
@@ -50,14 +72,7 @@ struct StackTraceTests {
     /// path's entry has its own tag.
     @Test
     func theIDKeptWithACachedStackNamesExactlyItsFrames() throws {
-        let done = DispatchSemaphore(value: 0)
-        let result = Mutex(Tags())
-        let thread = Thread {
-            let lock = TrackedMutex(name: "stack-tag-test")
-            lock.lock()
-            lock.unlock()
-            let buffer = UnsafeMutablePointer<UInt>.allocate(capacity: StackTrace.maximumDepth)
-            defer { buffer.deallocate() }
+        let tags = try Self.onTrackedThread(Tags()) { buffer in
             var tags = Tags()
             // One call line for every capture at site A: the chain includes this frame's return address.
             for step in 0..<4 {
@@ -80,12 +95,8 @@ struct StackTraceTests {
                     tags.afterOtherPathTag = captured.tag?.pointee ?? 0
                 }
             }
-            result.withLock { $0 = tags }
-            done.signal()
+            return tags
         }
-        thread.start()
-        try #require(done.wait(timeout: .now() + 60) == .success, "the capturing thread did not finish in 60 s")
-        let tags = result.withLock { $0 }
         try #require(tags.kept, "a stack on a tracked thread was not kept by the capture cache")
         #expect(tags.firstTag == 0, "a new entry carried a tag")
         #expect(tags.id != 0)
@@ -105,15 +116,7 @@ struct StackTraceTests {
     /// capture at each of two sites goes to libunwind, the second comes from the cache.
     @Test
     func aCachedStackIsTheOneLibunwindCapturedForThatCodePath() throws {
-        let done = DispatchSemaphore(value: 0)
-        let result = Mutex(Captures())
-        let thread = Thread {
-            // Taking a tracked lock makes the thread's state, which records its stack bounds.
-            let lock = TrackedMutex(name: "stack-capture-test")
-            lock.lock()
-            lock.unlock()
-            let buffer = UnsafeMutablePointer<UInt>.allocate(capacity: StackTrace.maximumDepth)
-            defer { buffer.deallocate() }
+        let captures = try Self.onTrackedThread(Captures()) { buffer in
             let before = StackTrace.cachedCaptures
             var captures = Captures()
             for _ in 0..<2 {
@@ -121,12 +124,8 @@ struct StackTraceTests {
                 captures.second.append(Self.captureAtSiteB(buffer))
             }
             captures.cached = StackTrace.cachedCaptures - before
-            result.withLock { $0 = captures }
-            done.signal()
+            return captures
         }
-        thread.start()
-        try #require(done.wait(timeout: .now() + 60) == .success, "the capturing thread did not finish in 60 s")
-        let captures = result.withLock { $0 }
         #expect(captures.first[0].count > 2)
         #expect(captures.first[1] == captures.first[0], "site A: the cached stack differs from libunwind's")
         #expect(captures.second[1] == captures.second[0], "site B: the cached stack differs from libunwind's")
