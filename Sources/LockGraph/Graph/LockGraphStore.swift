@@ -129,7 +129,7 @@ final class LockGraphStore: Sendable {
         /// two shared readings that see the same value saw the same state.
         var generation: UInt64 = 0
         var instances = OrderGraph()
-        var liveLocks: [UInt64: LockInfo] = [:]
+        var liveLocks = NodeMap<LockInfo>()
         /// Queues whose reentrant use has been reported (once per queue).
         var reportedReentrantQueues: Set<UInt64> = []
         /// Class-level edges (see `LockDescriptor.classKey`) with the first record that made

@@ -24,7 +24,7 @@ struct WaitGraph {
         let episodeKey: String
     }
 
-    var locks: [UInt64: LockInfo] = [:]
+    var locks = NodeMap<LockInfo>()
     /// Threads blocked acquiring a lock (condition waits are not waits for a holder).
     var waiters: [Waiter] = []
     /// Threads blocked on a `TrackedSemaphore` (no holder: stalls, or a resource deadlock).
