@@ -306,30 +306,20 @@ final class ThreadState: @unchecked Sendable {
     }
 
     /// Fills the scratch buffer with the calling thread's stack (for a following
-    /// `push(scratchDepth:)`), and gives the stack's `StackTable` id (owner thread only):
-    /// the id kept with the capture cache's entry when the stack is one (interned once per
-    /// entry), else interned now.
-    func captureIntoScratchInterned() -> (depth: Int, id: UInt32) {
+    /// `push(scratchDepth:)`) and gives the stack's `StackTable` id (owner thread only): the id
+    /// kept with the capture cache's entry when the cache keeps the stack (interned the first
+    /// time, so later captures of this code path need no interning). A stack the cache does not
+    /// keep is interned now when `internIfUncached` (the slow path's acquirer stack, which an
+    /// edge needs at once), else its id is 0 (a held lock's budgeted stack: interned only if an
+    /// edge needs it, by `holderStackID`).
+    func captureIntoScratchInterned(internIfUncached: Bool = true) -> (depth: Int, id: UInt32) {
         var tag: UnsafeMutablePointer<UInt32>?
         let depth = StackTrace.capture(into: captureScratch, tag: &tag)
         if let tag, tag.pointee != 0 { return (depth, tag.pointee) }
+        guard tag != nil || internIfUncached else { return (depth, 0) }
         let id = internCache.intern(UnsafeBufferPointer(start: captureScratch, count: depth))
         tag?.pointee = id
         return (depth, id)
-    }
-
-    /// Fills the scratch buffer with a held lock's stack, with its `StackTable` id when the capture
-    /// cache keeps the stack (interned the first time, so later edges from this code path need
-    /// no interning), else 0: an uncached stack is interned only if an edge needs it
-    /// (`holderStackID`). Owner thread only.
-    func captureIntoScratchForHold() -> (depth: Int, id: UInt32) {
-        var tag: UnsafeMutablePointer<UInt32>?
-        let depth = StackTrace.capture(into: captureScratch, tag: &tag)
-        guard let tag else { return (depth, 0) }
-        if tag.pointee == 0 {
-            tag.pointee = internCache.intern(UnsafeBufferPointer(start: captureScratch, count: depth))
-        }
-        return (depth, tag.pointee)
     }
 
     /// The `StackTable` id of the stack published for the held entry at `index`, 0 if none.

@@ -9,7 +9,9 @@ import Darwin
 /// one load of the thread's cache-reset counter, the call site (one word, see
 /// `ThreadState.callSite()`), a scan of the held stack for re-entry and one probe of the
 /// per-thread chain cache. No global lock, no allocation, no backtrace, no clock read (holds are
-/// stamped from `HoldClock`). Anything new goes to `slowPath`.
+/// stamped from `HoldClock`). Anything new goes to `slowPath`. Non-recursive mutexes try the
+/// straight-line steady state first (`lockKnown`/`unlockKnown`, Tracking+KnownPath.swift), which
+/// needs no re-entry scan; this protocol decides everything that path hands back.
 enum Tracking {
     /// What `beginAcquire` decided; pass it to `finishAcquire` once the raw lock is taken.
     /// Holds the thread state unretained: it lives as long as its thread.
@@ -104,7 +106,7 @@ enum Tracking {
             } else if thread.heldCount < ThreadState.observableDepth && lock.takeStackBudget() {
                 // A stack the lock's budget asks for is captured now, before the raw lock is
                 // taken: captured after, it would lengthen the hold and make others wait for it.
-                let captured = thread.captureIntoScratchForHold()
+                let captured = thread.captureIntoScratchInterned(internIfUncached: false)
                 acquisition.scratchDepth = captured.depth
                 acquisition.stackID = captured.id
             }
