@@ -20,6 +20,12 @@ struct StackInternCache {
     private let depths: UnsafeMutablePointer<Int>
     /// `entryCount` rows of `StackTrace.maximumDepth` frames.
     private let frames: UnsafeMutablePointer<UInt>
+    /// Call sites interned as site-only stacks (`StackTable.internSite`), direct-mapped by
+    /// address: `sites[s]` (0: empty) has the id `siteIDs[s]`. An edge whose held lock kept no
+    /// stack interns its call site, and a thread makes such edges from a few lines.
+    private static let siteCount = 16
+    private let sites: UnsafeMutablePointer<UInt>
+    private let siteIDs: UnsafeMutablePointer<UInt32>
 
     init() {
         hashes = .allocate(capacity: Self.entryCount)
@@ -29,6 +35,20 @@ struct StackInternCache {
         depths = .allocate(capacity: Self.entryCount)
         depths.initialize(repeating: 0, count: Self.entryCount)
         frames = .allocate(capacity: Self.entryCount * StackTrace.maximumDepth)
+        sites = .allocate(capacity: Self.siteCount)
+        sites.initialize(repeating: 0, count: Self.siteCount)
+        siteIDs = .allocate(capacity: Self.siteCount)
+        siteIDs.initialize(repeating: 0, count: Self.siteCount)
+    }
+
+    /// `StackTable.internSite(site)`, from this cache when the thread interned `site` lately.
+    func internSite(_ site: UInt) -> UInt32 {
+        guard site != 0 else { return 0 }
+        let slot = Int(truncatingIfNeeded: NodeHash.mix(UInt64(site)) >> 32) & (Self.siteCount - 1)
+        if sites[slot] == site { return siteIDs[slot] }
+        let id = StackTable.internSite(site)
+        if id != 0 { (sites[slot], siteIDs[slot]) = (site, id) }
+        return id
     }
 
     /// The id of `stack` (at most `StackTrace.maximumDepth` frames), from this cache or else
@@ -62,5 +82,7 @@ struct StackInternCache {
         ids.deallocate()
         depths.deallocate()
         frames.deallocate()
+        sites.deallocate()
+        siteIDs.deallocate()
     }
 }

@@ -31,7 +31,7 @@ extension ThreadState {
         if entry.stackID != 0 { return entry.stackID }
         let id = entry.stackDepth > 0
             ? internPublishedStack(at: index)
-            : StackTable.internSite(entry.site)
+            : internCache.internSite(entry.site)
         hot.pointee.held[index].stackID = id
         return id
     }
