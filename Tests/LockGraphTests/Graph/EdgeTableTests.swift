@@ -41,4 +41,31 @@ struct EdgeTableTests {
         for key in table.storedKeys { table[key] = nil }
         #expect(table.isEmpty && table.isConsistent())
     }
+
+    /// Copies share storage until one writes: a write to either never shows in the other.
+    @Test func copiesAreIndependentValues() {
+        var original = EdgeTable()
+        for id in 1...100 as ClosedRange<UInt64> {
+            original[EdgeKey(from: id, to: id + 1)] = EdgeData(holderStack: UInt32(id), acquirerStack: 0, thread: 0)
+        }
+        var copy = original
+        copy[EdgeKey(from: 1, to: 2)] = nil
+        copy[EdgeKey(from: 500, to: 501)] = EdgeData(holderStack: 500, acquirerStack: 0, thread: 0)
+        copy[EdgeKey(from: 2, to: 3)] = EdgeData(holderStack: 7, acquirerStack: 0, thread: 0)
+        #expect(original.count == 100 && copy.count == 100)
+        #expect(original[EdgeKey(from: 1, to: 2)]?.holderStack == 1)
+        #expect(original[EdgeKey(from: 500, to: 501)] == nil)
+        #expect(original[EdgeKey(from: 2, to: 3)]?.holderStack == 2)
+        #expect(copy[EdgeKey(from: 1, to: 2)] == nil)
+        #expect(copy[EdgeKey(from: 2, to: 3)]?.holderStack == 7)
+        // Iterating a table while it is written: the iterator keeps the storage it started on.
+        var table = original
+        var iterated = 0
+        for (key, _) in table {
+            table[key] = nil
+            iterated += 1
+        }
+        #expect(iterated == 100 && table.isEmpty && original.count == 100)
+        #expect(original.isConsistent() && copy.isConsistent() && table.isConsistent())
+    }
 }
