@@ -183,9 +183,9 @@ struct GraphCycles {
         let bound: Int
         var stack: [UInt64]
         var found: [UInt64]
-        var seen: Set<UInt64>
+        var seen: NodeSet
         /// Each found node's neighbour towards the start, to rebuild a path.
-        var parent: [UInt64: UInt64] = [:]
+        var parent = NodeMap<UInt64>()
 
         init(from start: UInt64, towards target: UInt64, forward: Bool, bound: Int) {
             self.target = target
@@ -222,7 +222,7 @@ struct GraphCycles {
     /// Gives `moving` (sorted by rank: x and its ancestors ranked above y) new ranks between
     /// y's rank and the highest rank among their other predecessors, keeping their order.
     /// Every such predecessor ranks below y (one above y would reach x and be in the set).
-    private mutating func moveBelow(_ y: UInt64, _ moving: [UInt64], members: Set<UInt64>) -> Bool {
+    private mutating func moveBelow(_ y: UInt64, _ moving: [UInt64], members: NodeSet) -> Bool {
         let ceiling = nodes[y]!.rank
         var floor = Int.min
         for id in moving {
@@ -243,7 +243,7 @@ struct GraphCycles {
 
     /// The mirror image: gives `moving` (sorted by rank: y and its descendants ranked below x)
     /// new ranks between x's rank and the lowest rank among their other successors.
-    private mutating func moveAbove(_ x: UInt64, _ moving: [UInt64], members: Set<UInt64>) -> Bool {
+    private mutating func moveAbove(_ x: UInt64, _ moving: [UInt64], members: NodeSet) -> Bool {
         let floor = nodes[x]!.rank
         var ceiling = Int.max
         for id in moving {
@@ -310,7 +310,7 @@ struct GraphCycles {
         nodes.update(y) { _ = $0.predecessors.insert(x) }
     }
 
-    private func pathBack(to x: UInt64, from y: UInt64, parents: [UInt64: UInt64]) -> [UInt64] {
+    private func pathBack(to x: UInt64, from y: UInt64, parents: NodeMap<UInt64>) -> [UInt64] {
         var path = [x]
         var current = x
         while current != y, let previous = parents[current] {
@@ -326,9 +326,9 @@ struct GraphCycles {
         guard let startNode = nodes[start], let targetNode = nodes[target] else { return nil }
         if start == target { return [start] }
         guard startNode.rank < targetNode.rank else { return nil }
-        var parent: [UInt64: UInt64] = [:]
+        var parent = NodeMap<UInt64>()
         var stack = [start]
-        var visited: Set<UInt64> = [start]
+        var visited: NodeSet = [start]
         while let current = stack.popLast() {
             for next in nodes[current]!.successors {
                 if next == target {
