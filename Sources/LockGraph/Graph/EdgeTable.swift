@@ -20,37 +20,34 @@
 ///   (cyclically) after the hole, that is each key whose probe path crosses the hole; the key
 ///   moved leaves a new hole, and the walk goes on until an empty slot ends the run.
 struct EdgeTable: Sequence {
-    /// One occupied slot: a key and its value side by side, so a probe that finds its key has
-    /// the value in the same cache line.
-    fileprivate struct Slot {
-        var key: EdgeKey
-        var data: EdgeData
-    }
-
-    /// The slots, in one allocation (no per-access uniqueness or bounds checks as with an
-    /// array), and one tag byte per slot. Shared between copies of the table until one of them
-    /// writes (`makeWritable`).
+    /// The keys, values and tags in three arrays of plain memory (no per-access uniqueness or
+    /// bounds checks as with Swift arrays). Shared between copies of the table until one of
+    /// them writes (`makeWritable`).
     ///
     /// Why tags: most lookups are for edges the graph does not have yet, and 400,000 edges fill
-    /// 16 MB of slots, so each such lookup missed the caches at the key's home slot (a sixth of
+    /// 8 MB of keys, so each such lookup missed the caches at the key's home slot (a sixth of
     /// the bank workload's time, by `perf`). A probe walks the tags instead, 1 byte a slot in
-    /// an array 32 times smaller, and reads a slot only where the tag matches.
+    /// an array 16 times smaller than the keys, and reads a key only where the tag matches.
+    /// Keys and values stay apart: the lookups that decide an edge is known read only keys.
     fileprivate final class Storage {
         let mask: Int
-        /// Only the slots whose tag is not 0 are initialised.
-        let slots: UnsafeMutablePointer<Slot>
+        /// Only the slots whose tag is not 0 have an initialised key and value.
+        let keys: UnsafeMutablePointer<EdgeKey>
+        let values: UnsafeMutablePointer<EdgeData>
         /// 0: an empty slot; else `tag(of:)` of the slot's key.
         let tags: UnsafeMutablePointer<UInt8>
 
         init(capacity: Int) {
             mask = capacity - 1
-            slots = .allocate(capacity: capacity)
+            keys = .allocate(capacity: capacity)
+            values = .allocate(capacity: capacity)
             tags = .allocate(capacity: capacity)
             tags.initialize(repeating: 0, count: capacity)
         }
 
         deinit {
-            slots.deallocate()
+            keys.deallocate()
+            values.deallocate()
             tags.deallocate()
         }
 
@@ -72,7 +69,7 @@ struct EdgeTable: Sequence {
             let tag = Self.tag(of: hash)
             var index = home(of: hash)
             while tags[index] != 0 {
-                if tags[index] == tag && slots[index].key == key { return index }
+                if tags[index] == tag && keys[index] == key { return index }
                 index = (index + 1) & mask
             }
             return nil
@@ -86,10 +83,11 @@ struct EdgeTable: Sequence {
             return index
         }
 
-        /// Stores `slot` in the empty slot `index`.
+        /// Stores a key, its value and its tag in the empty slot `index`.
         @inline(__always)
-        func fill(_ index: Int, with slot: Slot, tag: UInt8) {
-            (slots + index).initialize(to: slot)
+        func fill(_ index: Int, key: EdgeKey, value: EdgeData, tag: UInt8) {
+            (keys + index).initialize(to: key)
+            (values + index).initialize(to: value)
             tags[index] = tag
         }
 
@@ -98,8 +96,8 @@ struct EdgeTable: Sequence {
         func copy(capacity: Int) -> Storage {
             let copy = Storage(capacity: capacity)
             for index in 0...mask where tags[index] != 0 {
-                let hash = Self.hash(of: slots[index].key)
-                copy.fill(copy.emptySlot(from: copy.home(of: hash)), with: slots[index], tag: tags[index])
+                let hash = Self.hash(of: keys[index])
+                copy.fill(copy.emptySlot(from: copy.home(of: hash)), key: keys[index], value: values[index], tag: tags[index])
             }
             return copy
         }
@@ -117,7 +115,7 @@ struct EdgeTable: Sequence {
     subscript(key: EdgeKey) -> EdgeData? {
         get {
             guard let storage, let index = storage.slot(of: key) else { return nil }
-            return storage.slots[index].data
+            return storage.values[index]
         }
         set {
             if let newValue { insert(key, newValue) } else { remove(key) }
@@ -146,13 +144,13 @@ struct EdgeTable: Sequence {
         let tag = Storage.tag(of: hash)
         var index = table.home(of: hash)
         while table.tags[index] != 0 {
-            if table.tags[index] == tag && table.slots[index].key == key {
-                table.slots[index].data = value
+            if table.tags[index] == tag && table.keys[index] == key {
+                table.values[index] = value
                 return
             }
             index = (index + 1) & table.mask
         }
-        table.fill(index, with: Slot(key: key, data: value), tag: tag)
+        table.fill(index, key: key, value: value, tag: tag)
         count += 1
     }
 
@@ -168,9 +166,9 @@ struct EdgeTable: Sequence {
         // lie (cyclically) after the hole, so no lookup ever stops at this hole too early.
         var index = (hole + 1) & mask
         while table.tags[index] != 0 {
-            let wanted = table.home(of: Storage.hash(of: table.slots[index].key))
+            let wanted = table.home(of: Storage.hash(of: table.keys[index]))
             if (hole - wanted) & mask < (index - wanted) & mask {
-                table.fill(hole, with: table.slots[index], tag: table.tags[index])
+                table.fill(hole, key: table.keys[index], value: table.values[index], tag: table.tags[index])
                 table.tags[index] = 0
                 hole = index
             }
@@ -181,7 +179,7 @@ struct EdgeTable: Sequence {
     /// Every stored key (a copy: safe to mutate the table while iterating it).
     var storedKeys: [EdgeKey] {
         guard let storage else { return [] }
-        return (0...storage.mask).compactMap { storage.tags[$0] != 0 ? storage.slots[$0].key : nil }
+        return (0...storage.mask).compactMap { storage.tags[$0] != 0 ? storage.keys[$0] : nil }
     }
 
     func makeIterator() -> AnyIterator<(key: EdgeKey, value: EdgeData)> {
@@ -192,7 +190,7 @@ struct EdgeTable: Sequence {
             guard let storage else { return nil }
             while index <= storage.mask {
                 defer { index += 1 }
-                if storage.tags[index] != 0 { return (storage.slots[index].key, storage.slots[index].data) }
+                if storage.tags[index] != 0 { return (storage.keys[index], storage.values[index]) }
             }
             return nil
         }
@@ -211,14 +209,14 @@ struct EdgeTable: Sequence {
         var stored = 0
         for index in 0..<capacity where storage.tags[index] != 0 {
             stored += 1
-            let key = storage.slots[index].key
+            let key = storage.keys[index]
             guard key.from != 0 else { return "slot \(index) holds the reserved node id 0" }
             let hash = Storage.hash(of: key)
             guard storage.tags[index] == Storage.tag(of: hash) else { return "slot \(index): tag \(storage.tags[index]) does not match its key" }
             var probe = storage.home(of: hash)
             while probe != index {
                 if storage.tags[probe] == 0 { return "key in slot \(index) cut off from its home by the empty slot \(probe)" }
-                if storage.slots[probe].key == key { return "key in slot \(index) stored twice (also in \(probe))" }
+                if storage.keys[probe] == key { return "key in slot \(index) stored twice (also in \(probe))" }
                 probe = (probe + 1) & storage.mask
             }
         }
