@@ -25,8 +25,8 @@ enum Configuration {
     private static let modeStorage = Atomic<Int>(-1)
 
     /// How many acquisitions of a lock capture their stack after the lock is created or
-    /// takes part in a new edge: those stacks become the "where the held lock was acquired"
-    /// half of a report. `LOCKGRAPH_HOLDER_STACKS=always` (`Int.max`) captures on every acquisition.
+    /// takes part in its 1st, 2nd, 4th, 8th... new edge (see `LockInfo.renewStackBudget`):
+    /// those stacks become the "where the held lock was acquired" half of a report. `LOCKGRAPH_HOLDER_STACKS=always` (`Int.max`) captures on every acquisition.
     static var holderStackBudget: Int {
         settings.holderStackBudget
     }
