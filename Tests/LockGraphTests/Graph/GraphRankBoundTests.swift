@@ -17,7 +17,9 @@ extension GraphAlgorithmTests {
         #expect(graph.insertEdge(from: p, to: x) == .inserted)
         var nextID: UInt64 = 3
         for round in 0..<10_000 {
-            let y = nextID, z = nextID + 1
+            // `y` has the higher id, so it is not placed by id (that would put it after `z`)
+            // but as a new source, first: the pattern above.
+            let y = nextID + 1, z = nextID
             nextID += 2
             #expect(graph.insertEdge(from: y, to: z) == .inserted)
             #expect(graph.insertEdge(from: x, to: y) == .inserted)
