@@ -63,7 +63,8 @@ extension Tracking {
     @inline(__always)
     static func acquireNonRecursive(_ lock: LockInfo, mutex: RawMutex) {
         if !lockKnown(lock, tryLock: { mutex.tryLock() }) {
-            acquireInGeneral(lock, mutex: mutex)
+            // The site taken here, inline in the user's call: `acquireInGeneral` runs out of line.
+            acquireInGeneral(lock, mutex: mutex, site: lock.isRegistered ? ThreadState.callSite() : 0)
         }
     }
 
@@ -77,8 +78,8 @@ extension Tracking {
 
     /// Out of line, so the steady state's caller keeps a small frame.
     @inline(never)
-    static func acquireInGeneral(_ lock: LockInfo, mutex: RawMutex) {
-        acquire(lock, mutex: mutex, recursive: false)
+    static func acquireInGeneral(_ lock: LockInfo, mutex: RawMutex, site: UInt) {
+        acquire(lock, mutex: mutex, recursive: false, site: site)
     }
 
     @inline(never)

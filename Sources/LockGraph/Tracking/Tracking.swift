@@ -64,8 +64,8 @@ enum Tracking {
     /// reported even when the acquisition then deadlocks. A non-recursive lock re-acquired by
     /// its holder is reported and the process terminates (it could never proceed).
     @inline(__always)
-    static func beginAcquire(_ lock: LockInfo, recursive: Bool) -> Acquisition {
-        beginAcquire(lock, target: lock.id, holdNode: lock.id) { _ in (recursive, nil) }
+    static func beginAcquire(_ lock: LockInfo, recursive: Bool, site: UInt? = nil) -> Acquisition {
+        beginAcquire(lock, target: lock.id, holdNode: lock.id, site: site) { _ in (recursive, nil) }
     }
 
     /// `beginAcquire` for a lock with several graph nodes: edges go into `target`, and once
@@ -73,12 +73,13 @@ enum Tracking {
     /// the lock, `reentry` decides from that entry whether this is a recursive re-entry, or fatal
     /// (with the reason the report gives).
     @inline(__always)
-    static func beginAcquire(_ lock: LockInfo, target: UInt64, holdNode: UInt64,
+    static func beginAcquire(_ lock: LockInfo, target: UInt64, holdNode: UInt64, site knownSite: UInt? = nil,
                              reentry: (HeldLock) -> (recursive: Bool, reason: String?)) -> Acquisition {
         guard lock.isRegistered, let reference = currentThreadReference() else { return .untracked }
         // Taken here, directly on the acquisition path: no standard-library closure frame lies
-        // between this function and the user's call (see `callSite()`).
-        let site = ThreadState.callSite()
+        // between this function and the user's call (see `callSite()`). A caller that runs this
+        // out of line passes the site it took inline (else the walk would start inside LockGraph).
+        let site = knownSite ?? ThreadState.callSite()
         return reference._withUnsafeGuaranteedRef { thread in
             if let index = thread.indexOfHeld(lock.id) {
                 let decision = reentry(thread.held(at: index))
@@ -116,14 +117,14 @@ enum Tracking {
 
     /// The whole blocking acquisition of a mutex: checks, then `complete`.
     @inline(__always)
-    static func acquire(_ lock: LockInfo, mutex: RawMutex, recursive: Bool) {
+    static func acquire(_ lock: LockInfo, mutex: RawMutex, recursive: Bool, site: UInt? = nil) {
         // A lock created while tracking was off is a plain lock for life (its pthread type was
         // chosen then): no global state, no thread-local lookup.
         guard lock.isRegistered else {
             mutex.lock()
             return
         }
-        complete(lock, beginAcquire(lock, recursive: recursive), tryLock: { mutex.tryLock() }, lock: { mutex.lock() })
+        complete(lock, beginAcquire(lock, recursive: recursive, site: site), tryLock: { mutex.tryLock() }, lock: { mutex.lock() })
     }
 
     /// Takes the raw lock after `beginAcquire`: one try-lock, and only when that fails is the
