@@ -26,7 +26,8 @@ enum Configuration {
 
     /// How many acquisitions of a lock capture their stack after the lock is created or
     /// takes part in its 1st, 2nd, 4th, 8th... new edge (see `LockInfo.renewStackBudget`):
-    /// those stacks become the "where the held lock was acquired" half of a report. `LOCKGRAPH_HOLDER_STACKS=always` (`Int.max`) captures on every acquisition.
+    /// those stacks become the "where the held lock was acquired" half of a report.
+    /// `LOCKGRAPH_HOLDER_STACKS=always` (`Int.max`) captures on every acquisition.
     static var holderStackBudget: Int {
         settings.holderStackBudget
     }
