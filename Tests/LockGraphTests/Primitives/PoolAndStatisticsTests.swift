@@ -102,7 +102,7 @@ extension MonitorTests {
             let poolName = uniqueName("stats-pool")
             let pool = try TrackedThreadPool(threads: 1, name: poolName)
             let handles = try (0..<5).map { _ in try pool.submit { usleep(10_000) } }
-            for handle in handles { try handle.wait() }
+            for handle in handles { _ = try handle.wait() }
             pool.shutdown()
             let poolEntry = try #require(LockMonitor.statistics().pools.first { $0.pool == poolName })
             #expect(poolEntry.run.count == 5 && poolEntry.run.p50 >= .milliseconds(8))
