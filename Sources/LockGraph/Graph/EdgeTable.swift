@@ -118,8 +118,15 @@ struct EdgeTable: Sequence {
             return storage.values[index]
         }
         set {
-            if let newValue { insert(key, newValue) } else { remove(key) }
+            if let newValue { insert(key, newValue, replacing: true) } else { remove(key) }
         }
+    }
+
+    /// Adds `key` with `value` unless the key is present, which keeps the value it has (one
+    /// probe instead of a lookup and an insert). Returns true when it added the key.
+    @discardableResult
+    mutating func insertIfAbsent(_ key: EdgeKey, _ value: EdgeData) -> Bool {
+        insert(key, value, replacing: false)
     }
 
     /// Makes the storage this table's own, at least `capacity` slots.
@@ -132,7 +139,8 @@ struct EdgeTable: Sequence {
         }
     }
 
-    private mutating func insert(_ key: EdgeKey, _ value: EdgeData) {
+    @discardableResult
+    private mutating func insert(_ key: EdgeKey, _ value: EdgeData, replacing: Bool) -> Bool {
         precondition(key.from != 0, "node id 0 is reserved")
         // Grow at 7/8 full (and from empty), so probes stay short and an empty slot always
         // exists; at worst a table grows one insertion early (for a key already present).
@@ -145,13 +153,14 @@ struct EdgeTable: Sequence {
         var index = table.home(of: hash)
         while table.tags[index] != 0 {
             if table.tags[index] == tag && table.keys[index] == key {
-                table.values[index] = value
-                return
+                if replacing { table.values[index] = value }
+                return false
             }
             index = (index + 1) & table.mask
         }
         table.fill(index, key: key, value: value, tag: tag)
         count += 1
+        return true
     }
 
     private mutating func remove(_ key: EdgeKey) {

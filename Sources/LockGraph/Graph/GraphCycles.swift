@@ -23,7 +23,10 @@
 /// - `-rankBound <= firstRank <= rank < nextRank <= rankBound` for every node, with
 ///   `rankBound` = 2^60, so the difference of any two of these values (at most 2^61 in
 ///   magnitude) fits in an `Int` and the rank arithmetic below can never overflow;
-/// - successor and predecessor sets mirror each other and name only nodes in the graph.
+/// - successor and predecessor sets mirror each other and name only nodes in the graph;
+/// - every unsettled edge (see `insertUnsettled`) joins two nodes of the graph, from the lower
+///   rank to the higher, and is in neither adjacency set. So the searches, moves and removals,
+///   which read those sets, settle first; nothing else needs them.
 ///
 /// Ranks need not be distinct: a move gives nodes ranks in a gap between their neighbours,
 /// which an unrelated node may already hold. Only edges order nodes, and the searches compare
@@ -57,7 +60,9 @@ struct GraphCycles {
     /// Every rank, `firstRank` and `nextRank` lie within `-rankBound...rankBound`.
     static let rankBound = 1 << 60
 
-    private var nodes = NodeMap<Node>()
+    private(set) var nodes = NodeMap<Node>()
+    /// Edges added by `insertUnsettled` and not yet put into the adjacency sets (`settle()`).
+    private(set) var unsettled: [(from: UInt64, to: UInt64)] = []
     /// Ranks are spaced `spacing` apart when assigned, so most reorders fit a few nodes into a
     /// gap instead of renumbering a band of the graph. (Tests use tiny spacings to exercise the
     /// renumbering and the Pearce–Kelly fallback, and huge ones to reach the bound.)
@@ -66,9 +71,9 @@ struct GraphCycles {
     /// within half the bound. Always in `1...rankBound / 4`.
     private var spacing: Int
     /// Above every rank: the rank of the next new sink.
-    private var nextRank = 0
+    private(set) var nextRank = 0
     /// At or below every rank: a new source takes the rank one spacing below it.
-    private var firstRank = 0
+    private(set) var firstRank = 0
 
     init(spacing: Int = 1 << 20) {
         // At most a quarter of the bound: one step from 0 (after a renumbering) stays inside.
@@ -77,17 +82,56 @@ struct GraphCycles {
     }
 
     var nodeCount: Int { nodes.count }
-    var edgeCount: Int { nodes.values.reduce(0) { $0 + $1.successors.count } }
+    var edgeCount: Int { nodes.values.reduce(unsettled.count) { $0 + $1.successors.count } }
 
     func contains(node id: UInt64) -> Bool { nodes.contains(id) }
 
-    func hasEdge(from x: UInt64, to y: UInt64) -> Bool { nodes[x]?.successors.contains(y) ?? false }
-    func successors(of id: UInt64) -> NodeSet { nodes[id]?.successors ?? [] }
-    func predecessors(of id: UInt64) -> NodeSet { nodes[id]?.predecessors ?? [] }
+    /// Settled or not; O(unsettled edges) when the sets do not have it (tests and invariants).
+    func hasEdge(from x: UInt64, to y: UInt64) -> Bool {
+        nodes[x]?.successors.contains(y) ?? false || unsettled.contains { $0 == (x, y) }
+    }
+
+    /// A node's successors and predecessors: the graph must be settled (`settle()`).
+    func successors(of id: UInt64) -> NodeSet {
+        assert(unsettled.isEmpty, "GraphCycles.successors on an unsettled graph")
+        return nodes[id]?.successors ?? []
+    }
+
+    func predecessors(of id: UInt64) -> NodeSet {
+        assert(unsettled.isEmpty, "GraphCycles.predecessors on an unsettled graph")
+        return nodes[id]?.predecessors ?? []
+    }
+
     func rank(of id: UInt64) -> Int? { nodes[id]?.rank }
 
-    /// Every edge, as `(from, to)` pairs.
-    var edges: [(from: UInt64, to: UInt64)] { nodes.flatMap { id, node in node.successors.map { (from: id, to: $0) } } }
+    /// Every edge, settled or not, as `(from, to)` pairs.
+    var edges: [(from: UInt64, to: UInt64)] {
+        nodes.flatMap { id, node in node.successors.map { (from: id, to: $0) } } + unsettled
+    }
+
+    /// Adds `x -> y`, which the caller knows is not in the graph yet (`insertEdge` would take
+    /// an unsettled edge for a new one, and settling inserts it once) and agrees with the ranks
+    /// (both nodes exist, `rank(x) < rank(y)`), without touching the adjacency sets: the edge
+    /// is kept in `unsettled` until something needs the sets (`settle()`). Why: a new edge's
+    /// two set inserts are two cache misses each, and they ran while the whole graph was
+    /// locked (`GraphState`'s drain); most programs never reorder, search or remove after
+    /// most of their edges, so the sets can wait. An unsettled edge takes 16 bytes, less than
+    /// its two set entries. Its ranks keep agreeing until the next move, which settles first.
+    mutating func insertUnsettled(from x: UInt64, to y: UInt64) {
+        assert(x != y && (rank(of: x) ?? .max) < (rank(of: y) ?? .min), "insertUnsettled against the ranks")
+        unsettled.append((x, y))
+    }
+
+    /// Puts every unsettled edge into the adjacency sets; O(1) when there is none.
+    mutating func settle() {
+        guard !unsettled.isEmpty else { return }
+        for (x, y) in unsettled {
+            let sourceFound = nodes.update(x) { _ = $0.successors.insert(y) } != nil
+            let targetFound = nodes.update(y) { _ = $0.predecessors.insert(x) } != nil
+            assert(sourceFound && targetFound, "an unsettled edge lost a node")
+        }
+        unsettled.removeAll()
+    }
 
     /// Adds a node for its first edge, with `other` (which it precedes when `asSource`): at
     /// `creationOrderRank`, else first or last. The room left at either end (at most 2^61, as
@@ -130,6 +174,8 @@ struct GraphCycles {
         return (asSource ? rank < otherRank : rank > otherRank) ? rank : nil
     }
 
+    /// Adds `x -> y` if it closes no cycle. An edge still unsettled counts as absent here (the
+    /// callers know their edges: `OrderGraph` looks in its edge table first).
     mutating func insertEdge(from x: UInt64, to y: UInt64) -> InsertResult {
         if x == y { return .cycle(path: [x]) }
         let existingY = ensureNode(y, asSource: false, other: x)
@@ -147,6 +193,9 @@ struct GraphCycles {
             return .inserted
         }
         if added == false { return .alreadyPresent }
+        // Against the ranks: the searches and moves below read the adjacency sets. (No unsettled
+        // edge is this one: those agree with the ranks.)
+        settle()
 
         // Search both ways at once, one node per side per turn: backward from x over nodes
         // ranked above y, forward from y over nodes ranked below x. Every path y ... x lies in
@@ -302,6 +351,7 @@ struct GraphCycles {
     /// A path `from ... to` along existing edges, or nil. Searches only nodes whose rank lies
     /// between the endpoints, since a topological order allows no path outside that band.
     func path(from start: UInt64, to target: UInt64) -> [UInt64]? {
+        assert(unsettled.isEmpty, "GraphCycles.path on an unsettled graph")
         guard let startNode = nodes[start], let targetNode = nodes[target] else { return nil }
         if start == target { return [start] }
         guard startNode.rank < targetNode.rank else { return nil }
@@ -325,54 +375,15 @@ struct GraphCycles {
 
     mutating func removeAll() {
         nodes.removeAll()
+        unsettled.removeAll()
         (nextRank, firstRank) = (0, 0)
-    }
-
-    /// True when every edge goes from a lower to a higher rank (used by tests).
-    func isTopologicallyOrdered() -> Bool {
-        nodes.allSatisfy { _, node in node.successors.allSatisfy { nodes[$0].map { node.rank < $0.rank } ?? false } }
     }
 
     /// Removes a node and its edges. The remaining ranks stay a valid topological order.
     mutating func removeNode(_ id: UInt64) {
+        settle()
         guard let node = nodes.removeValue(forKey: id) else { return }
         for next in node.successors { nodes.update(next) { _ = $0.predecessors.remove(id) } }
         for previous in node.predecessors { nodes.update(previous) { _ = $0.successors.remove(id) } }
-    }
-
-    /// Describes the first broken invariant (see the type's documentation), or returns nil
-    /// when all hold. With `requireDistinctRanks`, also that no two nodes share a rank, which
-    /// holds right after a renumbering. O(nodes + edges): tests call it after every
-    /// operation, debug builds only after a renumbering (itself O(n log n)).
-    func checkInvariants(requireDistinctRanks: Bool = false) -> String? {
-        guard -Self.rankBound <= firstRank, firstRank <= nextRank, nextRank <= Self.rankBound else {
-            return "firstRank \(firstRank), nextRank \(nextRank): out of order or beyond ±2^60"
-        }
-        var ranks: Set<Int> = []
-        var successorEntries = 0, predecessorEntries = 0
-        for (id, node) in nodes {
-            guard firstRank <= node.rank, node.rank < nextRank else {
-                return "node \(id): rank \(node.rank) outside \(firstRank)..<\(nextRank)"
-            }
-            if requireDistinctRanks && !ranks.insert(node.rank).inserted {
-                return "node \(id): rank \(node.rank) is shared with another node"
-            }
-            for next in node.successors {
-                guard let successor = nodes[next] else { return "edge \(id)->\(next): no node \(next)" }
-                guard node.rank < successor.rank, successor.predecessors.contains(id) else {
-                    let mirrored = successor.predecessors.contains(id)
-                    return "edge \(id)->\(next): ranks \(node.rank) -> \(successor.rank), mirrored: \(mirrored)"
-                }
-            }
-            successorEntries += node.successors.count
-            predecessorEntries += node.predecessors.count
-        }
-        // Every successor entry has its predecessor entry (checked above); equal counts mean
-        // there is no other predecessor entry, so the two sides mirror each other exactly and
-        // no predecessor entry names a missing node either.
-        guard successorEntries == predecessorEntries else {
-            return "\(predecessorEntries) predecessor entries for \(successorEntries) edges"
-        }
-        return nil
     }
 }

@@ -86,8 +86,18 @@ struct OrderGraph {
 
     /// Adds an edge that `sharedDecision` approved while the graph did not change since.
     /// A duplicate (two threads made the same edge) keeps the first record.
+    ///
+    /// The edge goes into the graph unsettled (`GraphCycles.insertUnsettled`): its record is
+    /// in `edges` at once, for `sharedDecision` and reports, and the adjacency sets get it when
+    /// a search, move or removal needs them. `edges` is what tells a duplicate here.
     mutating func addApproved(_ key: EdgeKey, _ data: EdgeData) {
         defer { assertInvariants() }
+        guard LockNode.lock(of: key.from) == LockNode.lock(of: key.to) else {
+            if edges.insertIfAbsent(key, data) { graph.insertUnsettled(from: key.from, to: key.to) }
+            return
+        }
+        // Inside one reader-writer lock: such an edge is in the graph from the start, without
+        // a record (see `LockNode`).
         switch graph.insertEdge(from: key.from, to: key.to) {
         case .inserted:
             edges[key] = data
@@ -147,9 +157,13 @@ struct OrderGraph {
         // A cycle through an edge of the acyclic part takes an inversion edge, and the last one
         // it takes leads within the acyclic part back to the edge's source. Almost every new
         // edge closes nothing: this test (a band search per inversion edge) settles it cheaply.
-        if edges[key] != nil && !inversionEdges.keys.contains(where: { graph.path(from: $0.to, to: key.from) != nil }) {
-            return nil
+        if edges[key] != nil {
+            // With no inversion edge there is nothing to search, and no need to settle.
+            if inversionEdges.isEmpty { return nil }
+            graph.settle()
+            if !inversionEdges.keys.contains(where: { graph.path(from: $0.to, to: key.from) != nil }) { return nil }
         }
+        graph.settle()
         let flagged = old.subtracting(guards(of: key))
         guard let found = deadlockPath(closing: key, flagged: flagged) else { return nil }
         if let cycle = examine(found.nodes) { return cycle }
@@ -194,6 +208,7 @@ struct OrderGraph {
     /// Forgets `nodes` and every edge and pending cycle touching them.
     mutating func remove(_ nodes: [UInt64]) {
         defer { assertInvariants() }
+        graph.settle()
         for node in nodes where graph.contains(node: node) {
             for next in graph.successors(of: node) { forget(EdgeKey(from: node, to: next)) }
             for previous in graph.predecessors(of: node) { forget(EdgeKey(from: previous, to: node)) }

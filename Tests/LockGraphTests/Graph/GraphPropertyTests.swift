@@ -132,12 +132,15 @@ extension GraphAlgorithmTests {
             }
             done += count
             round += 1
+            statistics.unsettledInserts += replay.unsettledInserts
         }
         print("GraphCycles at scale: \(done) operations in \(round) rounds; \(statistics)")
         if round >= Self.scaleSpacings.count && roundLength >= 200 {
             // The huge spacings must have taken ranks near the bound, or the bound went untested.
             #expect(statistics.highestRank > GraphCycles.rankBound / 4, "\(statistics)")
         }
+        // Reorders, removals and queries must have met edges that were still unsettled.
+        #expect(statistics.unsettledInserts > 0 || done < 100, "\(statistics)")
     }
 
     /// What the scale test's graphs looked like, sampled every 64 operations.
@@ -146,6 +149,7 @@ extension GraphAlgorithmTests {
         private var nodes = (total: 0, peak: 0)
         private var edges = (total: 0, peak: 0)
         private(set) var highestRank = 0
+        var unsettledInserts = 0
 
         mutating func sample(_ replay: Replay) {
             samples += 1
@@ -160,7 +164,8 @@ extension GraphAlgorithmTests {
             let samples = max(1, self.samples)
             let exponent = String(format: "%.2f", log2(Double(max(1, highestRank))))
             return "nodes \(nodes.total / samples) on average (peak \(nodes.peak)), edges \(edges.total / samples) "
-                + "(peak \(edges.peak)), highest |rank| \(highestRank) = 2^\(exponent) (bound 2^60)"
+                + "(peak \(edges.peak)), highest |rank| \(highestRank) = 2^\(exponent) (bound 2^60), "
+                + "\(unsettledInserts) edges inserted unsettled"
         }
     }
 
