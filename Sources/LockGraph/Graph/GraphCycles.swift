@@ -122,7 +122,9 @@ struct GraphCycles {
         unsettled.append((x, y))
     }
 
-    /// Puts every unsettled edge into the adjacency sets; O(1) when there is none.
+    /// Puts every unsettled edge into the adjacency sets; O(1) when there is none. (Sorting the
+    /// edges by node first, to look each node up once, cost more than it saved: 446 M
+    /// instructions against 198 M for 400,000 edges.)
     mutating func settle() {
         guard !unsettled.isEmpty else { return }
         for (x, y) in unsettled {
@@ -336,41 +338,6 @@ struct GraphCycles {
     private mutating func addEdge(_ x: UInt64, _ y: UInt64) {
         nodes.update(x) { _ = $0.successors.insert(y) }
         nodes.update(y) { _ = $0.predecessors.insert(x) }
-    }
-
-    private func pathBack(to x: UInt64, from y: UInt64, parents: NodeMap<UInt64>) -> [UInt64] {
-        var path = [x]
-        var current = x
-        while current != y, let previous = parents[current] {
-            path.append(previous)
-            current = previous
-        }
-        return path.reversed()
-    }
-
-    /// A path `from ... to` along existing edges, or nil. Searches only nodes whose rank lies
-    /// between the endpoints, since a topological order allows no path outside that band.
-    func path(from start: UInt64, to target: UInt64) -> [UInt64]? {
-        assert(unsettled.isEmpty, "GraphCycles.path on an unsettled graph")
-        guard let startNode = nodes[start], let targetNode = nodes[target] else { return nil }
-        if start == target { return [start] }
-        guard startNode.rank < targetNode.rank else { return nil }
-        var parent = NodeMap<UInt64>()
-        var stack = [start]
-        var visited: NodeSet = [start]
-        while let current = stack.popLast() {
-            for next in nodes[current]!.successors {
-                if next == target {
-                    parent[next] = current
-                    return pathBack(to: target, from: start, parents: parent)
-                }
-                if nodes[next]!.rank < targetNode.rank && visited.insert(next).inserted {
-                    parent[next] = current
-                    stack.append(next)
-                }
-            }
-        }
-        return nil
     }
 
     mutating func removeAll() {
