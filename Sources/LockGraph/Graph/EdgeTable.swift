@@ -66,13 +66,20 @@ struct EdgeTable: Sequence {
         @inline(__always)
         func slot(of key: EdgeKey) -> Int? {
             let hash = Self.hash(of: key)
-            let tag = Self.tag(of: hash)
+            let found = probe(key, hash: hash, tag: Self.tag(of: hash))
+            return found.found ? found.slot : nil
+        }
+
+        /// The slot holding `key` (`found`), or the empty slot where its probe ended, which a
+        /// new key takes. `hash` and `tag` are `key`'s.
+        @inline(__always)
+        func probe(_ key: EdgeKey, hash: UInt64, tag: UInt8) -> (slot: Int, found: Bool) {
             var index = home(of: hash)
             while tags[index] != 0 {
-                if tags[index] == tag && keys[index] == key { return index }
+                if tags[index] == tag && keys[index] == key { return (index, true) }
                 index = (index + 1) & mask
             }
-            return nil
+            return (index, false)
         }
 
         /// The slot a key not in the table would take: the first empty one from its home.
@@ -150,13 +157,10 @@ struct EdgeTable: Sequence {
         // One probe finds the key or the empty slot a new key takes.
         let hash = Storage.hash(of: key)
         let tag = Storage.tag(of: hash)
-        var index = table.home(of: hash)
-        while table.tags[index] != 0 {
-            if table.tags[index] == tag && table.keys[index] == key {
-                if replacing { table.values[index] = value }
-                return false
-            }
-            index = (index + 1) & table.mask
+        let (index, found) = table.probe(key, hash: hash, tag: tag)
+        if found {
+            if replacing { table.values[index] = value }
+            return false
         }
         table.fill(index, key: key, value: value, tag: tag)
         count += 1

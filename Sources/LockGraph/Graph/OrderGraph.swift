@@ -157,13 +157,13 @@ struct OrderGraph {
         // A cycle through an edge of the acyclic part takes an inversion edge, and the last one
         // it takes leads within the acyclic part back to the edge's source. Almost every new
         // edge closes nothing: this test (a band search per inversion edge) settles it cheaply.
-        if edges[key] != nil {
-            // With no inversion edge there is nothing to search, and no need to settle.
-            if inversionEdges.isEmpty { return nil }
-            graph.settle()
-            if !inversionEdges.keys.contains(where: { graph.path(from: $0.to, to: key.from) != nil }) { return nil }
-        }
+        // With no inversion edge that test needs no search, and the graph no settling.
+        let acyclic = edges[key] != nil
+        if acyclic && inversionEdges.isEmpty { return nil }
         graph.settle()
+        if acyclic && !inversionEdges.keys.contains(where: { graph.path(from: $0.to, to: key.from) != nil }) {
+            return nil
+        }
         let flagged = old.subtracting(guards(of: key))
         guard let found = deadlockPath(closing: key, flagged: flagged) else { return nil }
         if let cycle = examine(found.nodes) { return cycle }
