@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 #include <link.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -14,6 +15,30 @@ __thread uintptr_t lockgraph_thread_stack_high __attribute__((tls_model("initial
 
 uintptr_t lockgraph_internal_text_low = 0;
 uintptr_t lockgraph_internal_text_high = 0;
+// The holes in that range: a count and that many pairs of bounds, sorted; published whole with
+// one releasing store, before the range itself is set. Never freed (set at most twice per
+// process), so a walk still reading a replaced table reads valid memory.
+struct internal_holes {
+    long count;
+    uintptr_t bounds[];
+};
+static struct internal_holes *internal_holes = 0;
+
+int lockgraph_is_internal_code(uintptr_t address) {
+    if (address < lockgraph_internal_text_low || address >= lockgraph_internal_text_high) return 0;
+    const struct internal_holes *table = __atomic_load_n(&internal_holes, __ATOMIC_ACQUIRE);
+    if (!table) return 1;
+    const long count = table->count;
+    const uintptr_t *holes = table->bounds;
+    // The last hole starting at or below `address`.
+    long low = 0, high = count;
+    while (low < high) {
+        const long middle = low + (high - low) / 2;
+        if (holes[2 * middle] <= address) low = middle + 1; else high = middle;
+    }
+    return !(low > 0 && address < holes[2 * (low - 1) + 1]);
+}
+
 #define MAX_WRAPPER_TEXT 4
 static uintptr_t wrapper_text_low[MAX_WRAPPER_TEXT];
 static uintptr_t wrapper_text_high[MAX_WRAPPER_TEXT];
@@ -35,8 +60,6 @@ uintptr_t lockgraph_call_site(int max_depth) {
     const uintptr_t stack_low = lockgraph_thread_stack_low;
     const uintptr_t stack_high = lockgraph_thread_stack_high;
     if (stack_high <= stack_low + 2 * sizeof(uintptr_t)) return 0;
-    const uintptr_t low = lockgraph_internal_text_low;
-    const uintptr_t high = lockgraph_internal_text_high;
     // frame[0]: the caller's saved frame pointer; frame[1]: the return address into the caller.
     uintptr_t *frame = (uintptr_t *)__builtin_frame_address(0);
     for (int depth = 0; depth <= max_depth; depth++) {
@@ -45,7 +68,7 @@ uintptr_t lockgraph_call_site(int max_depth) {
         uintptr_t return_address = frame[1];
         if (return_address == 0) return 0;
         // Depth 0 returns into LockGraph's caller of this function: never the user's site.
-        if (depth >= 1 && (return_address < low || return_address >= high) && !in_wrapper_text(return_address)) return return_address;
+        if (depth >= 1 && !lockgraph_is_internal_code(return_address) && !in_wrapper_text(return_address)) return return_address;
         uintptr_t *next = (uintptr_t *)frame[0];
         if ((uintptr_t)next <= address) return 0;
         frame = next;
@@ -54,8 +77,22 @@ uintptr_t lockgraph_call_site(int max_depth) {
 }
 
 void lockgraph_set_internal_text(uintptr_t low, uintptr_t high) {
-    lockgraph_internal_text_low = low;
-    lockgraph_internal_text_high = high;
+    lockgraph_set_internal_layout(low, high, 0, 0);
+}
+
+void lockgraph_set_internal_layout(uintptr_t low, uintptr_t high, const uintptr_t *holes, long count) {
+    struct internal_holes *table = 0;
+    if (count > 0 && holes) {
+        // Allocation failure leaves no holes: the whole range counts as internal.
+        table = malloc(sizeof(struct internal_holes) + sizeof(uintptr_t) * 2 * (size_t)count);
+        if (table) {
+            table->count = count;
+            memcpy(table->bounds, holes, sizeof(uintptr_t) * 2 * (size_t)count);
+        }
+    }
+    __atomic_store_n(&internal_holes, table, __ATOMIC_RELEASE);
+    __atomic_store_n(&lockgraph_internal_text_low, low, __ATOMIC_RELEASE);
+    __atomic_store_n(&lockgraph_internal_text_high, high, __ATOMIC_RELEASE);
 }
 
 void lockgraph_add_wrapper_text(uintptr_t low, uintptr_t high) {
@@ -66,7 +103,7 @@ void lockgraph_add_wrapper_text(uintptr_t low, uintptr_t high) {
 }
 
 int lockgraph_is_stepped_over(uintptr_t address) {
-    return (address >= lockgraph_internal_text_low && address < lockgraph_internal_text_high) || in_wrapper_text(address);
+    return lockgraph_is_internal_code(address) || in_wrapper_text(address);
 }
 
 void lockgraph_get_internal_text(uintptr_t *low, uintptr_t *high) {

@@ -29,8 +29,17 @@ static inline void lockgraph_thread_state_set(void *state) {
 extern uintptr_t lockgraph_internal_text_low;
 extern uintptr_t lockgraph_internal_text_high;
 
-/// Sets the range above (once, before the first walk).
+/// Sets the range above (once, before the first walk), with no holes: all of it is internal.
 void lockgraph_set_internal_text(uintptr_t low, uintptr_t high);
+
+/// Sets the range above, and the holes inside it: `count` pairs of bounds [low, high) in
+/// `holes` (sorted, disjoint, copied), functions of other code (a program's small object linked
+/// between LockGraph's) that the walk must not step over. See `ModuleLayout`.
+void lockgraph_set_internal_layout(uintptr_t low, uintptr_t high, const uintptr_t *holes, long count);
+
+/// Whether `address` lies in LockGraph's own code: inside the range above and in none of its
+/// holes. Async-signal-safe.
+int lockgraph_is_internal_code(uintptr_t address);
 
 /// Reads the range above (for tests).
 void lockgraph_get_internal_text(uintptr_t *low, uintptr_t *high);

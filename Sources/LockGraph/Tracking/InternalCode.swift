@@ -10,20 +10,30 @@ import CLockGraphSupport
 /// inlining and the build configuration) and stop at the user's call.
 ///
 /// Found once, before the first thread state exists: the ELF symbol table of the image that
-/// contains this module is read for the functions of module `LockGraph` (mangled prefix
-/// `$s9LockGraph`), and their lowest start and highest end become the range. Swift emits a
-/// module's functions together, so the range holds LockGraph's code and nothing of the
-/// user's. A stripped image yields no range: the walk then keeps the first frame above the
+/// contains this module is read, and `ModuleLayout` finds the run of module `LockGraph`'s
+/// functions (mangled prefix `$s9LockGraph`) in address order, with the other code's functions
+/// inside it as holes. The hull makes the inline test one comparison; the walk also checks the
+/// holes. A stripped image yields no layout: the walk then keeps the first frame above the
 /// acquisition path, which in an optimised build is usually the user's already.
 enum InternalCode {
     private static let located: Void = {
-        guard let range = findRange() else { return }
-        lockgraph_set_internal_text(range.low, range.high)
+        guard let layout = findLayout() else { return }
+        // Pairs of bounds, as the C side keeps them; it copies them.
+        let bounds = layout.holes.flatMap { [$0.lowerBound, $0.upperBound] }
+        bounds.withUnsafeBufferPointer { holes in
+            lockgraph_set_internal_layout(layout.hull.lowerBound, layout.hull.upperBound, holes.baseAddress, holes.count / 2)
+        }
     }()
 
     static func locate() { _ = located }
 
-    /// The range found (nil until located, or if none could be): for tests.
+    /// Whether `address` is LockGraph's code as the call-site walk decides it (false until
+    /// located): for tests.
+    static func contains(_ address: UInt) -> Bool {
+        lockgraph_is_internal_code(address) != 0
+    }
+
+    /// The hull found (nil until located, or if none could be): for tests.
     static var range: Range<UInt>? {
         var low: UInt = 0, high: UInt = 0
         lockgraph_get_internal_text(&low, &high)
@@ -43,9 +53,8 @@ enum InternalCode {
     /// with a module name (`$s` and its length) belong to other modules; the standard library's
     /// (`$ss…`, `$sS…`), thunks, the runtime helpers emitted into each object (`__swift_…`, and
     /// the SwiftShims inline functions `_swift_stdlib_…`) and our C helpers are neutral; any
-    /// other name (C) is not ours. (A small object such as Reports/StandardError.swift.o holds
-    /// one LockGraph function and two `_swift_stdlib_…` copies: counted as foreign, they made
-    /// it look like another module's object and cut the range short there.)
+    /// other name (C) is not ours. (Every object holds `_swift_stdlib_…` copies: counted as
+    /// foreign, they would make holes in LockGraph's run and lengthen its foreign runs.)
     private static func owner(ofSymbol name: UnsafeBufferPointer<UInt8>) -> ELFSymbols.Owner {
         func starts(with prefix: StaticString) -> Bool {
             let count = prefix.utf8CodeUnitCount
@@ -63,7 +72,7 @@ enum InternalCode {
         return .other
     }
 
-    private static func findRange() -> (low: UInt, high: UInt)? {
+    private static func findLayout() -> ModuleLayout? {
         let address = UInt(bitPattern: unsafeBitCast(marker, to: UnsafeRawPointer.self))
         var bias: UInt = 0
         var path = [CChar](repeating: 0, count: 4096)
@@ -71,11 +80,11 @@ enum InternalCode {
               let symbols = ELFSymbols(path: String(cString: path))
         else { return nil }
         defer { symbols.close() }
-        guard address >= bias, let range = symbols.moduleRange(containing: address &- bias, classify: owner(ofSymbol:)) else {
-            return nil
-        }
+        guard address >= bias,
+              let layout = ModuleLayout(functions: symbols.functionOwners(classify: owner(ofSymbol:)), around: address &- bias)
+        else { return nil }
         // Symbol values are link-time addresses: add the image's load bias (0 for a fixed-address
         // executable).
-        return (range.low &+ bias, range.high &+ bias)
+        return layout.offset(by: bias)
     }
 }
