@@ -8,7 +8,7 @@
 //   recursive-cycle  three NSRecursiveLocks in a cycle, each taken twice
 //   nslock-relock    an NSLock locked again by its holder (hangs without LockGraph)
 //   clean-many       8 threads, 1,000 NSLocks, one global order: nothing to report
-//   bench [N]        ns per lock+unlock of an NSLock and of a pthread_mutex_t
+//   bench [N] [threaded]  ns per lock+unlock of an NSLock and a pthread_mutex_t (threaded: after a thread ran)
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -386,11 +386,16 @@ case "condition-wait": conditionWait()
 case "condition-wait-holding": conditionWaitHolding()
 case "rwlock-cycle": rwlockCycle()
 case "reuse-churn": reuseChurn()
-case "bench": bench(arguments.dropFirst().first.flatMap { Int($0) } ?? 1_000_000)
+case "bench":
+    // `threaded`: a thread runs first. Until a process's second thread starts, glibc's mutex lock
+    // and unlock skip the bus lock (`__libc_single_threaded`); every program that needs a
+    // lock-order checker has more than one thread.
+    if arguments.dropFirst(2).first == "threaded" { onThread("warm-up") {} }
+    bench(arguments.dropFirst().first.flatMap { Int($0) } ?? 1_000_000)
 case "clock-wait-holding": clockWaitHolding()
 case "wrapper-abba": wrapperABBA()
 case "peer": peer(arguments.dropFirst().first.flatMap { Int($0) } ?? 1_000_000)
 default:
-    FileHandle.standardError.write(Data("usage: preload-fixture nslock-abba|pthread-abba|recursive-cycle|nslock-relock|clean-many|address-reuse|rwlock-reuse|condition-wait|condition-wait-holding|rwlock-cycle|reuse-churn|clock-wait-holding|wrapper-abba|bench [N]|peer [N]\n".utf8))
+    FileHandle.standardError.write(Data("usage: preload-fixture nslock-abba|pthread-abba|recursive-cycle|nslock-relock|clean-many|address-reuse|rwlock-reuse|condition-wait|condition-wait-holding|rwlock-cycle|reuse-churn|clock-wait-holding|wrapper-abba|bench [N] [threaded]|peer [N]\n".utf8))
     exit(64)
 }
