@@ -24,6 +24,12 @@ static inline void lockgraph_thread_state_set(void *state) {
     lockgraph_thread_state = state;
 }
 
+/// The thread id glibc records as `mutex`'s owner (0 when unlocked), read atomically: another
+/// thread may be taking or releasing it. For `RawMutex.unlockIfOwned`.
+static inline int lockgraph_mutex_owner(pthread_mutex_t *mutex) {
+    return __atomic_load_n(&mutex->__data.__owner, __ATOMIC_RELAXED);
+}
+
 /// Where LockGraph's own machine code lies ([low, high); both 0 until known), so the call-site
 /// walk can step over LockGraph's frames to the user's. Written once, before any walk reads it.
 extern uintptr_t lockgraph_internal_text_low;

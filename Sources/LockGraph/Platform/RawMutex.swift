@@ -3,19 +3,25 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import CLockGraphSupport
 import Foundation
 
 /// The pthread mutex under every tracked lock.
 ///
-/// While tracking is on, non-recursive locks use `PTHREAD_MUTEX_ERRORCHECK`, so an unlock by a
-/// thread that does not own the mutex fails with `EPERM` and leaves it untouched instead of
-/// being undefined. Locks created in mode `off` are plain `PTHREAD_MUTEX_DEFAULT` mutexes.
+/// Non-recursive locks are `PTHREAD_MUTEX_DEFAULT` mutexes, as `NSLock`'s and `NIOLock`'s are:
+/// the steady state takes them with a try-lock, which glibc runs about 3 ns faster for that
+/// type than for `PTHREAD_MUTEX_ERRORCHECK` (BENCHMARKS.md section 23). The error check is not
+/// needed: LockGraph records every hold, so `unlock()` is only called for a hold the calling
+/// thread recorded, and an unlock it did not see the thread take goes through
+/// `unlockIfOwned()`, which reads glibc's owner field as the error-checking type does. So an
+/// unlock by a thread that does not own the mutex still fails with `EPERM` and leaves it
+/// untouched instead of being undefined.
 struct RawMutex: RawLock, @unchecked Sendable {
     let pointer: UnsafeMutablePointer<pthread_mutex_t>
     private let type: Int32
 
-    init(recursive: Bool, checked: Bool = Configuration.mode != .off) {
-        type = Int32(recursive ? PTHREAD_MUTEX_RECURSIVE : (checked ? PTHREAD_MUTEX_ERRORCHECK : PTHREAD_MUTEX_DEFAULT))
+    init(recursive: Bool) {
+        type = Int32(recursive ? PTHREAD_MUTEX_RECURSIVE : PTHREAD_MUTEX_DEFAULT)
         pointer = .initializedMutex(type: type)
     }
 
@@ -23,15 +29,28 @@ struct RawMutex: RawLock, @unchecked Sendable {
 
     @inline(__always) func lock() { pthread_mutex_lock(pointer) }
 
-    /// Returns 0, or `EPERM` when the calling thread does not own the mutex.
+    /// Releases a hold the calling thread has (LockGraph recorded it). Returns 0, or `EPERM`
+    /// when a recursive mutex is not the calling thread's.
     ///
     /// In a forked child, a mutex the forking thread held in the parent is owned by that
-    /// thread's parent-side id, which the child's copy of the thread no longer has: its unlock
-    /// would fail with `EPERM`, leave the mutex locked, and the next lock would hang. That one
-    /// case is recognised (`ForkSafety.inheritedOwner`) and the mutex is re-initialised unlocked.
+    /// thread's parent-side id, which the child's copy of the thread no longer has: a recursive
+    /// mutex's unlock (or `unlockIfOwned`'s check) would fail with `EPERM`, leave the mutex
+    /// locked, and the next lock would hang. That one case is recognised
+    /// (`ForkSafety.inheritedOwner`) and the mutex is re-initialised unlocked.
     @inline(__always) @discardableResult func unlock() -> Int32 {
         let result = pthread_mutex_unlock(pointer)
         return result == EPERM ? releaseHoldInheritedAcrossFork() : result
+    }
+
+    /// Releases the mutex when glibc records the calling thread as its owner, and returns 0;
+    /// returns `EPERM`, touching nothing, otherwise (the check `PTHREAD_MUTEX_ERRORCHECK`
+    /// makes). For an unlock of a hold LockGraph did not record: taken while tracking was off,
+    /// or not taken by this thread at all.
+    func unlockIfOwned() -> Int32 {
+        // glibc checks a recursive mutex's owner itself.
+        guard type != Int32(PTHREAD_MUTEX_RECURSIVE) else { return unlock() }
+        guard Int(lockgraph_mutex_owner(pointer)) == currentThreadID() else { return releaseHoldInheritedAcrossFork() }
+        return unlock()
     }
 
     @inline(never)

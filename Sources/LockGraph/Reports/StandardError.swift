@@ -3,6 +3,10 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+// For `PTHREAD_MUTEX_RECURSIVE`: the release (whole-module) build does not find that pthread.h
+// macro through Glibc alone, since CLockGraphSupport's header, which includes pthread.h too,
+// declares an inline function over `pthread_mutex_t`'s fields.
+import CLockGraphSupport
 
 /// Writes directly to file descriptor 2, unbuffered, so reports survive an abort that follows.
 /// One call's text is never split by another writer's: each call holds `StandardError`'s lock.

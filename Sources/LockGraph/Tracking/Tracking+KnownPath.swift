@@ -82,8 +82,10 @@ extension Tracking {
         acquire(lock, mutex: mutex, recursive: false, site: site)
     }
 
+    /// `unlockIfOwned`: `release` calls it for a hold it did not record too, whose owner only
+    /// glibc knows.
     @inline(never)
     static func releaseInGeneral(_ lock: LockInfo, mutex: RawMutex) {
-        release(lock) { mutex.unlock() }
+        release(lock) { mutex.unlockIfOwned() }
     }
 }

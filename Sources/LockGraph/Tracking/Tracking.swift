@@ -195,7 +195,7 @@ enum Tracking {
 
     /// Releases `lock` through `rawUnlock`. When LockGraph does not record the caller as a holder,
     /// `rawUnlock`'s result decides: 0 means the thread did own it (taken while tracking was off),
-    /// anything else (`EPERM` from an error-checking mutex) is reported as an invalid unlock.
+    /// anything else (`EPERM`: it does not own the lock) is reported as an invalid unlock.
     ///
     /// Once a held lock's raw unlock returns, nothing of `lock` is read: another thread may then
     /// lawfully destroy the lock (an interposed pthread mutex, whose `LockInfo` the interposer's

@@ -45,4 +45,24 @@ struct RawLockTests {
         #expect(onOtherThread { if recursive.tryLockExclusively() { freeForOthers.set(); recursive.unlock() } })
         #expect(freeForOthers.isSet)
     }
+
+    /// A non-recursive mutex is the default type (no error check in glibc): `unlockIfOwned`
+    /// makes the owner check instead. Another thread's unlock, or an unlock of a free mutex,
+    /// fails with EPERM and leaves the mutex as it was; the owner's succeeds.
+    @Test func unlockIfOwnedReleasesOnlyTheOwnersHold() {
+        let mutex = RawMutex(recursive: false)
+        defer { mutex.destroy() }
+        #expect(mutex.unlockIfOwned() == EPERM, "nobody holds it")
+        #expect(mutex.tryLock())
+        let refused = TestFlag()
+        #expect(onOtherThread { if mutex.unlockIfOwned() == EPERM { refused.set() } })
+        #expect(refused.isSet)
+        let stillHeld = TestFlag()
+        #expect(onOtherThread { if !mutex.tryLock() { stillHeld.set() } })
+        #expect(stillHeld.isSet, "another thread's unlock released it")
+        #expect(mutex.unlockIfOwned() == 0)
+        let freeForOthers = TestFlag()
+        #expect(onOtherThread { if mutex.tryLock() { freeForOthers.set(); mutex.unlock() } })
+        #expect(freeForOthers.isSet)
+    }
 }
