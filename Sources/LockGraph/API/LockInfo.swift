@@ -5,7 +5,19 @@ import Synchronization
 final class LockInfo: Sendable {
     private static let nextID = Atomic<UInt64>(1)
 
+    // The steady state (`Tracking.lockKnown`) reads `id`, `isRegistered`, `statistics`,
+    // `stackBudget` and `rootChain`: declared first, so they share the object's first cache line.
     let id: UInt64
+    /// The chain key of a held stack of this lock alone (`ThreadState.chain(0, id)`), computed
+    /// once for the steady state's outermost acquisitions.
+    let rootChain: UInt64
+    /// Whether the lock is tracked: it was created while tracking was on. A lock created in mode
+    /// `off` stays a plain lock for its whole life, whatever the mode later.
+    let isRegistered: Bool
+    /// The class's contention counters, when statistics were on at creation.
+    let statistics: ClassStatistics?
+    /// Remaining acquisitions that capture their stack (see `Configuration.holderStackBudget`).
+    private let stackBudget: Atomic<Int>
     let name: String?
     /// The creation site: the initializer's `#fileID`/`#line`, or the first frame outside the
     /// declared wrappers (see `LockCreationSite`). Resolved once, here, so the class key is
@@ -22,21 +34,15 @@ final class LockInfo: Sendable {
     let subclass: String?
     /// A reader-writer lock: four graph nodes instead of one (see `LockNode`).
     var isReaderWriter: Bool { kind.isReaderWriter }
-    /// Whether the lock is tracked: it was created while tracking was on. A lock created in mode
-    /// `off` stays a plain lock for its whole life, whatever the mode later.
-    let isRegistered: Bool
     /// The integration scope (a test) current when the lock was created; see `ViolationScope`.
     let scope: UInt64?
-    /// The class's contention counters, when statistics were on at creation.
-    let statistics: ClassStatistics?
-    /// Remaining acquisitions that capture their stack (see `Configuration.holderStackBudget`).
-    private let stackBudget: Atomic<Int>
     /// New edges this lock has taken part in (see `renewStackBudget`).
     private let newEdges = Atomic<Int>(0)
 
     init(name: String?, file: StaticString, line: UInt, kind: LockKind, subclass: String? = nil,
          creationSite: LockCreationSite = .initializerCall) {
         id = Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+        rootChain = ThreadState.chain(0, id)
         self.name = name
         self.kind = kind
         self.subclass = subclass
@@ -58,6 +64,7 @@ final class LockInfo: Sendable {
     /// A lock whose creation site is known only at run time (an interposed pthread mutex).
     init(name: String?, site file: String, line: UInt, kind: LockKind, subclass: String? = nil, wrapperType: String? = nil) {
         id = Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+        rootChain = ThreadState.chain(0, id)
         self.name = name
         self.file = file
         self.line = line

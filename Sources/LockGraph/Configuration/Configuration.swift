@@ -56,6 +56,15 @@ enum Configuration {
         modeIndex == 0
     }
 
+    /// `isOff` for the steady state, which has checked `LockInfo.isRegistered` first: creating
+    /// that lock read the mode, so the first-read check is skipped (one load and a compare).
+    @inline(__always)
+    static var isOffOnceRead: Bool {
+        let index = modeStorage.load(ordering: .relaxed)
+        assert(index >= 0, "isOffOnceRead before the mode was read")
+        return index == 0
+    }
+
     static func setMode(_ mode: LockMonitor.Mode) {
         modeStorage.store(index(of: mode), ordering: .relaxed)
     }

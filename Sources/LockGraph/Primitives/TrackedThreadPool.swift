@@ -133,7 +133,7 @@ public final class TrackedThreadPool: Sendable {
     private func startWorkerThread(_ number: Int) {
         let thread = Thread { [self] in
             nameWorker(number)
-            state.withLockedValue { $0.workers.insert(ObjectIdentifier(Thread.current)) }
+            state.withLockedValue { _ = $0.workers.insert(ObjectIdentifier(Thread.current)) }
             while let job = jobs.get() {
                 job.run()
                 state.withLockedValue { $0.idle += 1 }

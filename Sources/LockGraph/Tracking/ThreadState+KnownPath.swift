@@ -23,7 +23,8 @@ extension ThreadState {
     /// `push` for what `admitsKnownAcquire` admitted: a non-recursive lock held from its own
     /// node, with no stack and no statistics.
     @inline(__always)
-    func pushKnown(_ id: UInt64, site: UInt) {
+    func pushKnown(_ lock: LockInfo, site: UInt) {
+        let id = lock.id
         let index = hot.pointee.heldCount
         assert(index < hot.pointee.heldCapacity && indexOfHeld(id) == nil, "pushKnown without admitsKnownAcquire")
         if index < Self.observableDepth {
@@ -31,9 +32,9 @@ extension ThreadState {
             observedIDs[index].store(id, ordering: .relaxed)
             observedSince[index].store(HoldClock.current, ordering: .relaxed)
         }
-        let below = index == 0 ? 0 : hot.pointee.held[index - 1].chain
+        let chain = index == 0 ? lock.rootChain : Self.chain(hot.pointee.held[index - 1].chain, id)
         (hot.pointee.held + index).initialize(
-            to: HeldLock(id: id, node: id, chain: Self.chain(below, id), recursion: 1, stackDepth: 0, site: site))
+            to: HeldLock(id: id, node: id, chain: chain, recursion: 1, stackDepth: 0, site: site))
         hot.pointee.heldCount = index + 1
         observedCount.store(index + 1, ordering: .releasing)
         #if DEBUG

@@ -30,14 +30,15 @@ extension Tracking {
     /// the raw lock (a non-recursive mutex's try-lock does).
     @inline(__always)
     static func lockKnown(_ lock: LockInfo, tryLock: () -> Bool) -> Bool {
-        guard lock.isRegistered, let state = lockgraph_thread_state_get(), lock.statistics == nil, !Configuration.isOff else {
+        // `isOffOnceRead` after `isRegistered`: registering the lock read the mode.
+        guard lock.isRegistered, let state = lockgraph_thread_state_get(), lock.statistics == nil, !Configuration.isOffOnceRead else {
             return false
         }
         // Taken directly on the acquisition path, as in `beginAcquire` (see `callSite()`).
         let site = ThreadState.callSite()
         return Unmanaged<ThreadState>.fromOpaque(state)._withUnsafeGuaranteedRef { thread in
             guard thread.admitsKnownAcquire(of: lock), tryLock() else { return false }
-            thread.pushKnown(lock.id, site: site)
+            thread.pushKnown(lock, site: site)
             return true
         }
     }
