@@ -24,19 +24,20 @@ struct internal_holes {
 };
 static struct internal_holes *internal_holes = 0;
 
-int lockgraph_is_internal_code(uintptr_t address) {
-    if (address < lockgraph_internal_text_low || address >= lockgraph_internal_text_high) return 0;
-    const struct internal_holes *table = __atomic_load_n(&internal_holes, __ATOMIC_ACQUIRE);
-    if (!table) return 1;
-    const long count = table->count;
-    const uintptr_t *holes = table->bounds;
-    // The last hole starting at or below `address`.
+int lockgraph_ranges_contain(const uintptr_t *bounds, long count, uintptr_t address) {
+    // The last range starting at or below `address`.
     long low = 0, high = count;
     while (low < high) {
         const long middle = low + (high - low) / 2;
-        if (holes[2 * middle] <= address) low = middle + 1; else high = middle;
+        if (bounds[2 * middle] <= address) low = middle + 1; else high = middle;
     }
-    return !(low > 0 && address < holes[2 * (low - 1) + 1]);
+    return low > 0 && address < bounds[2 * (low - 1) + 1];
+}
+
+int lockgraph_is_internal_code(uintptr_t address) {
+    if (address < lockgraph_internal_text_low || address >= lockgraph_internal_text_high) return 0;
+    const struct internal_holes *table = __atomic_load_n(&internal_holes, __ATOMIC_ACQUIRE);
+    return !table || !lockgraph_ranges_contain(table->bounds, table->count, address);
 }
 
 #define MAX_WRAPPER_TEXT 4

@@ -47,6 +47,10 @@ void lockgraph_set_internal_layout(uintptr_t low, uintptr_t high, const uintptr_
 /// holes. Async-signal-safe.
 int lockgraph_is_internal_code(uintptr_t address);
 
+/// Whether `address` lies in one of `count` ranges given as pairs of bounds [low, high) in
+/// `bounds`, sorted and disjoint (a binary search; the holes' test above, and `ModuleLayout`'s).
+int lockgraph_ranges_contain(const uintptr_t *bounds, long count, uintptr_t address);
+
 /// Reads the range above (for tests).
 void lockgraph_get_internal_text(uintptr_t *low, uintptr_t *high);
 

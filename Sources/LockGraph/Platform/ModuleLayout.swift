@@ -1,3 +1,5 @@
+import CLockGraphSupport
+
 /// Where one Swift module's machine code lies in a linked image, from its function symbols: a
 /// hull, [low, high), that holds all of the module's code, and the other code's functions inside
 /// the hull ("holes"). An address is the module's when it lies in the hull and in no hole.
@@ -5,9 +7,9 @@
 /// Why not one range per object file: a release (whole-module) build turns the module's
 /// internal functions into hidden symbols, which the linker lists after the image's last
 /// `STT_FILE` entry with every other object's, so the file an internal function came from is
-/// not recorded. Grouping by file then put the program's own `main.swift` code inside
-/// LockGraph's range in every release executable, and the call-site walk stepped over the
-/// user's frames to `__libc_start_call_main`.
+/// not recorded. Grouping by file then put a release executable's own `main.swift` code inside
+/// LockGraph's range (the call-site walk stepped over the user's frames to
+/// `__libc_start_call_main`), and found no range at all in a release test binary.
 ///
 /// What is used instead: address order. A module's objects are linked together, so its
 /// functions form one run in address order, interleaved only with code emitted into its objects
@@ -78,16 +80,14 @@ struct ModuleLayout: Equatable {
         assert(zip(holes, holes.dropFirst()).allSatisfy { $0.upperBound < $1.lowerBound }, "holes unsorted or overlapping")
     }
 
-    /// Whether `address` is the module's code: in the hull and in no hole.
+    /// The holes as pairs of bounds, low then high: how the C side keeps them.
+    var holeBounds: [UInt] { holes.flatMap { [$0.lowerBound, $0.upperBound] } }
+
+    /// Whether `address` is the module's code: in the hull and in no hole. The test the
+    /// call-site walk makes once the layout is installed (`lockgraph_is_internal_code`).
     func contains(_ address: UInt) -> Bool {
         guard hull.contains(address) else { return false }
-        // The last hole starting at or below `address`.
-        var low = 0, high = holes.count
-        while low < high {
-            let middle = (low + high) / 2
-            if holes[middle].lowerBound <= address { low = middle + 1 } else { high = middle }
-        }
-        return low == 0 || !holes[low - 1].contains(address)
+        return holeBounds.withUnsafeBufferPointer { lockgraph_ranges_contain($0.baseAddress, $0.count / 2, address) == 0 }
     }
 
     /// The same layout, moved by `bias` (an image's load bias: symbols hold link-time addresses).

@@ -56,7 +56,7 @@ struct RawMutex: RawLock, @unchecked Sendable {
     @inline(never)
     private func releaseHoldInheritedAcrossFork() -> Int32 {
         guard let inherited = ForkSafety.inheritedOwner, currentThreadID() == inherited.child,
-              Int(pointer.pointee.__data.__owner) == inherited.parent
+              Int(lockgraph_mutex_owner(pointer)) == inherited.parent
         else { return EPERM }
         pointer.initializeMutex(type: type)
         return 0

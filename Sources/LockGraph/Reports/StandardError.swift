@@ -3,9 +3,9 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-// For `PTHREAD_MUTEX_RECURSIVE`: the release (whole-module) build does not find that pthread.h
-// macro through Glibc alone, since CLockGraphSupport's header, which includes pthread.h too,
-// declares an inline function over `pthread_mutex_t`'s fields.
+// For `PTHREAD_MUTEX_RECURSIVE`: once RawMutex.swift imported CLockGraphSupport (whose header
+// includes pthread.h), the release (whole-module) build no longer found that macro here
+// through Glibc alone. Importing the C module too makes it visible in both configurations.
 import CLockGraphSupport
 
 /// Writes directly to file descriptor 2, unbuffered, so reports survive an abort that follows.

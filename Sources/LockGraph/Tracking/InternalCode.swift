@@ -18,9 +18,8 @@ import CLockGraphSupport
 enum InternalCode {
     private static let located: Void = {
         guard let layout = findLayout() else { return }
-        // Pairs of bounds, as the C side keeps them; it copies them.
-        let bounds = layout.holes.flatMap { [$0.lowerBound, $0.upperBound] }
-        bounds.withUnsafeBufferPointer { holes in
+        // The C side copies the bounds.
+        layout.holeBounds.withUnsafeBufferPointer { holes in
             lockgraph_set_internal_layout(layout.hull.lowerBound, layout.hull.upperBound, holes.baseAddress, holes.count / 2)
         }
     }()
