@@ -23,6 +23,7 @@ let fixtureNames = [
     "thread-explosion",
     "sharded-abba",
     "fork-with-locks-held",
+    "single-thread-start",
     "rwlock-write-inversion",
     "rwlock-readers-no-false-positive",
     "rwlock-upgrade",

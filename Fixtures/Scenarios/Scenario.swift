@@ -18,7 +18,7 @@ public struct Scenario: Sendable {
     /// Every scenario, including those that need a signal or input to finish (not in the demo).
     public static var all: [Scenario] {
         demo + [dumpTarget, shardedABBA, resetAndModeSwitch, forkWithLocksHeld, stressChurn, selfSafety, repeatedCodePath, reportAtExit,
-                handlerTakesHeldLock, reportFlood, trackedAndInterposed]
+                handlerTakesHeldLock, reportFlood, trackedAndInterposed, singleThreadStart]
     }
 
     /// The scenarios `lockgraph demo` runs: each finishes on its own.

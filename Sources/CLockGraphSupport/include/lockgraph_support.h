@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <time.h>
 #include "lockgraph_mutex_cache.h"
+#include "lockgraph_plain_mutex.h"
 
 /// The calling thread's `ThreadState` (unretained; owned by a pthread key whose destructor frees
 /// it at thread exit and clears this word), or NULL before the thread first uses a tracked lock.

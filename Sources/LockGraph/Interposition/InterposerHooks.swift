@@ -52,7 +52,7 @@ func lockgraphHookMutexLock(_ mutex: UnsafeMutablePointer<pthread_mutex_t>) -> I
     return InterposedMutexes.cached(mutex)._withUnsafeGuaranteedRef { entry in
         // The steady state first (see `Tracking.lockKnown`): a normal or error-checking mutex's
         // try-lock fails when this thread holds it, so a re-lock falls through to the checks.
-        if entry.kind != .recursive && Tracking.lockKnown(entry.info, tryLock: { lockgraph_real_mutex_trylock(mutex) == 0 }) {
+        if entry.kind != .recursive && Tracking.lockKnown(entry.info, tryLock: { _ in lockgraph_real_mutex_trylock(mutex) == 0 }) {
             return 0
         }
         // An error-checking mutex re-locked by its holder fails with EDEADLK instead of hanging:

@@ -8,22 +8,34 @@ import Foundation
 
 /// The pthread mutex under every tracked lock.
 ///
-/// Non-recursive locks are `PTHREAD_MUTEX_DEFAULT` mutexes, as `NSLock`'s and `NIOLock`'s are:
-/// the steady state takes them with a try-lock, which glibc runs about 3 ns faster for that
-/// type than for `PTHREAD_MUTEX_ERRORCHECK` (BENCHMARKS.md section 23). The error check is not
-/// needed: LockGraph records every hold, so `unlock()` is only called for a hold the calling
-/// thread recorded, and an unlock it did not see the thread take goes through
-/// `unlockIfOwned()`, which reads glibc's owner field as the error-checking type does. So an
-/// unlock by a thread that does not own the mutex still fails with `EPERM` and leaves it
+/// Non-recursive locks are `PTHREAD_MUTEX_DEFAULT` mutexes, as `NSLock`'s and `NIOLock`'s are,
+/// and the steady state takes and releases them inline (`lockgraph_plain_mutex.h`): the steps
+/// glibc takes for that type, on the same fields, without its call, its type dispatch and the
+/// read before its compare-exchange (BENCHMARKS.md section 24). The blocking, timed and general
+/// paths and condition waits still go through glibc; the two mix freely on one mutex.
+/// Where the inline steps would hide the lock from a tool that watches pthread calls
+/// (ThreadSanitizer, valgrind's thread checkers), the mutex is `PTHREAD_MUTEX_ERRORCHECK`
+/// instead, which the inline functions hand to glibc (`usesPlainMutexes`).
+///
+/// The error check is not needed: LockGraph records every hold, so `unlock()` is only called
+/// for a hold the calling thread recorded, and an unlock it did not see the thread take goes
+/// through `unlockIfOwned()`, which reads glibc's owner field as the error-checking type does. So
+/// an unlock by a thread that does not own the mutex still fails with `EPERM` and leaves it
 /// untouched instead of being undefined.
 struct RawMutex: RawLock, @unchecked Sendable {
     let pointer: UnsafeMutablePointer<pthread_mutex_t>
     private let type: Int32
 
     init(recursive: Bool) {
-        type = Int32(recursive ? PTHREAD_MUTEX_RECURSIVE : PTHREAD_MUTEX_DEFAULT)
+        type = Int32(recursive ? PTHREAD_MUTEX_RECURSIVE
+                     : Self.usesPlainMutexes ? PTHREAD_MUTEX_DEFAULT : PTHREAD_MUTEX_ERRORCHECK)
         pointer = .initializedMutex(type: type)
     }
+
+    /// Whether non-recursive mutexes are made of the type the inline functions take themselves:
+    /// not under ThreadSanitizer (their atomics, inlined into Swift code, are not instrumented)
+    /// or valgrind (helgrind and drd see locks only through pthread calls). Read once.
+    static let usesPlainMutexes = lockgraph_plain_mutexes_supported() != 0 && !Valgrind.isRunning
 
     func destroy() { pointer.destroyMutex() }
 
@@ -38,7 +50,7 @@ struct RawMutex: RawLock, @unchecked Sendable {
     /// locked, and the next lock would hang. That one case is recognised
     /// (`ForkSafety.inheritedOwner`) and the mutex is re-initialised unlocked.
     @inline(__always) @discardableResult func unlock() -> Int32 {
-        let result = pthread_mutex_unlock(pointer)
+        let result = lockgraph_mutex_unlock_plain(pointer)
         return result == EPERM ? releaseHoldInheritedAcrossFork() : result
     }
 
@@ -63,6 +75,20 @@ struct RawMutex: RawLock, @unchecked Sendable {
     }
 
     @inline(__always) func tryLock() -> Bool { pthread_mutex_trylock(pointer) == 0 }
+
+    /// glibc's `__kind` word for the mutexes the inline functions take themselves.
+    static let plainKind = Int32(LOCKGRAPH_PLAIN_MUTEX_KIND)
+    /// The mutex's whole `__kind` word, its lock word (0 free, 1 held, 2 held with waiters) and
+    /// the owner glibc records (0 when free): for tests.
+    var kindWord: Int32 { lockgraph_mutex_kind_word(pointer) }
+    var lockWord: Int32 { lockgraph_mutex_lock_word(pointer) }
+    var owner: Int { Int(lockgraph_mutex_owner(pointer)) }
+
+    /// `tryLock()` for the steady state, which knows the calling thread's id (glibc records it as
+    /// the owner): inline for the default type, glibc's try-lock for the others.
+    @inline(__always) func tryLock(threadID: Int) -> Bool {
+        lockgraph_mutex_trylock_plain(pointer, Int32(truncatingIfNeeded: threadID)) != 0
+    }
 
     /// For a recursive mutex this also succeeds when the calling thread holds it (one more level).
     func tryLockExclusively() -> Bool { tryLock() }

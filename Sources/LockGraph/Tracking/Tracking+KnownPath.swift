@@ -24,12 +24,12 @@ import CLockGraphSupport
 /// published with a releasing store). The release: the thread-local load, the top entry's id
 /// and depth, the unlock, the count.
 extension Tracking {
-    /// Takes the non-recursive `lock` through `tryLock` (its raw try-lock: true when taken) and
-    /// records the hold, when this is the steady state described above. Returns false, having
-    /// taken and recorded nothing, otherwise. `tryLock` must fail when the calling thread holds
-    /// the raw lock (a non-recursive mutex's try-lock does).
+    /// Takes the non-recursive `lock` through `tryLock` (its raw try-lock, given the calling
+    /// thread's id: true when taken) and records the hold, when this is the steady state
+    /// described above. Returns false, having taken and recorded nothing, otherwise. `tryLock`
+    /// must fail when the calling thread holds the raw lock (a non-recursive mutex's try-lock does).
     @inline(__always)
-    static func lockKnown(_ lock: LockInfo, tryLock: () -> Bool) -> Bool {
+    static func lockKnown(_ lock: LockInfo, tryLock: (_ threadID: Int) -> Bool) -> Bool {
         // `isOffOnceRead` after `isRegistered`: registering the lock read the mode.
         guard lock.isRegistered, let state = lockgraph_thread_state_get(), lock.statistics == nil, !Configuration.isOffOnceRead else {
             return false
@@ -37,7 +37,7 @@ extension Tracking {
         // Taken directly on the acquisition path, as in `beginAcquire` (see `callSite()`).
         let site = ThreadState.callSite()
         return Unmanaged<ThreadState>.fromOpaque(state)._withUnsafeGuaranteedRef { thread in
-            guard thread.admitsKnownAcquire(of: lock), tryLock() else { return false }
+            guard thread.admitsKnownAcquire(of: lock), tryLock(thread.threadID) else { return false }
             thread.pushKnown(lock, site: site)
             return true
         }
@@ -63,7 +63,7 @@ extension Tracking {
     /// else through `acquireInGeneral`.
     @inline(__always)
     static func acquireNonRecursive(_ lock: LockInfo, mutex: RawMutex) {
-        if !lockKnown(lock, tryLock: { mutex.tryLock() }) {
+        if !lockKnown(lock, tryLock: { mutex.tryLock(threadID: $0) }) {
             // The site taken here, inline in the user's call: `acquireInGeneral` runs out of line.
             acquireInGeneral(lock, mutex: mutex, site: lock.isRegistered ? ThreadState.callSite() : 0)
         }

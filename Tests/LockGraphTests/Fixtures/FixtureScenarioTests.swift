@@ -176,6 +176,18 @@ extension FixtureScenarioTests {
 }
 
 extension FixtureScenarioTests {
+    /// Locks taken before the process's first thread (where the steady state, like glibc, uses
+    /// plain stores), then released and taken in reverse order once threads run: the hand-over
+    /// works and the single-threaded edge closes the cycle.
+    @Test func locksTakenBeforeTheFirstThreadKeepWorkingAfterIt() throws {
+        let process = try run("single-thread-start")
+        #expect(process.exitStatus == 0, "\(process.standardOutput)")
+        #expect(count("PASS", in: process.standardOutput) == 4, "\(process.standardOutput)")
+        #expect(process.standardError.contains("Cycle: \"first\" (SingleThreadStart.swift:"))
+    }
+}
+
+extension FixtureScenarioTests {
     /// 16 threads, 1,000,000 acquisitions over 1,000 locks created and destroyed concurrently in
     /// one order: no report, bounded graph. Then 50 runs (200,000 acquisitions each in this debug
     /// build; `lockgraph scenario stress-churn 50 1000000` runs the full size) with one injected
