@@ -27,7 +27,7 @@ static double nanoseconds(void) {
 
 __attribute__((noinline)) static void wake_one(int *word) { syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0); }
 
-static inline int try_inline(pthread_mutex_t *mutex, int thread_id, int read_first) {
+static inline __attribute__((always_inline)) int try_inline(pthread_mutex_t *mutex, int thread_id, int read_first) {
     int *word = &mutex->__data.__lock;
     if (__libc_single_threaded) {
         if (__atomic_load_n(word, __ATOMIC_RELAXED) != 0) return 0;
@@ -42,7 +42,7 @@ static inline int try_inline(pthread_mutex_t *mutex, int thread_id, int read_fir
     return 1;
 }
 
-static inline void unlock_inline(pthread_mutex_t *mutex) {
+static inline __attribute__((always_inline)) void unlock_inline(pthread_mutex_t *mutex) {
     int *word = &mutex->__data.__lock;
     __atomic_store_n(&mutex->__data.__owner, 0, __ATOMIC_RELAXED);
     __atomic_store_n(&mutex->__data.__nusers, __atomic_load_n(&mutex->__data.__nusers, __ATOMIC_RELAXED) - 1, __ATOMIC_RELAXED);
@@ -74,11 +74,11 @@ int main(int argc, char **argv) {
     double best = 1e18;
     for (int round = 0; round < 3; round++) {
         const double start = nanoseconds();
-        for (long pair = 0; pair < pairs; pair++) {
-            if (lock) { pthread_mutex_lock(mutex); pthread_mutex_unlock(mutex); }
-            else if (trylock) { pthread_mutex_trylock(mutex); pthread_mutex_unlock(mutex); }
-            else { try_inline(mutex, thread_id, read_first); unlock_inline(mutex); }
-        }
+        // One loop per mode, each with its steps fixed at compile time.
+        if (lock) for (long pair = 0; pair < pairs; pair++) { pthread_mutex_lock(mutex); pthread_mutex_unlock(mutex); }
+        if (trylock) for (long pair = 0; pair < pairs; pair++) { pthread_mutex_trylock(mutex); pthread_mutex_unlock(mutex); }
+        if (inline_) for (long pair = 0; pair < pairs; pair++) { try_inline(mutex, thread_id, 0); unlock_inline(mutex); }
+        if (read_first) for (long pair = 0; pair < pairs; pair++) { try_inline(mutex, thread_id, 1); unlock_inline(mutex); }
         const double each = (nanoseconds() - start) / (double)pairs;
         if (each < best) best = each;
     }
