@@ -46,14 +46,24 @@
 /// checkers are excluded on the Swift side.
 int lockgraph_plain_mutexes_supported(void);
 
-/// `mutex`'s whole `__kind` word, flags included.
+/// `mutex`'s whole `__kind` word, flags included (-1 without glibc).
 static inline int lockgraph_mutex_kind_word(pthread_mutex_t *mutex) {
+#if LOCKGRAPH_PLAIN_MUTEXES
     return __atomic_load_n(&mutex->__data.__kind, __ATOMIC_RELAXED);
+#else
+    (void)mutex;
+    return -1;
+#endif
 }
 
-/// `mutex`'s lock word: 0 free, 1 held, 2 held with possible waiters (for tests).
+/// `mutex`'s lock word: 0 free, 1 held, 2 held with possible waiters (for tests; -1 without glibc).
 static inline int lockgraph_mutex_lock_word(pthread_mutex_t *mutex) {
+#if LOCKGRAPH_PLAIN_MUTEXES
     return __atomic_load_n(&mutex->__data.__lock, __ATOMIC_RELAXED);
+#else
+    (void)mutex;
+    return -1;
+#endif
 }
 
 /// Wakes one thread blocked in `pthread_mutex_lock` on `word` (a private futex).
