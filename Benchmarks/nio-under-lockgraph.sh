@@ -11,16 +11,8 @@
 # Not run by CI: it builds all of swift-nio's tests (about 30 minutes on 2 cores) and runs
 # NIOPosixTests twice.
 set -u
-repo=$(cd "$(dirname "$0")/.." && pwd)
-work=${1:-$repo/.build/nio-under-lockgraph}
 filter=${NIO_TEST_FILTER:-NIOPosixTests}
-mkdir -p "$work"
-work=$(cd "$work" && pwd)
-nio=$work/swift-nio
-
-if [ ! -d "$nio" ]; then
-    git clone --quiet --depth 1 --branch 2.101.2 https://github.com/apple/swift-nio "$nio" || exit 2
-fi
+. "$(dirname "$0")/nio-clone.sh" "${1:-}"
 
 if [ -z "${LOCKGRAPH_BIN:-}" ]; then
     echo "== building lockgraph and the interposer (release)"

@@ -24,9 +24,15 @@ enum EdgeRecorder {
 
     /// Writes the record the first time it is called (at exit, or before LockGraph aborts the
     /// process: `abort()` runs no atexit hook); nothing when `LOCKGRAPH_RECORD` is unset.
+    ///
+    /// On a thread of LockGraph's own (`DetectorThread.runAndWait`): this runs on a program's
+    /// thread, and under the interposer the locks of the JSON encoder it uses were tracked as
+    /// the program's. One of them, taken where the interposer saw it and released where it did
+    /// not, was then reported as a reentrant acquire, and the process aborted at exit without
+    /// its record (every `lockgraph run` or `lockgraph test` with `LOCKGRAPH_RECORD`).
     static func writeRecordOnce() {
         guard directory != nil, !written.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        writeRecord()
+        DetectorThread.runAndWait { writeRecord() }
     }
 
     static func document() -> LockGraphDocument {

@@ -214,6 +214,24 @@ struct PreloadRunTests {
         #expect(process.standardOutput.contains("violations reported: 1"))
     }
 
+    /// `LOCKGRAPH_RECORD` under the interposer: the record of an interposed program is written
+    /// at exit and the program exits as it would. Before, the JSON encoder's locks inside the
+    /// writer were tracked as the program's on its exiting thread; one was reported as a
+    /// reentrant acquire and the process aborted, without its record.
+    @Test func aRecordIsWrittenAtExitAndTheProgramExitsNormally() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lockgraph-record-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let process = try runFixture("nslock-abba", environment: ["LOCKGRAPH_RECORD": directory.path])
+        #expect(process.exitStatus == 0, "\(process.standardError)")
+        #expect(!process.standardError.contains("reentrant acquire"), "\(process.standardError)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".json") }
+        #expect(files.count == 1, "\(files)")
+        let file = try #require(files.first)
+        let record = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent(file))) as? [String: Any]
+        let edges = try #require(record?["edges"] as? [[String: Any]])
+        #expect(edges.count == 2, "both orders of the two NSLocks: \(edges)")
+    }
+
     @Test func exitStatusIsTheProgramsAndLDPreloadIsAppended() throws {
         let process = try run(["/bin/sh", "-c", "echo \"$LD_PRELOAD\"; exit 3"], environment: ["LD_PRELOAD": "/nonexistent-first.so"])
         #expect(process.exitStatus == 3)
