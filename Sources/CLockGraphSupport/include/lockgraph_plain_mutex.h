@@ -1,12 +1,13 @@
 // The steady state's try-lock and the unlock of a tracked non-recursive mutex, inline, for the
 // mutexes LockGraph creates itself as glibc's plain type (`PTHREAD_MUTEX_DEFAULT` set through an
-// attribute, private). They perform the steps glibc's own `pthread_mutex_trylock` and `pthread_mutex_unlock` take
-// for that kind, on the same fields, so the two can be mixed freely on one mutex: the general
-// path's blocking lock, timed lock and try-lock, and `pthread_cond_wait`, still go through glibc.
+// attribute, private). They perform the steps glibc's own `pthread_mutex_trylock` and
+// `pthread_mutex_unlock` take for that kind, on the same fields, so the two can be mixed freely on
+// one mutex: the general path's blocking lock, timed lock and try-lock, and `pthread_cond_wait`,
+// still go through glibc.
 //
 // Why: glibc's try-lock reads the lock word before its compare-exchange, and on this machine
-// that read costs about 5 ns per pair once a thread has started (BENCHMARKS.md section 24); the
-// call, its type dispatch and its elision check cost more than the bookkeeping LockGraph adds.
+// that read costs about 4 ns per pair once a thread has started; its call, type dispatch and
+// elision check about 1 ns more (BENCHMARKS.md section 24, `Benchmarks/mutex-steps.c`).
 //
 // Such a mutex's `__kind` is `PTHREAD_MUTEX_NO_ELISION_NP` (512): glibc's
 // `pthread_mutexattr_settype` marks the default type so, which also keeps a tunable that forces

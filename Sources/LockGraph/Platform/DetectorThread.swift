@@ -4,7 +4,7 @@ import Glibc
 import Foundation
 import CLockGraphSupport
 
-/// LockGraph's own background threads (the watchdog, the dump thread).
+/// LockGraph's own threads (the watchdog, the dump thread, and `runAndWait`'s short-lived one).
 ///
 /// Each sets the interposer's per-thread guard for its whole life before running `body`: under
 /// `lockgraph run` the pthread calls it makes through Foundation (thread start-up, dates,

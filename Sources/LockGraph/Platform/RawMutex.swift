@@ -61,14 +61,14 @@ struct RawMutex: RawLock, @unchecked Sendable {
     func unlockIfOwned() -> Int32 {
         // glibc checks a recursive mutex's owner itself.
         guard type != Int32(PTHREAD_MUTEX_RECURSIVE) else { return unlock() }
-        guard Int(lockgraph_mutex_owner(pointer)) == currentThreadID() else { return releaseHoldInheritedAcrossFork() }
+        guard owner == currentThreadID() else { return releaseHoldInheritedAcrossFork() }
         return unlock()
     }
 
     @inline(never)
     private func releaseHoldInheritedAcrossFork() -> Int32 {
         guard let inherited = ForkSafety.inheritedOwner, currentThreadID() == inherited.child,
-              Int(lockgraph_mutex_owner(pointer)) == inherited.parent
+              owner == inherited.parent
         else { return EPERM }
         pointer.initializeMutex(type: type)
         return 0
@@ -76,13 +76,15 @@ struct RawMutex: RawLock, @unchecked Sendable {
 
     @inline(__always) func tryLock() -> Bool { pthread_mutex_trylock(pointer) == 0 }
 
+    /// The thread id glibc records as the mutex's owner (0 when free), read atomically.
+    var owner: Int { Int(lockgraph_mutex_owner(pointer)) }
+
     /// glibc's `__kind` word for the mutexes the inline functions take themselves.
     static let plainKind = Int32(LOCKGRAPH_PLAIN_MUTEX_KIND)
-    /// The mutex's whole `__kind` word, its lock word (0 free, 1 held, 2 held with waiters) and
-    /// the owner glibc records (0 when free): for tests.
+    /// The mutex's whole `__kind` word and its lock word (0 free, 1 held, 2 held with waiters):
+    /// for tests.
     var kindWord: Int32 { lockgraph_mutex_kind_word(pointer) }
     var lockWord: Int32 { lockgraph_mutex_lock_word(pointer) }
-    var owner: Int { Int(lockgraph_mutex_owner(pointer)) }
 
     /// `tryLock()` for the steady state, which knows the calling thread's id (glibc records it as
     /// the owner): inline for the default type, glibc's try-lock for the others.
